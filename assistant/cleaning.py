@@ -1,0 +1,121 @@
+"""Turn raw article text into clean prose: general rules for web boilerplate, no site lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whole lines that are page furniture on any site: navigation, comment, share and print links.
+_FURNITURE = re.compile(
+    r"""^(?:
+        skip\ to\ (?:main\ )?content | jump\ to\ (?:navigation|content) | main\ menu | menu
+      | (?:leave|post|add|write)\ a\ (?:comment|reply) | \d*\ ?comments? | no\ comments?(?:\ on\ .*)?
+      | comments?\ are\ closed | reply | share(?:\ this(?:\ article|\ story|\ post)?)?(?:\ on\ \w+)?
+      | print(?:\ this(?:\ article|\ page)?)? | printer[\s-]friendly(?:\ version)? | e-?mail(?:\ this)?
+      | tweet | like | pin\ it | follow\ us(?:\ on\ .*)? | subscribe(?:\ now|\ to\ .*)? | sign\ (?:up|in)
+      | log\ ?in | register | search | back(?:\ to\ top)? | go\ back | return\ to\ top | top
+      | read\ more | continue\ reading | related(?:\ (?:posts|articles|stories|news))? | advertisement
+      | tags?:.* | categories?:.* | filed\ under:?.* | previous(?:\ (?:post|article))? | next(?:\ (?:post|article))?
+      | privacy(?:\ (?:overview|policy|settings|preferences))? | cookie(?:s|\ (?:policy|settings|preferences))?
+      | accept(?:\ all)?(?:\ cookies)? | reject(?:\ all)? | manage\ (?:cookies|consent|options)
+      | terms(?:\ of\ (?:use|service))? | all\ rights\ reserved.* | ©.* | copyright\ .*
+      | \d+\ min(?:ute)?s?\ read
+    )[.!:]?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Short lines that carry these are page chrome even with other words around them.
+_CHROME_MARKERS = re.compile(
+    r"\b(?:no\ comments|leave\ a\ comment|\d+\ min(?:ute)?s?\ read|read\ more|share\ this|"
+    r"print\ this|skip\ to\ content)\b",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Consent notices: a paragraph about cookies and what the site does with them.
+_COOKIE = re.compile(r"\bcookies?\b", re.IGNORECASE)
+_CONSENT = re.compile(
+    r"\b(?:browser|website|consent|accept|our site|user experience|personali[sz]e|tracking|gdpr)\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^[\s•·▪‣◦●■□►▶*–—-]+(?=\S)")
+_LETTER = re.compile(r"[^\W\d_]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+SHORT_LINE_WORDS = 12
+FRAGMENT_WORDS = 4
+
+
+def normalise(text: str) -> str:
+    """Unify newlines, Unicode form and spaces; drop control and invisible characters."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def _script(ch: str) -> str:
+    name = unicodedata.name(ch, "")
+    return name.split(" ", 1)[0] if name else ""
+
+
+def _dominant_script(lines: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for line in lines:
+        for ch in _LETTER.findall(line):
+            script = _script(ch)
+            counts[script] = counts.get(script, 0) + 1
+    return max(counts, key=lambda s: counts[s]) if counts else ""
+
+
+def _is_foreign_chrome(line: str, script: str) -> bool:
+    """A short line written in another script than the article is a leftover UI label."""
+    letters = _LETTER.findall(line)
+    if not letters or len(line.split()) > SHORT_LINE_WORDS // 2:
+        return False
+    foreign = sum(1 for ch in letters if _script(ch) != script)
+    return foreign / len(letters) > 0.5
+
+
+def is_boilerplate(line: str, script: str = "LATIN") -> bool:
+    """Is this whole line page furniture rather than article text?"""
+    words = len(line.split())
+    if not _LETTER.search(line):
+        return True  # "^", "•", "|", bare numbers and dates
+    if _FURNITURE.match(line):
+        return True
+    if words <= 3 * SHORT_LINE_WORDS and _CHROME_MARKERS.search(line):
+        return True
+    if _COOKIE.search(line) and _CONSENT.search(line) and words <= 120:
+        return True
+    return _is_foreign_chrome(line, script)
+
+
+def _is_fragment(line: str) -> bool:
+    return len(line.split()) <= FRAGMENT_WORDS and not line.endswith((".", "!", "?", '"', "”"))
+
+
+def clean_text(raw: str) -> str:
+    """Keep the article's own lines, one paragraph per line, boilerplate removed."""
+    lines = [_BULLET.sub("", line) for line in normalise(raw).split("\n")]
+    lines = [line for line in lines if line]
+    script = _dominant_script(lines)
+    kept: list[str] = []
+    seen_short: set[str] = set()
+    for line in lines:
+        if is_boilerplate(line, script):
+            continue
+        key = line.casefold()
+        if len(line.split()) <= SHORT_LINE_WORDS:
+            if key in seen_short:
+                continue  # a title or label repeated by the page template
+            seen_short.add(key)
+        kept.append(line)
+    # Signatures, site names and widget labels trail the last paragraph as short fragments.
+    while len(kept) > 1 and _is_fragment(kept[-1]):
+        kept.pop()
+    return "\n".join(kept)
+
+
+def first_line(text: str) -> str:
+    """The first line of a text, used as a title when nothing better is known."""
+    return text.split("\n", 1)[0].strip()

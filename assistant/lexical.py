@@ -1,0 +1,73 @@
+"""BM25 over chunk texts with bm25s: built once at indexing time, saved as JSON and .npy."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# Numbers keep their decimal point ("20.7", "3.744") so figures match as one token.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# English function words, including question words that carry no topic.
+STOPWORDS = frozenset(
+    """a an and are as at be been but by did do does for from had has have how i if in into is it
+    its me much many of on or our so such than that the their them then there these they this
+    those to was we were what when where which while who whom whose why will with would you your
+    about can could should tell say said""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def analyse(text: str) -> list[str]:
+    """Lower-cased, stemmed content words and numbers of `text`."""
+    words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
+    return list(_stemmer().stemWords(words)) if words else []
+
+
+class LexicalIndex:
+    """A BM25 index whose row i is chunk i."""
+
+    def __init__(self, bm25: Any, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        # An empty document still needs a row, so rows stay aligned with chunks.
+        bm25.index([analyse(t) or ["\x00"] for t in texts] or [["\x00"]], show_progress=False)
+        return cls(bm25, len(texts))
+
+    def save(self, folder: Path) -> None:
+        self._bm25.save(str(folder), allow_pickle=False, show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path, size: int) -> LexicalIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False, show_progress=False)
+        return cls(bm25, size)
+
+    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Up to k (row, score) pairs with a positive score, best first."""
+        terms = [t for t in analyse(query) if t in self._bm25.vocab_dict]
+        if not terms or self.size == 0:
+            return []
+        scores = np.asarray(self._bm25.get_scores(terms), dtype=np.float32)[: self.size]
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        k = min(k, self.size)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]

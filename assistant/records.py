@@ -1,0 +1,116 @@
+"""The records that flow through the assistant: articles, chunks, passages, answers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned article; `text` is what every chunk's offsets point into."""
+
+    source: str
+    title: str
+    text: str
+    publisher: str | None = None
+    author: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    def metadata(self) -> dict[str, str | None]:
+        """The descriptive fields, without the text."""
+        return {
+            "title": self.title,
+            "publisher": self.publisher,
+            "author": self.author,
+            "date": self.date,
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of an article: `article.text[start:end] == text`."""
+
+    id: str
+    source: str
+    title: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its score (higher is better)."""
+
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    score: float
+    chunk_id: str = ""
+    ordinal: int = 0
+    dense_score: float | None = None
+    lexical_score: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """What an `[n]` marker points to: the verbatim passage and the supporting sentence in it.
+
+    `start`/`end` are the passage's offsets in its article; `sentence_start`/`sentence_end`
+    are offsets of the supporting sentence inside `text`, for highlighting.
+    """
+
+    marker: int
+    source: str
+    title: str
+    text: str
+    start: int
+    end: int
+    sentence_start: int = 0
+    sentence_end: int = 0
+
+    @property
+    def sentence(self) -> str:
+        return self.text[self.sentence_start : self.sentence_end]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "sentence": self.sentence}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with inline `[n]` markers, its citations and everything retrieved."""
+
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    question: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings": dict(self.timings),
+        }
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str

