@@ -95,7 +95,7 @@ class ExtractiveWriter:
             p = passages[cand.passage]
             marker = len(citations) + 1
             citations.append(Citation(marker, p.source, p.title, p.text, p.start, p.end, cand.start, cand.end))
-            parts.append(f"{p.text[cand.start:cand.end]} {MARKER.format(n=marker)}")
+            parts.append(f"{p.text[cand.start : cand.end]} {MARKER.format(n=marker)}")
         return Answer(" ".join(parts), False, citations, passages, question)
 
     def _refusal(self, question: str, passages: list[Passage]) -> Answer:

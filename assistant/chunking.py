@@ -44,7 +44,7 @@ def _pieces(text: str, a: int, b: int, fits: Callable[[int, int], bool]) -> list
 
 def split_article(
     article: Article,
-    settings: ChunkSettings = ChunkSettings(),
+    settings: ChunkSettings | None = None,
     model_tokens: Counter | None = None,
     tokens: Counter = count_tokens,
 ) -> list[Chunk]:
@@ -54,6 +54,7 @@ def split_article(
     sentences of the previous one, up to `overlap_tokens`. `model_tokens` counts what the
     embedder sees; no chunk exceeds `max_model_tokens` by that count.
     """
+    settings = settings or ChunkSettings()
     text = article.text
     limit = settings.max_model_tokens
 

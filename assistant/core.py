@@ -74,11 +74,19 @@ class Assistant:
     def index(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Build or update the index from the corpus folder; embeds only what changed."""
         report = load_corpus(self.settings.corpus_dir)
-        result = sync(report.articles, self.settings.index_dir, self.embedder, self.settings.chunking,
-                      self.settings.index_type, rebuild=rebuild, progress=progress)
+        result = sync(
+            report.articles,
+            self.settings.index_dir,
+            self.embedder,
+            self.settings.chunking,
+            self.settings.index_type,
+            rebuild=rebuild,
+            progress=progress,
+        )
         result.skipped = report.skipped
         with self._lock:
-            self._retriever = None
+            if result.written:
+                self._retriever = None
             self.last_sync = result
         return result
 
@@ -86,7 +94,7 @@ class Assistant:
         with self._lock:
             if self._retriever is not None:
                 return self._retriever
-        if self.settings.corpus_dir.is_dir():
+        if self.settings.corpus_dir.is_dir() and self.last_sync is None:
             self.index()
         elif not (self.settings.index_dir / "manifest.json").exists():
             raise IndexStateError(
@@ -108,8 +116,9 @@ class Assistant:
         """Every indexed article's metadata, by source file name."""
         return {s: a.metadata() for s, a in self._ready().data.articles.items()}
 
-    def search(self, query: str, k: int = 10, *, sources: Collection[str] | None = None,
-               mode: str = "hybrid") -> list[Passage]:
+    def search(
+        self, query: str, k: int = 10, *, sources: Collection[str] | None = None, mode: str = "hybrid"
+    ) -> list[Passage]:
         """The k passages that best match `query`, best first.
 
         Args:
@@ -121,8 +130,7 @@ class Assistant:
         query = _clean_question(query)
         return self._ready().search(query, k, sources, mode)
 
-    def ask(self, question: str, history: Sequence[Turn] = (), *,
-            sources: Collection[str] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = (), *, sources: Collection[str] | None = None) -> Answer:
         """Answer `question` from the articles, with `[n]` citations, or say they do not cover it.
 
         Args:

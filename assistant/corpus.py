@@ -69,25 +69,66 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
     if "title" not in meta and soup.title and soup.title.string:
         meta["title"] = soup.title.string.strip()
     if "date" not in meta and (time := soup.find("time")) is not None:
-        value = time.get("datetime")
+        value = str(time.get("datetime") or "")
         if isinstance(value, str) and value.strip():
             meta["date"] = value.strip()
 
     # Code, forms and page chrome never hold article text.
-    for tag in soup(["script", "style", "noscript", "template", "iframe", "svg", "form", "button",
-                     "nav", "header", "footer", "aside", "select", "input"]):
+    for tag in soup(
+        [
+            "script",
+            "style",
+            "noscript",
+            "template",
+            "iframe",
+            "svg",
+            "form",
+            "button",
+            "nav",
+            "header",
+            "footer",
+            "aside",
+            "select",
+            "input",
+        ]
+    ):
         tag.decompose()
-    chrome = re.compile(r"cookie|consent|share|social|newsletter|comment|breadcrumb|sidebar|related|"
-                        r"advert|promo|popup|modal|banner|subscribe|skip-link|menu", re.IGNORECASE)
+    chrome = re.compile(
+        r"cookie|consent|share|social|newsletter|comment|breadcrumb|sidebar|related|"
+        r"advert|promo|popup|modal|banner|subscribe|skip-link|menu",
+        re.IGNORECASE,
+    )
     for tag in soup.find_all(True):
         if getattr(tag, "attrs", None) is None:
             continue
-        marks = " ".join([tag.get("id") or "", *(tag.get("class") or [])]) if tag.attrs else ""
+        marks = f"{tag.get('id') or ''} {' '.join(tag.get('class') or [])}" if tag.attrs else ""
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = ("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6",
-              "blockquote", "pre", "tr", "br", "dd", "dt", "figcaption", "table", "ul", "ol")
+    blocks = (
+        "p",
+        "div",
+        "section",
+        "article",
+        "main",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "tr",
+        "br",
+        "dd",
+        "dt",
+        "figcaption",
+        "table",
+        "ul",
+        "ol",
+    )
     for tag in root.find_all(blocks):
         tag.insert_before("\n")
         tag.insert_after("\n")

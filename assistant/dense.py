@@ -17,6 +17,7 @@ def build(vectors: np.ndarray, kind: str = "flat") -> Any:
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
     # Vectors are L2-normalised, so inner product is cosine similarity.
+    index: Any
     if kind == "flat":
         index = faiss.IndexFlatIP(dim)
     elif kind == "hnsw":
@@ -57,6 +58,6 @@ def search(index: Any, query: np.ndarray, k: int, allowed: np.ndarray | None = N
     params = None
     if allowed is not None:
         selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-        params = faiss.SearchParameters(sel=selector)
+        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
     scores, ids = index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k, params=params)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

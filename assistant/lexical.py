@@ -16,8 +16,18 @@ STOPWORDS = frozenset(
     """a an and are as at be been but by did do does for from had has have how i if in into is it
     its me much many of on or our so such than that the their them then there these they this
     those to was we were what when where which while who whom whose why will with would you your
-    about can could should tell say said""".split()
+    about can could should tell say said""".split()  # noqa: SIM905
 )
+
+
+def _bm25s() -> Any:
+    import logging
+
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG; a library should stay quiet.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +52,7 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
-        import bm25s
-
-        bm25 = bm25s.BM25()
+        bm25 = _bm25s().BM25()
         # An empty document still needs a row, so rows stay aligned with chunks.
         bm25.index([analyse(t) or ["\x00"] for t in texts] or [["\x00"]], show_progress=False)
         return cls(bm25, len(texts))
@@ -54,9 +62,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path, size: int) -> LexicalIndex:
-        import bm25s
-
-        bm25 = bm25s.BM25.load(str(folder), allow_pickle=False, mmap=False, show_progress=False)
+        bm25 = _bm25s().BM25.load(str(folder), allow_pickle=False, mmap=False, show_progress=False)
         return cls(bm25, size)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:

@@ -35,10 +35,10 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
 class HybridRetriever:
     """Searches one opened index; safe to share between threads (read-only)."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionSettings = FusionSettings()) -> None:
+    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionSettings | None = None) -> None:
         self.data = data
         self.embedder = embedder
-        self.fusion = fusion
+        self.fusion = fusion or FusionSettings()
         self._sources = np.array([c.source for c in data.chunks], dtype=object)
 
     def _mask(self, sources: Collection[str] | None) -> np.ndarray | None:
@@ -46,8 +46,9 @@ class HybridRetriever:
             return None
         return np.isin(self._sources, list(sources))
 
-    def search(self, query: str, k: int = 10, sources: Collection[str] | None = None,
-               mode: str = "hybrid") -> list[Passage]:
+    def search(
+        self, query: str, k: int = 10, sources: Collection[str] | None = None, mode: str = "hybrid"
+    ) -> list[Passage]:
         """The k best passages for `query`; `mode` is hybrid, dense or lexical."""
         mask = self._mask(sources)
         n = max(self.fusion.candidates, k)
@@ -59,8 +60,10 @@ class HybridRetriever:
         if mode in ("hybrid", "lexical"):
             lexical_hits = self.data.lexical.search(query, n, mask)
         fused = rrf(
-            [([r for r, _ in dense_hits], self.fusion.dense_weight),
-             ([r for r, _ in lexical_hits], self.fusion.lexical_weight)],
+            [
+                ([r for r, _ in dense_hits], self.fusion.dense_weight),
+                ([r for r, _ in lexical_hits], self.fusion.lexical_weight),
+            ],
             self.fusion.rrf_k,
         )
         dense_scores = dict(dense_hits)
@@ -77,12 +80,19 @@ class HybridRetriever:
             vecs = np.stack([self.data.dense.reconstruct(int(r)) for r in rows])
         except RuntimeError:  # an IVF index without a direct map cannot reconstruct
             return {}
-        return {r: float(s) for r, s in zip(rows, vecs @ qvec)}
+        return {r: float(s) for r, s in zip(rows, vecs @ qvec, strict=True)}
 
     def _passage(self, row: int, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
         chunk = self.data.chunks[row]
         return Passage(
-            source=chunk.source, title=chunk.title, text=chunk.text, start=chunk.start, end=chunk.end,
-            score=score, chunk_id=chunk.id, ordinal=chunk.ordinal,
-            dense_score=dense_score, lexical_score=lexical_score,
+            source=chunk.source,
+            title=chunk.title,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=score,
+            chunk_id=chunk.id,
+            ordinal=chunk.ordinal,
+            dense_score=dense_score,
+            lexical_score=lexical_score,
         )

@@ -34,7 +34,7 @@ class Settings:
     corpus_dir: Path = field(default_factory=default_corpus_dir)
     index_dir: Path = field(default_factory=default_index_dir)
     model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
-    chunking: ChunkSettings = ChunkSettings()
+    chunking: ChunkSettings = field(default_factory=ChunkSettings)
     index_type: str = "flat"
-    fusion: FusionSettings = FusionSettings()
+    fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 8

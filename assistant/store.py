@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from . import dense
 from .chunking import ChunkSettings, split_article
 from .embedding import Embedder
 from .errors import CorpusError, IndexStateError
+from .index_format import FORMAT_README
 from .lexical import LexicalIndex
 from .records import Article, Chunk
 
@@ -56,8 +57,11 @@ class SyncReport:
     def summary(self) -> str:
         if not self.written:
             return f"index is up to date ({len(self.unchanged)} articles)"
-        parts = [f"{len(v)} {k}" for k, v in
-                 (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+        parts = [
+            f"{len(v)} {k}"
+            for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+            if v
+        ]
         head = f"rebuilt ({self.rebuilt})" if self.rebuilt else "updated: " + ", ".join(parts or ["metadata"])
         return f"{head}; embedded {self.embedded_chunks} chunks"
 
@@ -231,7 +235,7 @@ def write_index(
         (tmp / README).write_text(FORMAT_README, encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             **fingerprint,
             "dense": {"type": index_type},
             "counts": {"articles": len(articles), "chunks": len(chunks)},
@@ -263,13 +267,14 @@ def sync(
     corpus: list[Article],
     folder: Path,
     embedder: Embedder,
-    chunking: ChunkSettings = ChunkSettings(),
+    chunking: ChunkSettings | None = None,
     index_type: str = "flat",
     rebuild: bool = False,
     progress: Progress | None = None,
     fault: Callable[[str], None] | None = None,
 ) -> SyncReport:
     """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles."""
+    chunking = chunking or ChunkSettings()
     if not corpus:
         raise CorpusError("the corpus holds no readable articles; add .txt, .md or .html files")
     if index_type not in dense.INDEX_TYPES:
@@ -311,8 +316,14 @@ def sync(
         metadata_same = old is not None and all(
             {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
         )
-        if old is not None and not report.added and not report.changed and not report.removed and metadata_same \
-                and old.get("dense", {}).get("type") == index_type:
+        if (
+            old is not None
+            and not report.added
+            and not report.changed
+            and not report.removed
+            and metadata_same
+            and old.get("dense", {}).get("type") == index_type
+        ):
             return report
 
         todo = [i for i, row in enumerate(rows) if row is None]
@@ -330,34 +341,11 @@ def sync(
             vectors[todo] = embedder.embed_documents([chunks[i].text for i in todo], progress=step)
         keep = [i for i, row in enumerate(rows) if row is not None]
         if keep and vectors_old is not None:
-            vectors[keep] = vectors_old[[rows[i] for i in keep]]
-        write_index(folder, corpus, chunks, vectors, settings_fingerprint(embedder, chunking),
-                    index_type, fault)
+            vectors[keep] = vectors_old[np.array([rows[i] for i in keep], dtype=np.int64)]
+        write_index(folder, corpus, chunks, vectors, settings_fingerprint(embedder, chunking), index_type, fault)
         report.written = True
     return report
 
 
 def _retitle(chunk: Chunk, title: str) -> Chunk:
     return chunk if chunk.title == title else Chunk(**{**asdict(chunk), "title": title})
-
-
-FORMAT_README = """\
-# The index folder
-
-Built by `assistant index` from the articles in `corpus/`; rebuilt or updated automatically
-when the articles or settings change. Every file is a plain, safe format: nothing here is
-ever unpickled or executed.
-
-| file | format | content |
-|---|---|---|
-| `manifest.json` | JSON | schema version, creation time, embedding model (name, dimensions, token limit), chunking settings, dense index type, counts, SHA-256 of each article's cleaned text, SHA-256 of every other file |
-| `articles.jsonl` | JSON lines | one article per line: `source` (file name), `title`, `publisher`, `author`, `date`, `url`, `text` (the cleaned text all offsets point into), `sha256` |
-| `chunks.jsonl` | JSON lines | row *i* is vector *i*: `id` (`<source>#<ordinal>`), `source`, `title`, `ordinal`, `start`, `end`, `text`, with `articles[source].text[start:end] == text` |
-| `vectors.npy` | NumPy `.npy` (float32, `allow_pickle=False`) | the L2-normalised chunk embeddings, row *i* ↔ chunk *i*; reused when only some articles change |
-| `dense.faiss` | FAISS index | inner-product search over the same vectors (`flat` exact by default; `hnsw` or `ivf` as a setting) |
-| `bm25/` | JSON + `.npy` (bm25s) | the BM25 lexical index over the chunk texts, built once at indexing time |
-
-A build is written to a temporary folder beside this one and swapped in with a rename, so a
-crash mid-build leaves the previous index usable. Opening checks the checksums and says how to
-fix a damaged index (`assistant index --rebuild`).
-"""

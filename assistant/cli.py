@@ -1,0 +1,148 @@
+"""The command line: `assistant index | search | ask` (and `python -m assistant`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ._offline import go_offline
+from .errors import AssistantError
+
+go_offline()
+
+_corpus = click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of articles (default: the shipped corpus/).",
+)
+_index = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index folder (default: the shipped index/).",
+)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """One clear line and a non-zero exit instead of a traceback."""
+    try:
+        yield
+    except AssistantError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted") from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def _assistant(corpus_dir: Path | None, index_dir: Path | None) -> Any:
+    from .core import Assistant
+
+    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir)
+
+
+@contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None]]:
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _prepare(bot: Any, rebuild: bool = False, quiet: bool = False) -> Any:
+    """Build or update the index with a progress bar, saying what changed."""
+    with _progress_bar() as progress:
+        report = bot.index(rebuild=rebuild, progress=progress)
+    for source, reason in report.skipped.items():
+        click.echo(f"warning: skipped {source}: {reason}", err=True)
+    if report.written and not quiet:
+        click.echo(f"index: {report.summary()}", err=True)
+    return report
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show informational log messages.")
+@click.version_option(package_name="assistant")
+def cli(verbose: bool) -> None:
+    """Ask questions about a folder of articles; every answer cites its passages."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr
+    )
+
+
+@cli.command()
+@_corpus
+@_index
+@click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
+def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> None:
+    """Build or update the index (only new or changed articles are embedded)."""
+    with _friendly_errors():
+        bot = _assistant(corpus_dir, index_dir)
+        report = _prepare(bot, rebuild=rebuild, quiet=True)
+        click.echo(f"{bot.settings.index_dir}: {report.summary()}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="How many passages.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_corpus
+@_index
+def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Show the passages that best match QUERY."""
+    with _friendly_errors():
+        bot = _assistant(corpus_dir, index_dir)
+        _prepare(bot)
+        hits = bot.search(query, k=k)
+        if as_json:
+            click.echo(json.dumps([p.to_dict() for p in hits], ensure_ascii=False, indent=2))
+            return
+        for rank, p in enumerate(hits, 1):
+            click.secho(f"{rank}. {p.title} — {p.source} [{p.start}:{p.end}]  score {p.score:.4f}", bold=True)
+            click.echo(f"   {p.text}\n")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_corpus
+@_index
+def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
+    """Answer QUESTION from the articles, with cited sources."""
+    with _friendly_errors():
+        bot = _assistant(corpus_dir, index_dir)
+        _prepare(bot)
+        answer = bot.ask(question)
+        if as_json:
+            click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+            return
+        click.echo(answer.text + "\n")
+        for c in answer.citations:
+            click.secho(f"[{c.marker}] {c.title} — {c.source} [{c.start}:{c.end}]", bold=True)
+            click.echo(f"    {c.sentence}")
+
+
+def main() -> None:
+    cli(prog_name="assistant")

@@ -1,0 +1,23 @@
+"""The README written into every index folder, describing its files."""
+# ruff: noqa: E501
+
+FORMAT_README = """\
+# The index folder
+
+Built by `assistant index` from the articles in `corpus/`; rebuilt or updated automatically
+when the articles or settings change. Every file is a plain, safe format: nothing here is
+ever unpickled or executed.
+
+| file | format | content |
+|---|---|---|
+| `manifest.json` | JSON | schema version, creation time, embedding model (name, dimensions, token limit), chunking settings, dense index type, counts, SHA-256 of each article's cleaned text, SHA-256 of every other file |
+| `articles.jsonl` | JSON lines | one article per line: `source` (file name), `title`, `publisher`, `author`, `date`, `url`, `text` (the cleaned text all offsets point into), `sha256` |
+| `chunks.jsonl` | JSON lines | row *i* is vector *i*: `id` (`<source>#<ordinal>`), `source`, `title`, `ordinal`, `start`, `end`, `text`, with `articles[source].text[start:end] == text` |
+| `vectors.npy` | NumPy `.npy` (float32, `allow_pickle=False`) | the L2-normalised chunk embeddings, row *i* ↔ chunk *i*; reused when only some articles change |
+| `dense.faiss` | FAISS index | inner-product search over the same vectors (`flat` exact by default; `hnsw` or `ivf` as a setting) |
+| `bm25/` | JSON + `.npy` (bm25s) | the BM25 lexical index over the chunk texts, built once at indexing time |
+
+A build is written to a temporary folder beside this one and swapped in with a rename, so a
+crash mid-build leaves the previous index usable. Opening checks the checksums and says how to
+fix a damaged index (`assistant index --rebuild`).
+"""
