@@ -25,8 +25,9 @@ _FURNITURE = re.compile(
 )
 # Short lines that carry these are page chrome even with other words around them.
 _CHROME_MARKERS = re.compile(
-    r"\b(?:no\ comments|leave\ a\ comment|\d+\ min(?:ute)?s?\ read|read\ more|share\ this|"
-    r"print\ this|skip\ to\ content)\b",
+    # No \b before the digits: templates glue "5 minute read" to the title ("Beijing5 minute read").
+    r"(?:\bno\ comments|\bleave\ a\ comment|\d+\ min(?:ute)?s?\ read|\bread\ more|\bshare\ this|"
+    r"\bprint\ this|\bskip\ to\ content)\b",
     re.IGNORECASE | re.VERBOSE,
 )
 # Consent notices: a paragraph about cookies and what the site does with them.
@@ -83,8 +84,9 @@ def is_boilerplate(line: str, script: str = "LATIN") -> bool:
         return True  # "^", "•", "|", bare numbers and dates
     if _FURNITURE.match(line):
         return True
-    if words <= 3 * SHORT_LINE_WORDS and _CHROME_MARKERS.search(line):
-        return True
+    markers = [m.end() for m in _CHROME_MARKERS.finditer(line)]
+    if markers and (words <= SHORT_LINE_WORDS or (words <= 3 * SHORT_LINE_WORDS and markers[-1] == len(line))):
+        return True  # "… Read more", "… No Comments on <title> 5 minute read"
     if _COOKIE.search(line) and _CONSENT.search(line) and words <= 120:
         return True
     return _is_foreign_chrome(line, script)

@@ -113,6 +113,9 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> Non
 def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Show the passages that best match QUERY."""
     with _friendly_errors():
+        from .core import clean_question
+
+        query = clean_question(query)
         bot = _assistant(corpus_dir, index_dir)
         _prepare(bot)
         hits = bot.search(query, k=k)
@@ -132,6 +135,9 @@ def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir
 def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
     """Answer QUESTION from the articles, with cited sources."""
     with _friendly_errors():
+        from .core import clean_question
+
+        question = clean_question(question)
         bot = _assistant(corpus_dir, index_dir)
         _prepare(bot)
         answer = bot.ask(question)

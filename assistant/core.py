@@ -127,7 +127,7 @@ class Assistant:
             sources: only search these articles (file names).
             mode: "hybrid" (default), "dense" or "lexical".
         """
-        query = _clean_question(query)
+        query = clean_question(query)
         return self._ready().search(query, k, sources, mode)
 
     def ask(self, question: str, history: Sequence[Turn] = (), *, sources: Collection[str] | None = None) -> Answer:
@@ -138,7 +138,7 @@ class Assistant:
             history: earlier turns of the conversation, oldest first.
             sources: only use these articles (file names).
         """
-        question = _clean_question(question)
+        question = clean_question(question)
         t0 = time.perf_counter()
         passages = self._ready().search(question, self.settings.answer_passages, sources)
         t1 = time.perf_counter()
@@ -154,7 +154,8 @@ class Assistant:
         return AssistantRetriever(assistant=self, k=k)
 
 
-def _clean_question(text: str) -> str:
+def clean_question(text: str) -> str:
+    """The question with whitespace and control characters tidied; QuestionError if nothing is left."""
     from .cleaning import normalise
 
     cleaned = " ".join(normalise(text or "").split())

@@ -195,12 +195,13 @@ def _recover(folder: Path) -> None:
         logger.warning("restored the previous index at %s after an interrupted build", folder)
 
 
-def _swap(tmp: Path, folder: Path) -> None:
+def _swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
     """Put the new build in place: the old index stays whole until the last rename."""
     old = _sidecar(folder, "old")
     shutil.rmtree(old, ignore_errors=True)
     if folder.exists():
         os.replace(folder, old)
+    fault("between-renames")  # a crash here is undone by _recover() on the next open
     os.replace(tmp, folder)
     shutil.rmtree(old, ignore_errors=True)
 
@@ -245,7 +246,7 @@ def write_index(
         fault("manifest")
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         fault("swap")
-        _swap(tmp, folder)
+        _swap(tmp, folder, fault)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,0 +1,77 @@
+"""Shared fixtures: the real embedding model once per session, small article folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+SHIPPED_INDEX = ROOT / "index"
+
+TINY_ARTICLES = {
+    "solar.txt": (
+        "Solar farms in the desert\n"
+        "The Noor plant near Ouarzazate produces 580 megawatts of electricity. "
+        "It was completed in 2018 after three construction phases. "
+        "Engineers chose concentrated solar power because it stores heat in molten salt.\n"
+        "Critics say the project cost 9 billion dollars and relies on foreign loans."
+    ),
+    "bees.md": (
+        "---\ntitle: Why bees matter\nauthor: A. Keeper\ndate: 2021-05-04\n---\n"
+        "# Why bees matter\n\nHoneybees pollinate about a third of the crops people eat. "
+        "Colony collapse disorder was first described in 2006 in North America.\n\n"
+        "Beekeepers lost 45 percent of their colonies in the winter of 2020."
+    ),
+    "rail.html": (
+        "<html><head><title>Night trains return</title><meta property='og:site_name' content='Rail Weekly'>"
+        "</head><body><nav>Home | News | Contact</nav><div class='cookie-banner'>We use cookies to improve "
+        "your experience on our website. Accept</div><article><h1>Night trains return</h1>"
+        "<p>The Vienna to Paris sleeper train restarted in December 2021 after a pause of seven years.</p>"
+        "<script>alert('x')</script><p>Tickets start at 30 euros for a seat and 60 euros for a couchette.</p>"
+        "<div class='share-buttons'>Share on Twitter</div></article><footer>© 2022 Rail Weekly</footer>"
+        "</body></html>"
+    ),
+}
+
+
+def write_articles(folder: Path, articles: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    return write_articles(tmp_path / "corpus", TINY_ARTICLES)
+
+
+@pytest.fixture
+def fake_embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole session."""
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the committed index, so tests never write into the repository."""
+    target = tmp_path_factory.mktemp("shipped") / "index"
+    shutil.copytree(SHIPPED_INDEX, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def bot(shipped_index: Path, embedder: SentenceTransformerEmbedder) -> Assistant:
+    """The assistant on the shipped corpus with the real model."""
+    return Assistant(corpus_dir=CORPUS, index_dir=shipped_index, embedder=embedder)

@@ -1,0 +1,107 @@
+"""Loading and cleaning any folder of .txt, .md and .html articles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.cleaning import clean_text
+from assistant.corpus import load_corpus
+from assistant.errors import CorpusError
+
+from .conftest import CORPUS, write_articles
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Skip to content",
+        "Leave a comment",
+        "Leave a Reply",
+        "No Comments",
+        "Read more",
+        "Share this article",
+        "Print",
+        "Back to top",
+        "^",
+        "• | •",
+        "Privacy Overview",
+        "Politics, World July 1, 2023 No Comments on Some headline here 4 minute read",
+        "We use cookies on our website to give you the most relevant experience. By clicking Accept you consent.",
+        "Назад Печать",  # a navigation label in another script than the article
+    ],
+)
+def test_boilerplate_lines_are_removed(line: str) -> None:
+    body = "The council approved the new budget on Monday. It includes funds for schools."
+    cleaned = clean_text(f"{line}\n{body}\n{line}\nA second paragraph follows here with more detail.")
+    assert line not in cleaned.split("\n")
+    assert body in cleaned and "A second paragraph follows here with more detail." in cleaned
+
+
+def test_article_prose_is_kept_even_with_trigger_words() -> None:
+    prose = (
+        "The minister said the share of exports rose sharply, and critics who read more closely noted "
+        "that the printing industry and the cookie makers of the region benefited most from the change."
+    )
+    assert prose in clean_text(prose)
+
+
+def test_repeated_title_and_trailing_signature_are_dropped() -> None:
+    raw = "Big Title Here\n\nBig Title Here\n\nFirst real sentence of the story is here.\nJane Doe\nSITE.COM\n"
+    assert clean_text(raw) == "Big Title Here\nFirst real sentence of the story is here."
+
+
+def test_html_markdown_and_text_with_metadata(tiny_corpus: Path) -> None:
+    report = load_corpus(tiny_corpus)
+    assert not report.skipped
+    by_source = {a.source: a for a in report.articles}
+    assert set(by_source) == {"bees.md", "rail.html", "solar.txt"}
+
+    rail = by_source["rail.html"]
+    assert rail.title == "Night trains return" and rail.publisher == "Rail Weekly"
+    assert "restarted in December 2021" in rail.text and "30 euros" in rail.text
+    for junk in ("alert", "cookies", "Home | News", "Share on Twitter", "© 2022"):
+        assert junk not in rail.text
+
+    bees = by_source["bees.md"]
+    assert (bees.title, bees.author, bees.date) == ("Why bees matter", "A. Keeper", "2021-05-04")
+    assert "---" not in bees.text and "#" not in bees.text
+    assert by_source["solar.txt"].title == "Solar farms in the desert"
+
+
+def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:
+    (tiny_corpus / "metadata.json").write_text('{"solar.txt": {"title": "Noor", "publisher": "Desert Post"}}')
+    solar = {a.source: a for a in load_corpus(tiny_corpus).articles}["solar.txt"]
+    assert (solar.title, solar.publisher) == ("Noor", "Desert Post")
+
+
+def test_unreadable_files_are_reported_and_the_rest_indexed(tmp_path: Path) -> None:
+    folder = write_articles(tmp_path / "c", {"good.txt": "A perfectly normal article about rivers and their floods."})
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02\xff" * 100)
+    (folder / "empty.md").write_text("")
+    (folder / "latin1.txt").write_bytes("Café prices in Zürich rose by 5 percent in 2023.".encode("latin-1"))
+    (folder / "image.png").write_bytes(b"\x89PNG")  # not an article type: ignored silently
+    report = load_corpus(folder)
+    assert {a.source for a in report.articles} == {"good.txt", "latin1.txt"}
+    assert set(report.skipped) == {"binary.txt", "empty.md"}
+    assert "binary" in report.skipped["binary.txt"]
+    latin = next(a for a in report.articles if a.source == "latin1.txt")
+    assert "Café" in latin.text and "Zürich" in latin.text
+
+
+def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusError, match="not found"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_shipped_corpus_is_clean() -> None:
+    report = load_corpus(CORPUS)
+    assert len(report.articles) == 5 and not report.skipped
+    for article in report.articles:
+        lowered = article.text.lower()
+        for junk in ("skip to content", "leave a comment", "no comments on", "privacy overview",
+                     "this website uses cookies", "read more", "minute read"):
+            assert junk not in lowered, (article.source, junk)
+        assert article.title and article.title == article.title.strip()
+        assert "\n\n" not in article.text
