@@ -101,7 +101,14 @@ class Assistant:
                 f"no corpus at {self.settings.corpus_dir} and no index at {self.settings.index_dir}; "
                 "pass corpus_dir= or run: assistant index --corpus DIR"
             )
-        data = open_index(self.settings.index_dir)
+        try:
+            data = open_index(self.settings.index_dir)
+        except IndexStateError as exc:
+            if not self.settings.corpus_dir.is_dir():
+                raise
+            logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], self.settings.corpus_dir)
+            self.index(rebuild=True)
+            data = open_index(self.settings.index_dir)
         if data.model != self.embedder.name:
             raise IndexStateError(
                 f"the index was built with {data.model!r}, not {self.embedder.name!r}; run: assistant index --rebuild"

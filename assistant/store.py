@@ -138,7 +138,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def verify(folder: Path, manifest: dict[str, Any], names: tuple[str, ...] = (CHUNKS, ARTICLES, DENSE, BM25)) -> None:
+def verify(
+    folder: Path, manifest: dict[str, Any], names: tuple[str, ...] = (ARTICLES, CHUNKS, VECTORS, DENSE, BM25)
+) -> None:
     """Check the listed files against the manifest's checksums."""
     for name in names:
         path = folder / name
@@ -175,6 +177,9 @@ def _sidecar(folder: Path, tag: str) -> Path:
     return folder.with_name(f".{folder.name}.{tag}")
 
 
+_held: set[Path] = set()
+
+
 @contextmanager
 def build_lock(folder: Path, timeout: float = 600) -> Iterator[None]:
     """One writer per index folder; a second build waits for the first."""
@@ -182,11 +187,22 @@ def build_lock(folder: Path, timeout: float = 600) -> Iterator[None]:
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(_sidecar(folder, "lock")), timeout=timeout):
-        yield
+        _held.add(folder)
+        try:
+            yield
+        finally:
+            _held.discard(folder)
+
+
+def _holding_lock(folder: Path) -> bool:
+    return folder in _held
 
 
 def _recover(folder: Path) -> None:
     """Finish a swap that a crash interrupted between its two renames."""
+    if folder.parent.is_dir() and _holding_lock(folder):
+        for leftover in folder.parent.glob(f".{folder.name}.tmp-*"):
+            shutil.rmtree(leftover, ignore_errors=True)  # from a build that died; none runs now
     old = _sidecar(folder, "old")
     if not (folder / MANIFEST).exists() and (old / MANIFEST).exists():
         if folder.exists():
@@ -251,6 +267,14 @@ def write_index(
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _intact(folder: Path, manifest: dict[str, Any], names: tuple[str, ...]) -> bool:
+    try:
+        verify(folder, manifest, names)
+    except IndexStateError:
+        return False
+    return True
+
+
 def _reusable(folder: Path, embedder: Embedder, chunking: ChunkSettings) -> tuple[dict[str, Any] | None, str | None]:
     """The old manifest if its vectors can be reused, else None and the reason."""
     if not (folder / MANIFEST).exists():
@@ -292,10 +316,15 @@ def sync(
         old_articles: dict[str, dict[str, Any]] = {}
         vectors_old: np.ndarray | None = None
         if old is not None:
-            for row, chunk in enumerate(Chunk(**r) for r in _jsonl(folder / CHUNKS)):
-                old_chunks.setdefault(chunk.source, []).append((chunk, row))
-            old_articles = {r["source"]: r for r in _jsonl(folder / ARTICLES)}
-            vectors_old = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+            try:
+                for row, chunk in enumerate(Chunk(**r) for r in _jsonl(folder / CHUNKS)):
+                    old_chunks.setdefault(chunk.source, []).append((chunk, row))
+                old_articles = {r["source"]: r for r in _jsonl(folder / ARTICLES)}
+                vectors_old = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                old, old_chunks, old_articles = None, {}, {}
+                report.rebuilt = f"previous index unreadable: {exc}"
+                logger.warning("rebuilding the index at %s: %s", folder, report.rebuilt)
 
         new_sources = {a.source for a in corpus}
         report.removed = sorted(s for s in old_articles if s not in new_sources)
@@ -317,14 +346,14 @@ def sync(
         metadata_same = old is not None and all(
             {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
         )
-        if (
+        unchanged = (
             old is not None
-            and not report.added
-            and not report.changed
-            and not report.removed
+            and not (report.added or report.changed or report.removed)
             and metadata_same
             and old.get("dense", {}).get("type") == index_type
-        ):
+            and _intact(folder, old, (DENSE, BM25))
+        )
+        if unchanged:
             return report
 
         todo = [i for i, row in enumerate(rows) if row is None]

@@ -1,0 +1,70 @@
+"""The CLI through its real entry point: output, JSON, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, TINY_ARTICLES, write_articles
+
+ASSISTANT = str(Path(sys.executable).with_name("assistant"))
+
+
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ASSISTANT, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_help_is_fast_and_does_not_import_torch() -> None:
+    code = "import sys; from assistant.cli import cli; print('torch' in sys.modules, 'faiss' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+    proc = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "ask" in proc.stdout and "index" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "   "], "Please ask a question"),
+        (["ask", "hello", "--corpus", "/nonexistent/folder", "--index", "/nonexistent/index"], "not found"),
+        (["search", "x", "-k", "0"], "Invalid value"),
+    ],
+)
+def test_errors_are_one_clear_line(args: list[str], message: str) -> None:
+    proc = run(*args)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.slow
+def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
+    corpus = write_articles(tmp_path / "corpus", TINY_ARTICLES)
+    (corpus / "broken.txt").write_bytes(b"\x00\x00binary")
+    index = tmp_path / "index"
+
+    proc = run("index", "--corpus", str(corpus), "--index", str(index))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped broken.txt" in proc.stderr and "embedded" in proc.stdout
+
+    proc = run("index", "--corpus", str(corpus), "--index", str(index))
+    assert "up to date" in proc.stdout
+
+    proc = run("search", "sleeper train tickets", "-k", "2", "--json", "--corpus", str(corpus), "--index", str(index))
+    hits = json.loads(proc.stdout)
+    assert len(hits) == 2 and hits[0]["source"] == "rail.html"
+    assert {"source", "title", "text", "start", "end", "score"} <= set(hits[0])
+
+    proc = run("ask", "How many megawatts does the Noor plant produce?", "--json",
+               "--corpus", str(corpus), "--index", str(index))
+    answer = json.loads(proc.stdout)
+    assert not answer["abstained"] and "580 megawatts" in answer["text"] and "[1]" in answer["text"]
+    assert answer["citations"][0]["source"] == "solar.txt"
+
+    proc = run("ask", "How many megawatts does the Noor plant produce?", "--corpus", str(corpus),
+               "--index", str(index))
+    assert proc.returncode == 0 and "[1] Solar farms in the desert — solar.txt" in proc.stdout
