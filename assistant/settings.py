@@ -38,3 +38,8 @@ class Settings:
     index_type: str = "flat"
     fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 8
+
+    def __post_init__(self) -> None:
+        # Accept plain strings for paths, as programmers will pass them.
+        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
+        object.__setattr__(self, "index_dir", Path(self.index_dir))

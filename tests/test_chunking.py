@@ -14,8 +14,34 @@ from assistant.records import Article
 from .conftest import CORPUS
 
 WORDS = st.sampled_from(
-    ["trade", "grew", "by", "20.7%", "in", "2024.", "Dr.", "Smith", "said", "“quoted”", "U.S.", "—", "Baku’s",
-     "3.744", "billion", "!", "?", "e.g.", "Ελλάδα", "中国", "Москва.", "x" * 40, "\n", "\n\n", " ", "\t"]
+    [
+        "trade",
+        "grew",
+        "by",
+        "20.7%",
+        "in",
+        "2024.",
+        "Dr.",
+        "Smith",
+        "said",
+        "“quoted”",
+        "U.S.",
+        "—",
+        "Baku’s",
+        "3.744",
+        "billion",
+        "!",
+        "?",
+        "e.g.",
+        "Ελλάδα",
+        "中国",
+        "Москва.",
+        "x" * 40,
+        "\n",
+        "\n\n",
+        " ",
+        "\t",
+    ]
 )
 TEXTS = st.lists(WORDS, min_size=0, max_size=400).map(" ".join)
 
@@ -66,7 +92,8 @@ def test_model_limit_holds_even_when_tiktoken_undercounts() -> None:
     embedder = SentenceTransformerEmbedder()
     text = " ".join(["Qwxzyvbn"] * 120)  # rare letter runs: many word pieces per tiktoken token
     article = Article(source="odd.txt", title="Odd", text=text)
-    chunks = split_article(article, ChunkSettings(chunk_tokens=1000, overlap_tokens=0, max_model_tokens=256),
-                           embedder.count_tokens)
+    chunks = split_article(
+        article, ChunkSettings(chunk_tokens=1000, overlap_tokens=0, max_model_tokens=256), embedder.count_tokens
+    )
     assert len(chunks) > 1
     assert all(embedder.count_tokens(c.text) <= 256 for c in chunks)

@@ -59,12 +59,18 @@ def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
     assert len(hits) == 2 and hits[0]["source"] == "rail.html"
     assert {"source", "title", "text", "start", "end", "score"} <= set(hits[0])
 
-    proc = run("ask", "How many megawatts does the Noor plant produce?", "--json",
-               "--corpus", str(corpus), "--index", str(index))
+    proc = run(
+        "ask",
+        "How many megawatts does the Noor plant produce?",
+        "--json",
+        "--corpus",
+        str(corpus),
+        "--index",
+        str(index),
+    )
     answer = json.loads(proc.stdout)
     assert not answer["abstained"] and "580 megawatts" in answer["text"] and "[1]" in answer["text"]
     assert answer["citations"][0]["source"] == "solar.txt"
 
-    proc = run("ask", "How many megawatts does the Noor plant produce?", "--corpus", str(corpus),
-               "--index", str(index))
+    proc = run("ask", "How many megawatts does the Noor plant produce?", "--corpus", str(corpus), "--index", str(index))
     assert proc.returncode == 0 and "[1] Solar farms in the desert — solar.txt" in proc.stdout

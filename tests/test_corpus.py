@@ -100,8 +100,15 @@ def test_shipped_corpus_is_clean() -> None:
     assert len(report.articles) == 5 and not report.skipped
     for article in report.articles:
         lowered = article.text.lower()
-        for junk in ("skip to content", "leave a comment", "no comments on", "privacy overview",
-                     "this website uses cookies", "read more", "minute read"):
+        for junk in (
+            "skip to content",
+            "leave a comment",
+            "no comments on",
+            "privacy overview",
+            "this website uses cookies",
+            "read more",
+            "minute read",
+        ):
             assert junk not in lowered, (article.source, junk)
         assert article.title and article.title == article.title.strip()
         assert "\n\n" not in article.text

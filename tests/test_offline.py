@@ -63,7 +63,11 @@ def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
     )
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(corpus), str(tmp_path / "index")],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
