@@ -37,6 +37,17 @@ class _Candidate:
     score: float
 
 
+def _overlap(question: set[str], sentence: set[str]) -> float:
+    """Share of the question's terms in the sentence; numbers and years count double.
+
+    A figure the question names ("in 2024") pins down which of several similar sentences answers it.
+    """
+    if not question:
+        return 0.0
+    weight = {t: 2.0 if t[0].isdigit() else 1.0 for t in question}
+    return sum(weight[t] for t in question & sentence) / sum(weight.values())
+
+
 def _cue_bonus(question: str, sentence: str) -> float:
     """Answer-type cues: a 'when' question wants a date, 'how much' a number, 'who' a name."""
     q = question.lower()
@@ -66,8 +77,7 @@ class ExtractiveWriter:
                 sentence = passage.text[a:b]
                 if len(sentence.split()) < 4:
                     continue  # headings and fragments do not answer questions
-                terms = set(analyse(sentence))
-                overlap = len(q_terms & terms) / len(q_terms) if q_terms else 0.0
+                overlap = _overlap(q_terms, set(analyse(sentence)))
                 score = overlap + 0.5 * (passage.dense_score or 0.0) + _cue_bonus(question, sentence) - 0.03 * i
                 candidates.append(_Candidate(i, a, b, score))
         if not candidates or not self._supported(q_terms, passages, candidates):
@@ -85,7 +95,7 @@ class ExtractiveWriter:
         best_similarity = max((p.dense_score or 0.0) for p in passages[: self.passages_considered])
         best = max(candidates, key=lambda c: c.score)
         sentence = passages[best.passage].text[best.start : best.end]
-        overlap = len(q_terms & set(analyse(sentence))) / len(q_terms) if q_terms else 0.0
+        overlap = _overlap(q_terms, set(analyse(sentence)))
         return best_similarity >= self.min_similarity and overlap >= self.min_overlap
 
     def _compose(self, question: str, passages: list[Passage], chosen: list[_Candidate]) -> Answer:

@@ -14,7 +14,7 @@ from ._offline import go_offline
 from .answering import AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import IndexStateError, QuestionError
+from .errors import CorpusError, IndexStateError, QuestionError
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -62,7 +62,7 @@ class Assistant:
         self._embedder = embedder
         self.writer: AnswerWriter = writer or ExtractiveWriter()
         self._retriever: HybridRetriever | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.last_sync: SyncReport | None = None
 
     @property
@@ -91,32 +91,34 @@ class Assistant:
         return result
 
     def _ready(self) -> HybridRetriever:
-        with self._lock:
-            if self._retriever is not None:
-                return self._retriever
-        if self.settings.corpus_dir.is_dir() and self.last_sync is None:
-            self.index()
-        elif not (self.settings.index_dir / "manifest.json").exists():
-            raise IndexStateError(
-                f"no corpus at {self.settings.corpus_dir} and no index at {self.settings.index_dir}; "
-                "pass corpus_dir= or run: assistant index --corpus DIR"
-            )
+        retriever = self._retriever
+        if retriever is not None:
+            return retriever
+        with self._lock:  # one thread opens (and if need be builds) the index; the others wait
+            if self._retriever is None:
+                self._retriever = self._open()
+            return self._retriever
+
+    def _open(self) -> HybridRetriever:
+        corpus, folder = self.settings.corpus_dir, self.settings.index_dir
+        if corpus.is_dir():
+            if self.last_sync is None:
+                self.index()
+        elif not (folder / "manifest.json").exists():
+            raise CorpusError(f"corpus folder not found: {corpus} (and no index at {folder})")
         try:
-            data = open_index(self.settings.index_dir)
+            data = open_index(folder)
         except IndexStateError as exc:
-            if not self.settings.corpus_dir.is_dir():
+            if not corpus.is_dir():
                 raise
-            logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], self.settings.corpus_dir)
+            logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], corpus)
             self.index(rebuild=True)
-            data = open_index(self.settings.index_dir)
+            data = open_index(folder)
         if data.model != self.embedder.name:
             raise IndexStateError(
                 f"the index was built with {data.model!r}, not {self.embedder.name!r}; run: assistant index --rebuild"
             )
-        with self._lock:
-            if self._retriever is None:
-                self._retriever = HybridRetriever(data, self.embedder, self.settings.fusion)
-            return self._retriever
+        return HybridRetriever(data, self.embedder, self.settings.fusion)
 
     @property
     def sources(self) -> dict[str, dict[str, str | None]]:

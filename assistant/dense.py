@@ -8,11 +8,19 @@ from typing import Any
 import numpy as np
 
 INDEX_TYPES = ("flat", "hnsw", "ivf")
+EXACT_SUBSET_LIMIT = 50_000
+
+
+def _faiss() -> Any:
+    """faiss, imported on first use; typed Any because its SWIG stubs lag the real API."""
+    import faiss
+
+    return faiss
 
 
 def build(vectors: np.ndarray, kind: str = "flat") -> Any:
     """A FAISS index over `vectors` (row i is chunk i), searched by inner product."""
-    import faiss
+    faiss = _faiss()
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
@@ -28,36 +36,53 @@ def build(vectors: np.ndarray, kind: str = "flat") -> Any:
         nlist = max(1, min(4096, int(4 * np.sqrt(max(n, 1)))))
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
         index.train(vectors if n >= nlist else np.repeat(vectors, nlist // max(n, 1) + 1, axis=0))
-        index.nprobe = max(1, nlist // 16)
+        index.nprobe = min(nlist, max(8, nlist // 8))
     else:
         raise ValueError(f"unknown index type {kind!r}; choose one of {', '.join(INDEX_TYPES)}")
     if n:
         index.add(vectors)
+    if kind == "ivf":
+        index.make_direct_map()  # so reconstruct() can score lexical-only hits
     return index
 
 
 def save(index: Any, path: Path) -> None:
-    import faiss
+    faiss = _faiss()
 
     faiss.write_index(index, str(path))
 
 
 def load(path: Path) -> Any:
-    import faiss
+    faiss = _faiss()
 
-    return faiss.read_index(str(path))
+    index = faiss.read_index(str(path))
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()  # not always kept in the file; reconstruct() needs it
+    return index
 
 
 def search(index: Any, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
     """Up to k (row, similarity) pairs, best first; `allowed` limits the rows searched."""
-    import faiss
+    faiss = _faiss()
 
     if index.ntotal == 0:
         return []
     k = min(k, index.ntotal)
-    params = None
+    params: Any = None
     if allowed is not None:
-        selector = faiss.IDSelectorBatch(np.flatnonzero(allowed).astype(np.int64))
-        params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+        rows = np.flatnonzero(allowed).astype(np.int64)
+        if not isinstance(index, faiss.IndexFlat) and len(rows) <= EXACT_SUBSET_LIMIT:
+            # An approximate index visits few rows; a filter to some articles is searched exactly.
+            sims = index.reconstruct_batch(rows) @ np.asarray(query, dtype=np.float32)
+            best = np.argsort(-sims, kind="stable")[:k]
+            return [(int(rows[i]), float(sims[i])) for i in best]
+        selector = faiss.IDSelectorBatch(rows)
+        # Each index family takes its own parameter class; the base class is refused by IVF.
+        if isinstance(index, faiss.IndexIVF):
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe)
+        elif isinstance(index, faiss.IndexHNSW):
+            params = faiss.SearchParametersHNSW(sel=selector, efSearch=index.hnsw.efSearch)
+        else:
+            params = faiss.SearchParameters(sel=selector)
     scores, ids = index.search(np.asarray(query, dtype=np.float32).reshape(1, -1), k, params=params)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

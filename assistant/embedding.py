@@ -7,6 +7,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -126,7 +127,7 @@ class SentenceTransformerEmbedder:
                 self._tokenizer = tok
         return self._tokenizer
 
-    @property
+    @cached_property
     def dim(self) -> int:
         config = self._path / "config.json"
         if config.is_file():
@@ -137,7 +138,7 @@ class SentenceTransformerEmbedder:
                 return int(data["hidden_size"])
         return int(self._load().get_sentence_embedding_dimension())
 
-    @property
+    @cached_property
     def max_tokens(self) -> int:
         config = self._path / "sentence_bert_config.json"
         if config.is_file():

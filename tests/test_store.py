@@ -269,3 +269,17 @@ def test_real_model_embeddings_are_normalised(tmp_path: Path) -> None:
     vecs = SentenceTransformerEmbedder().embed_documents(["one sentence", "another, longer sentence here"])
     assert vecs.dtype == np.float32 and vecs.shape == (2, 384)
     assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
+def test_every_index_type_searches_and_filters(
+    kind: str, tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", index_type=kind)
+    bot = Assistant(settings=settings, embedder=fake_embedder)
+    hits = bot.search("bees pollinate crops", k=3, mode="dense")
+    total = len(bot._ready().data.chunks)
+    assert len(hits) == min(3, total) and hits[0].source == "bees.md"
+    only = bot.search("bees pollinate crops", k=2, sources=["solar.txt"], mode="dense")
+    assert only and {p.source for p in only} == {"solar.txt"}
+    assert all(p.dense_score is not None for p in bot.search("sleeper train", k=3))
