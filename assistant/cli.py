@@ -150,5 +150,53 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
             click.echo(f"    {c.sentence}")
 
 
+@cli.command(name="eval")
+@click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Gold Q&A file (default: eval/gold.jsonl beside the shipped corpus).")
+@_corpus
+@_index
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Report folder (default: eval/reports/<timestamp>/).")
+@click.option("--fail-under", "fail_under", multiple=True, metavar="[METRIC=]X",
+              help="Exit non-zero when a metric is below X (plain X gates answer_accuracy). Repeatable.")
+@click.option("--compare", is_flag=True, help="Also compare retrieval modes (dense, lexical, hybrid) side by side.")
+def eval_(gold: Path | None, corpus_dir: Path | None, index_dir: Path | None, out: Path | None,
+          fail_under: tuple[str, ...], compare: bool) -> None:
+    """Run the gold set through the assistant and report retrieval, answer and citation metrics."""
+    from datetime import datetime
+
+    from tqdm import tqdm
+
+    from . import evaluation
+    from .settings import PROJECT_ROOT
+
+    with _friendly_errors():
+        thresholds = evaluation.parse_thresholds(fail_under)
+        gold = gold or PROJECT_ROOT / "eval" / "gold.jsonl"
+        items = evaluation.load_gold(gold)
+        bot = _assistant(corpus_dir, index_dir)
+        _prepare(bot)
+        bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
+        with tqdm(total=len(items), unit="question", desc="Evaluating", file=sys.stderr) as bar:
+            results = evaluation.run(bot, items, progress=bar.update)
+        rep = evaluation.report(results)
+        meta = {"gold": str(gold), "corpus": str(bot.settings.corpus_dir), "model": bot.settings.model,
+                "created": datetime.now().isoformat(timespec="seconds")}
+        if compare:
+            rep["compare"] = evaluation.compare(bot, items)
+        out = out or PROJECT_ROOT / "eval" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        files = evaluation.write(rep, results, meta, out)
+        click.echo(evaluation.markdown_table({"all": rep["overall"]}))
+        click.echo()
+        click.echo(evaluation.markdown_table(rep["by_type"]))
+        if compare:
+            click.echo("\nRetrieval modes side by side:")
+            click.echo(evaluation.markdown_table(rep["compare"]))
+        click.echo("\nwrote " + ", ".join(str(f) for f in files))
+        bad = evaluation.failures(rep["overall"], thresholds)
+        if bad:
+            raise click.ClickException("below --fail-under: " + "; ".join(bad))
+
+
 def main() -> None:
     cli(prog_name="assistant")
