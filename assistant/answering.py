@@ -6,120 +6,168 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from .evidence import Candidate, Evidence
 from .lexical import analyse
+from .quantities import measures, years
 from .records import Answer, Citation, Passage
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
 CLOSEST_MATCHES = "Closest matches:"
+SOURCES_DIFFER = "The sources give different figures:"
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
+ELLIPSIS = "…"
 
-_NUMBER = re.compile(r"\d")
-_YEAR_OR_DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\b"
+_LIST_QUESTION = re.compile(
+    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}(?:are|were|did)|what (?:are|were) "
+    r"the|several|examples?|areas|fields|sectors|kinds?|types?|which two|which three)\b",
+    re.I,
 )
-_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
 
 
 class AnswerWriter(Protocol):
-    """Writes an answer to a question from ranked passages."""
+    """Writes an answer from the evidence gathered for a question."""
 
-    def write(self, question: str, passages: list[Passage]) -> Answer: ...
+    def write(self, evidence: Evidence) -> Answer: ...
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    passage: int
-    start: int
-    end: int
-    score: float
+class _Part:
+    candidate: Candidate
+    text: str  # what the answer shows: the sentence, or a faithful cut of it with "…"
 
 
-def _overlap(question: set[str], sentence: set[str]) -> float:
-    """Share of the question's terms in the sentence; numbers and years count double.
-
-    A figure the question names ("in 2024") pins down which of several similar sentences answers it.
-    """
-    if not question:
-        return 0.0
-    weight = {t: 2.0 if t[0].isdigit() else 1.0 for t in question}
-    return sum(weight[t] for t in question & sentence) / sum(weight.values())
-
-
-def _cue_bonus(question: str, sentence: str) -> float:
-    """Answer-type cues: a 'when' question wants a date, 'how much' a number, 'who' a name."""
-    q = question.lower()
-    if re.search(r"\bwhen\b|\bwhat (?:year|date|month)\b|\bsince when\b", q):
-        return 0.15 if _YEAR_OR_DATE.search(sentence) else 0.0
-    if re.search(r"\bhow (?:much|many|large|big)\b|\bwhat (?:share|percentage|amount|volume)\b", q):
-        return 0.15 if _NUMBER.search(sentence) else 0.0
-    if re.search(r"\bwho\b|\bwhich (?:person|leader|organi[sz]ation|company)\b", q):
-        return 0.1 if _NAME.search(sentence) else 0.0
-    return 0.0
+def _trim(candidate: Candidate, question_terms: set[str], max_words: int) -> str:
+    """The sentence, or its most relevant run of clauses when it is long; words are never changed."""
+    text = candidate.text
+    if len(text.split()) <= max_words:
+        return text
+    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
+    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
+    best, best_score = (0, len(text)), -1.0
+    for i in range(len(clauses)):
+        for j in range(i, len(clauses)):
+            a, b = clauses[i][0], clauses[j][1]
+            words = len(text[a:b].split())
+            if words > max_words and j > i:
+                break
+            score = len(question_terms & set(analyse(text[a:b]))) + 0.5 * bool(measures(text[a:b])) - words / 1000
+            if score > best_score:
+                best, best_score = (a, b), score
+    a, b = best
+    piece = text[a:b].strip().rstrip(",;:–—").strip()
+    if not piece:
+        return text
+    return (ELLIPSIS if a > 0 else "") + piece + (ELLIPSIS if b < len(text) and not piece.endswith(".") else "")
 
 
 @dataclass
 class ExtractiveWriter:
-    """Picks the passages' sentences that best match the question; never pastes whole chunks."""
+    """Answers with the sentences that best support it, each with its [n]; never a pasted chunk.
 
-    min_similarity: float = 0.30
-    min_overlap: float = 0.34
-    max_sentences: int = 2
-    passages_considered: int = 4
+    Thresholds are calibrated on the gold set's answerable and unanswerable items.
+    """
 
-    def write(self, question: str, passages: list[Passage]) -> Answer:
-        q_terms = set(analyse(question))
-        candidates: list[_Candidate] = []
-        for i, passage in enumerate(passages[: self.passages_considered]):
-            for a, b in sentence_spans(passage.text):
-                sentence = passage.text[a:b]
-                if len(sentence.split()) < 4:
-                    continue  # headings and fragments do not answer questions
-                overlap = _overlap(q_terms, set(analyse(sentence)))
-                score = overlap + 0.5 * (passage.dense_score or 0.0) + _cue_bonus(question, sentence) - 0.03 * i
-                candidates.append(_Candidate(i, a, b, score))
-        if not candidates or not self._supported(q_terms, passages, candidates):
-            return self._refusal(question, passages)
-        candidates.sort(key=lambda c: -c.score)
-        chosen = [candidates[0]]
-        for cand in candidates[1:]:
-            if len(chosen) >= self.max_sentences:
+    min_score: float = 0.42
+    max_words: int = 60
+    max_words_long: int = 100
+    second_ratio: float = 0.85
+    conflict_ratio: float = 0.75
+
+    def write(self, evidence: Evidence) -> Answer:
+        cands = evidence.candidates
+        if not cands or cands[0].score < self.min_score or evidence.unknown_terms:
+            return refusal(evidence)
+        if cands[0].cue == 0 or not cands[0].complete:
+            # The best sentence lacks what the question asks for (a date, a figure, the thing counted,
+            # a year the question names): the articles hold something close, not the answer.
+            return refusal(evidence)
+        question = evidence.question
+        terms = set(analyse(question))
+        long_form = bool(_LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
+        budget = self.max_words_long if long_form else self.max_words
+        best = cands[0]
+        parts = [_Part(best, _trim(best, terms, 45))]
+
+        conflict = self._conflicting(evidence, best)
+        if conflict is not None:
+            parts.append(_Part(conflict, _trim(conflict, terms, 45)))
+            return compose(evidence, parts, prefix=SOURCES_DIFFER)
+        covered = set(analyse(best.text))
+        for cand in cands[1:]:
+            if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
                 break
-            if cand.score >= 0.85 * chosen[0].score and cand.passage != chosen[0].passage:
-                chosen.append(cand)
-        return self._compose(question, passages, chosen)
+            # A second sentence must answer a part of the question the first did not.
+            if not long_form and (
+                (best.cue >= 1 and best.overlap >= 0.6) or not (terms - covered) & set(analyse(cand.text))
+            ):
+                continue
+            text = _trim(cand, terms, 45)
+            if sum(len(p.text.split()) for p in parts) + len(text.split()) > budget:
+                continue
+            parts.append(_Part(cand, text))
+            covered |= set(analyse(cand.text))
+        return compose(evidence, parts)
 
-    def _supported(self, q_terms: set[str], passages: list[Passage], candidates: list[_Candidate]) -> bool:
-        best_similarity = max((p.dense_score or 0.0) for p in passages[: self.passages_considered])
-        best = max(candidates, key=lambda c: c.score)
-        sentence = passages[best.passage].text[best.start : best.end]
-        overlap = _overlap(q_terms, set(analyse(sentence)))
-        return best_similarity >= self.min_similarity and overlap >= self.min_overlap
+    def _conflicting(self, evidence: Evidence, best: Candidate) -> Candidate | None:
+        """A strong sentence from another article giving a different figure for the same thing.
 
-    def _compose(self, question: str, passages: list[Passage], chosen: list[_Candidate]) -> Answer:
-        citations: list[Citation] = []
-        parts: list[str] = []
-        for cand in chosen:
-            p = passages[cand.passage]
-            marker = len(citations) + 1
-            citations.append(Citation(marker, p.source, p.title, p.text, p.start, p.end, cand.start, cand.end))
-            parts.append(f"{p.text[cand.start : cand.end]} {MARKER.format(n=marker)}")
-        return Answer(" ".join(parts), False, citations, passages, question)
+        Same thing: the same kind of figure (money, share, count), the same years if any are named,
+        and as close a match to the question as the best sentence.
+        """
+        ours = measures(best.text)
+        if not ours:
+            return None
+        source = evidence.passages[best.passage].source
+        for cand in evidence.candidates[1:]:
+            if cand.score < self.conflict_ratio * best.score:
+                break
+            if evidence.passages[cand.passage].source == source or cand.overlap < 0.8 * best.overlap:
+                continue
+            theirs = measures(cand.text)
+            kinds = {k for _, k in ours} & {k for _, k in theirs}
+            same_kind = {q for q in ours if q[1] in kinds}, {q for q in theirs if q[1] in kinds}
+            periods = years(best.text), years(cand.text)
+            if (
+                kinds
+                and same_kind[0].isdisjoint(same_kind[1])
+                and (not periods[0] or not periods[1] or periods[0] & periods[1])
+            ):
+                return cand
+        return None
 
-    def _refusal(self, question: str, passages: list[Passage]) -> Answer:
-        citations = [
-            Citation(i + 1, p.source, p.title, p.text, p.start, p.end, *_first_sentence(p.text))
-            for i, p in enumerate(passages[:3])
-        ]
-        lines = [NO_ANSWER]
-        if citations:
-            lines.append(CLOSEST_MATCHES)
-            lines += [f"- {c.title} {MARKER.format(n=c.marker)}" for c in citations]
-        return Answer("\n".join(lines), True, citations, passages, question)
+
+def compose(evidence: Evidence, parts: list[_Part], prefix: str = "") -> Answer:
+    """Number the parts' passages [1], [2], … in order of use and build the Answer."""
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for part in parts:
+        p = evidence.passages[part.candidate.passage]
+        marker = len(citations) + 1
+        c = part.candidate
+        citations.append(Citation(marker, p.source, p.title, p.text, p.start, p.end, c.start, c.end))
+        lines.append(f"{part.text} {MARKER.format(n=marker)}")
+    text = " ".join(lines)
+    return Answer(f"{prefix} {text}".strip(), False, citations, evidence.passages, evidence.question)
 
 
-def _first_sentence(text: str) -> tuple[int, int]:
-    spans = sentence_spans(text)
-    return spans[0] if spans else (0, len(text))
+def refusal(evidence: Evidence, closest: int = 3) -> Answer:
+    """Say plainly that the articles do not cover it, and offer the closest passages."""
+    citations: list[Citation] = []
+    for p in evidence.passages[:closest]:
+        best = next((c for c in evidence.candidates if evidence.passages[c.passage] is p), None)
+        span = (best.start, best.end) if best else _first_sentence(p)
+        citations.append(Citation(len(citations) + 1, p.source, p.title, p.text, p.start, p.end, *span))
+    lines = [NO_ANSWER]
+    if citations:
+        lines.append(CLOSEST_MATCHES)
+        lines += [f"- {c.title}: “{c.sentence}” {MARKER.format(n=c.marker)}" for c in citations]
+    return Answer("\n".join(lines), True, citations, evidence.passages, evidence.question)
+
+
+def _first_sentence(p: Passage) -> tuple[int, int]:
+    spans = sentence_spans(p.text)
+    return spans[0] if spans else (0, len(p.text))

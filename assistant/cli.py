@@ -61,7 +61,7 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr)
+            bar = tqdm(total=total, unit="text", desc="Embedding", file=sys.stderr)
         bar.update(done - bar.n)
 
     try:
@@ -151,17 +151,36 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
 
 
 @cli.command(name="eval")
-@click.option("--gold", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Gold Q&A file (default: eval/gold.jsonl beside the shipped corpus).")
+@click.option(
+    "--gold",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Gold Q&A file (default: eval/gold.jsonl beside the shipped corpus).",
+)
 @_corpus
 @_index
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Report folder (default: eval/reports/<timestamp>/).")
-@click.option("--fail-under", "fail_under", multiple=True, metavar="[METRIC=]X",
-              help="Exit non-zero when a metric is below X (plain X gates answer_accuracy). Repeatable.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Report folder (default: eval/reports/<timestamp>/).",
+)
+@click.option(
+    "--fail-under",
+    "fail_under",
+    multiple=True,
+    metavar="[METRIC=]X",
+    help="Exit non-zero when a metric is below X (plain X gates answer_accuracy). Repeatable.",
+)
 @click.option("--compare", is_flag=True, help="Also compare retrieval modes (dense, lexical, hybrid) side by side.")
-def eval_(gold: Path | None, corpus_dir: Path | None, index_dir: Path | None, out: Path | None,
-          fail_under: tuple[str, ...], compare: bool) -> None:
+def eval_(
+    gold: Path | None,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    out: Path | None,
+    fail_under: tuple[str, ...],
+    compare: bool,
+) -> None:
     """Run the gold set through the assistant and report retrieval, answer and citation metrics."""
     from datetime import datetime
 
@@ -180,8 +199,12 @@ def eval_(gold: Path | None, corpus_dir: Path | None, index_dir: Path | None, ou
         with tqdm(total=len(items), unit="question", desc="Evaluating", file=sys.stderr) as bar:
             results = evaluation.run(bot, items, progress=bar.update)
         rep = evaluation.report(results)
-        meta = {"gold": str(gold), "corpus": str(bot.settings.corpus_dir), "model": bot.settings.model,
-                "created": datetime.now().isoformat(timespec="seconds")}
+        meta = {
+            "gold": str(gold),
+            "corpus": str(bot.settings.corpus_dir),
+            "model": bot.settings.model,
+            "created": datetime.now().isoformat(timespec="seconds"),
+        }
         if compare:
             rep["compare"] = evaluation.compare(bot, items)
         out = out or PROJECT_ROOT / "eval" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")

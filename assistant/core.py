@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import evidence, followups
 from ._offline import go_offline
 from .answering import AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
@@ -37,6 +38,7 @@ class Assistant:
         settings: everything else; `corpus_dir`/`index_dir` override its paths.
         embedder: a ready embedder (tests pass a fake); default: the settings' model.
         writer: how answers are written; default: extractive.
+        reranker: scores question-sentence pairs (e.g. a cross-encoder); default: the embedding model.
 
     Construction is cheap: the index is opened (and built or updated if the corpus changed)
     on first use, and the model loads then too.
@@ -50,6 +52,7 @@ class Assistant:
         settings: Settings | None = None,
         embedder: Embedder | None = None,
         writer: AnswerWriter | None = None,
+        reranker: evidence.Reranker | None = None,
     ) -> None:
         go_offline()
         settings = settings or Settings()
@@ -61,6 +64,7 @@ class Assistant:
         self.settings = dataclasses.replace(settings, **changes)
         self._embedder = embedder
         self.writer: AnswerWriter = writer or ExtractiveWriter()
+        self.reranker = reranker
         self._retriever: HybridRetriever | None = None
         self._lock = threading.RLock()
         self.last_sync: SyncReport | None = None
@@ -149,9 +153,16 @@ class Assistant:
         """
         question = clean_question(question)
         t0 = time.perf_counter()
-        passages = self._ready().search(question, self.settings.answer_passages, sources)
+        retriever = self._ready()
+        query = followups.resolve(question, history)
+        passages = retriever.search(query, self.settings.answer_passages, sources)
+        candidates = evidence.collect(
+            question, retriever.embedder.embed_query(query), passages, retriever.data,
+            context=query[len(question):], reranker=self.reranker,
+        )  # fmt: skip
+        found = evidence.Evidence(question, passages, candidates, evidence.unknown_terms(question, retriever.data))
         t1 = time.perf_counter()
-        answer = self.writer.write(question, passages)
+        answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings)

@@ -14,6 +14,8 @@ ever unpickled or executed.
 | `articles.jsonl` | JSON lines | one article per line: `source` (file name), `title`, `publisher`, `author`, `date`, `url`, `text` (the cleaned text all offsets point into), `sha256` |
 | `chunks.jsonl` | JSON lines | row *i* is vector *i*: `id` (`<source>#<ordinal>`), `source`, `title`, `ordinal`, `start`, `end`, `text`, with `articles[source].text[start:end] == text` |
 | `vectors.npy` | NumPy `.npy` (float32, `allow_pickle=False`) | the L2-normalised chunk embeddings, row *i* ↔ chunk *i*; reused when only some articles change |
+| `sentences.jsonl` | JSON lines | every sentence of every article: `source`, `start`, `end` (offsets into the article text), sorted by article and position |
+| `sentences.npy` | NumPy `.npy` (float32) | the sentence embeddings, row *i* ↔ sentence *i*; memory-mapped, used to pick answer sentences precisely |
 | `dense.faiss` | FAISS index | inner-product search over the same vectors (`flat` exact by default; `hnsw` or `ivf` as a setting) |
 | `bm25/` | JSON + `.npy` (bm25s) | the BM25 lexical index over the chunk texts, built once at indexing time |
 

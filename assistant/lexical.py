@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,3 +78,18 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        return self._bm25.vocab_dict  # type: ignore[no-any-return]
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """Inverse document frequency of analysed terms; unseen terms get the highest value."""
+        n = max(self.size, 1)
+        indptr = self._bm25.scores["indptr"]
+        out: dict[str, float] = {}
+        for term in terms:
+            tid = self._bm25.vocab_dict.get(term)
+            df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
+            out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+        return out

@@ -11,19 +11,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 
+from .quantities import quantities
+
 MARKERS = re.compile(r"\s*\[\d+\]")
 _WORDS = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
-_SCALES = {
-    "thousand": 1e3, "k": 1e3,
-    "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
-    "billion": 1e9, "bn": 1e9, "bln": 1e9, "b": 1e9,
-    "trillion": 1e12, "tn": 1e12,
-}  # fmt: skip
-_NUMBER = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
-    r"(%|percent\b|per\s+cent\b|thousand\b|million\b|billion\b|trillion\b|mln\b|bln\b|mn\b|bn\b|tn\b|[kmb]\b)?",
-    re.IGNORECASE,
-)
 CONCISE_WORDS = 60
 CONCISE_WORDS_LONG = 100  # list and why/how answers may run longer
 LONG_TYPES = frozenset({"list", "why_how", "conflict", "cross_doc", "multi_hop"})
@@ -42,17 +33,7 @@ def strip_markers(text: str) -> str:
 
 def numbers(text: str) -> set[tuple[float, str]]:
     """Quantities in `text` as (value, kind): "$3.744 billion", "3.744 bn" and "3,744 million" agree."""
-    found: set[tuple[float, str]] = set()
-    for m in _NUMBER.finditer(text):
-        whole, frac, unit = m.group(1).replace(",", ""), m.group(2), (m.group(3) or "").lower()
-        value = float(f"{whole}.{frac}" if frac else whole)
-        if unit in ("%", "percent") or unit.startswith("per"):
-            found.add((round(value, 6), "%"))
-        elif unit in _SCALES:
-            found.add((round(value * _SCALES[unit], 3), "n"))
-        else:
-            found.add((round(value, 6), "n"))
-    return found
+    return quantities(text)
 
 
 def matches(answer: str, gold: str) -> bool:

@@ -43,6 +43,15 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """One sentence of an article, by offsets; sentences are embedded for precise answers."""
+
+    source: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk with its score (higher is better)."""
 

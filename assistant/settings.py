@@ -37,7 +37,7 @@ class Settings:
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
     index_type: str = "flat"
     fusion: FusionSettings = field(default_factory=FusionSettings)
-    answer_passages: int = 8
+    answer_passages: int = 10
 
     def __post_init__(self) -> None:
         # Accept plain strings for paths, as programmers will pass them.

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +23,21 @@ from .chunking import ChunkSettings, split_article
 from .embedding import Embedder
 from .errors import CorpusError, IndexStateError
 from .index_format import FORMAT_README
-from .lexical import LexicalIndex
-from .records import Article, Chunk
+from .lexical import LexicalIndex, analyse
+from .records import Article, Chunk, Sentence
+from .sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Bump when split_article() would cut the same text differently.
 CHUNKER_VERSION = 1
 MANIFEST = "manifest.json"
 ARTICLES = "articles.jsonl"
 CHUNKS = "chunks.jsonl"
 VECTORS = "vectors.npy"
+SENTENCES = "sentences.jsonl"
+SENTENCE_VECTORS = "sentences.npy"
 DENSE = "dense.faiss"
 BM25 = "bm25"
 README = "README.md"
@@ -51,6 +55,7 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     embedded_chunks: int = 0
+    embedded_sentences: int = 0
     rebuilt: str | None = None  # why everything was re-embedded, if it was
     written: bool = False
 
@@ -63,7 +68,7 @@ class SyncReport:
             if v
         ]
         head = f"rebuilt ({self.rebuilt})" if self.rebuilt else "updated: " + ", ".join(parts or ["metadata"])
-        return f"{head}; embedded {self.embedded_chunks} chunks"
+        return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
 
 
 @dataclass
@@ -76,10 +81,36 @@ class IndexData:
     chunks: list[Chunk]
     dense: Any
     lexical: LexicalIndex
+    sentences: list[Sentence] = field(default_factory=list)
+    sentence_vectors: np.ndarray | None = None  # memory-mapped: only the sentences read are paged in
+    _by_source: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        starts: dict[str, list[int]] = {}
+        first: dict[str, int] = {}
+        for row, sentence in enumerate(self.sentences):
+            first.setdefault(sentence.source, row)
+            starts.setdefault(sentence.source, []).append(sentence.start)
+        self._by_source = {src: (first[src], np.asarray(v)) for src, v in starts.items()}
 
     @property
     def model(self) -> str:
         return str(self.manifest["model"]["name"])
+
+    @cached_property
+    def metadata_terms(self) -> frozenset[str]:
+        """Analysed words of every article's title, publisher and author."""
+        words = " ".join(f"{a.title} {a.publisher or ''} {a.author or ''}" for a in self.articles.values())
+        return frozenset(analyse(words))
+
+    def sentence_rows(self, chunk: Chunk) -> range:
+        """Rows of the sentences that start inside `chunk` (sentences are sorted within an article)."""
+        if chunk.source not in self._by_source:
+            return range(0)
+        first, starts = self._by_source[chunk.source]
+        lo = int(np.searchsorted(starts, chunk.start, side="left"))
+        hi = int(np.searchsorted(starts, chunk.end, side="left"))
+        return range(first + lo, first + hi)
 
 
 def text_hash(text: str) -> str:
@@ -139,7 +170,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def verify(
-    folder: Path, manifest: dict[str, Any], names: tuple[str, ...] = (ARTICLES, CHUNKS, VECTORS, DENSE, BM25)
+    folder: Path,
+    manifest: dict[str, Any],
+    names: tuple[str, ...] = (ARTICLES, CHUNKS, VECTORS, DENSE, BM25, SENTENCES, SENTENCE_VECTORS),
 ) -> None:
     """Check the listed files against the manifest's checksums."""
     for name in names:
@@ -163,11 +196,15 @@ def open_index(folder: Path) -> IndexData:
         chunks = [Chunk(**row) for row in _jsonl(folder / CHUNKS)]
         index = dense.load(folder / DENSE)
         lexical = LexicalIndex.load(folder / BM25, len(chunks))
+        sentences = [Sentence(**row) for row in _jsonl(folder / SENTENCES)]
+        sentence_vectors = np.load(folder / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexStateError(f"index at {folder} cannot be read ({exc}); run: assistant index --rebuild") from exc
     if index.ntotal != len(chunks) or manifest["counts"]["chunks"] != len(chunks):
         raise IndexStateError(f"index at {folder} is out of step (vectors ≠ chunks); run: assistant index --rebuild")
-    return IndexData(folder, manifest, articles, chunks, index, lexical)
+    if len(sentence_vectors) != len(sentences):
+        raise IndexStateError(f"index at {folder} is out of step (sentences); run: assistant index --rebuild")
+    return IndexData(folder, manifest, articles, chunks, index, lexical, sentences, sentence_vectors)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -233,6 +270,8 @@ def write_index(
     articles: list[Article],
     chunks: list[Chunk],
     vectors: np.ndarray,
+    sentences: list[Sentence],
+    sentence_vectors: np.ndarray,
     fingerprint: dict[str, Any],
     index_type: str,
     fault: Callable[[str], None] | None = None,
@@ -246,6 +285,8 @@ def write_index(
         _write_jsonl(tmp / CHUNKS, [asdict(c) for c in chunks])
         fault("chunks")
         np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
+        _write_jsonl(tmp / SENTENCES, [asdict(x) for x in sentences])
+        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float32), allow_pickle=False)
         dense.save(dense.build(vectors, index_type), tmp / DENSE)
         fault("dense")
         LexicalIndex.build([c.text for c in chunks]).save(tmp / BM25)
@@ -255,9 +296,12 @@ def write_index(
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             **fingerprint,
             "dense": {"type": index_type},
-            "counts": {"articles": len(articles), "chunks": len(chunks)},
+            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
-            "files": {name: _file_hash(tmp / name) for name in (ARTICLES, CHUNKS, VECTORS, DENSE, BM25)},
+            "files": {
+                name: _file_hash(tmp / name)
+                for name in (ARTICLES, CHUNKS, VECTORS, DENSE, BM25, SENTENCES, SENTENCE_VECTORS)
+            },
         }
         fault("manifest")
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -281,7 +325,7 @@ def _reusable(folder: Path, embedder: Embedder, chunking: ChunkSettings) -> tupl
         return None, "no index yet"
     try:
         manifest = read_manifest(folder)
-        verify(folder, manifest, (ARTICLES, CHUNKS, VECTORS))
+        verify(folder, manifest, (ARTICLES, CHUNKS, VECTORS, SENTENCES, SENTENCE_VECTORS))
     except IndexStateError as exc:
         return None, str(exc).split(";")[0]
     reason = stale_reason(manifest, embedder, chunking)
@@ -313,35 +357,48 @@ def sync(
             if reason and reason != "no index yet":
                 logger.warning("rebuilding the index at %s: %s", folder, reason)
         old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
+        old_sentences: dict[str, list[tuple[Sentence, int]]] = {}
         old_articles: dict[str, dict[str, Any]] = {}
         vectors_old: np.ndarray | None = None
+        sentence_vectors_old: np.ndarray | None = None
         if old is not None:
             try:
                 for row, chunk in enumerate(Chunk(**r) for r in _jsonl(folder / CHUNKS)):
                     old_chunks.setdefault(chunk.source, []).append((chunk, row))
+                for row, sentence in enumerate(Sentence(**r) for r in _jsonl(folder / SENTENCES)):
+                    old_sentences.setdefault(sentence.source, []).append((sentence, row))
                 old_articles = {r["source"]: r for r in _jsonl(folder / ARTICLES)}
                 vectors_old = np.load(folder / VECTORS, mmap_mode="r", allow_pickle=False)
+                sentence_vectors_old = np.load(folder / SENTENCE_VECTORS, mmap_mode="r", allow_pickle=False)
             except (OSError, ValueError, TypeError, KeyError) as exc:
-                old, old_chunks, old_articles = None, {}, {}
+                old, old_chunks, old_sentences, old_articles = None, {}, {}, {}
                 report.rebuilt = f"previous index unreadable: {exc}"
                 logger.warning("rebuilding the index at %s: %s", folder, report.rebuilt)
 
         new_sources = {a.source for a in corpus}
         report.removed = sorted(s for s in old_articles if s not in new_sources)
         chunks: list[Chunk] = []
-        rows: list[int | None] = []  # old vector row to reuse, or None to embed
+        chunk_rows: list[int | None] = []  # old vector row to reuse, or None to embed
+        sentences: list[Sentence] = []
+        sentence_rows: list[int | None] = []
         for article in corpus:
             before = old_articles.get(article.source)
             if before is not None and before.get("sha256") == text_hash(article.text):
                 report.unchanged.append(article.source)
                 for chunk, row in old_chunks.get(article.source, []):
                     chunks.append(_retitle(chunk, article.title))
-                    rows.append(row)
+                    chunk_rows.append(row)
+                for sentence, row in old_sentences.get(article.source, []):
+                    sentences.append(sentence)
+                    sentence_rows.append(row)
                 continue
             (report.changed if before is not None else report.added).append(article.source)
             for chunk in split_article(article, chunking, embedder.count_tokens):
                 chunks.append(chunk)
-                rows.append(None)
+                chunk_rows.append(None)
+            for a, b in sentence_spans(article.text):
+                sentences.append(Sentence(article.source, a, b))
+                sentence_rows.append(None)
 
         metadata_same = old is not None and all(
             {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
@@ -356,25 +413,44 @@ def sync(
         if unchanged:
             return report
 
-        todo = [i for i, row in enumerate(rows) if row is None]
-        report.embedded_chunks = len(todo)
-        vectors = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
-        if todo:
-            done = 0
+        texts = {a.source: a.text for a in corpus}
+        todo = sum(row is None for row in chunk_rows) + sum(row is None for row in sentence_rows)
+        done = 0
 
-            def step(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress(done, len(todo))
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, todo)
 
-            vectors[todo] = embedder.embed_documents([chunks[i].text for i in todo], progress=step)
-        keep = [i for i, row in enumerate(rows) if row is not None]
-        if keep and vectors_old is not None:
-            vectors[keep] = vectors_old[np.array([rows[i] for i in keep], dtype=np.int64)]
-        write_index(folder, corpus, chunks, vectors, settings_fingerprint(embedder, chunking), index_type, fault)
+        vectors = _vectors([c.text for c in chunks], chunk_rows, vectors_old, embedder, step)
+        sentence_vectors = _vectors(
+            [texts[x.source][x.start : x.end] for x in sentences], sentence_rows, sentence_vectors_old, embedder, step
+        )
+        report.embedded_chunks = sum(row is None for row in chunk_rows)
+        report.embedded_sentences = sum(row is None for row in sentence_rows)
+        write_index(folder, corpus, chunks, vectors, sentences, sentence_vectors,
+                    settings_fingerprint(embedder, chunking), index_type, fault)  # fmt: skip
         report.written = True
     return report
+
+
+def _vectors(
+    texts: list[str],
+    rows: list[int | None],
+    old: np.ndarray | None,
+    embedder: Embedder,
+    progress: Callable[[int], None],
+) -> np.ndarray:
+    """Vectors for `texts`: copied from `old` where a row is given, embedded where it is None."""
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    todo = [i for i, row in enumerate(rows) if row is None]
+    if todo:
+        out[todo] = embedder.embed_documents([texts[i] for i in todo], progress=progress)
+    keep = [i for i, row in enumerate(rows) if row is not None]
+    if keep and old is not None:
+        out[keep] = old[np.array([rows[i] for i in keep], dtype=np.int64)]
+    return out
 
 
 def _retitle(chunk: Chunk, title: str) -> Chunk:

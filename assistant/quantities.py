@@ -1,0 +1,87 @@
+"""Quantities in text — amounts with scale words, percentages, years — compared by value."""
+
+from __future__ import annotations
+
+import re
+
+SCALES = {
+    "thousand": 1e3, "k": 1e3,
+    "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
+    "billion": 1e9, "bn": 1e9, "bln": 1e9, "b": 1e9,
+    "trillion": 1e12, "tn": 1e12,
+}  # fmt: skip
+NUMBER = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*"
+    r"(%|percent\b|per\s+cent\b|thousand\b|million\b|billion\b|trillion\b|mln\b|bln\b|mn\b|bn\b|tn\b|[kmb]\b)?",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
+MONTH = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
+
+_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+]
+NUMBER_WORDS = {w: i for i, w in enumerate(_WORDS)} | {"thirty": 30, "forty": 40, "fifty": 50, "hundred": 100}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+
+Quantity = tuple[float, str]  # (value, kind): "%" shares, "$" money and scaled amounts, "n" counts
+_MONEY_BEFORE = re.compile(r"[$€£¥]\s*$")
+_MONTH_NEAR = re.compile(MONTH.pattern + r"\s*$|^\s*,?\s*" + MONTH.pattern, re.IGNORECASE)
+
+
+def quantities(text: str) -> set[Quantity]:
+    """Quantities in `text`: "$3.744 billion", "3.744 bn" and "3,744 million" are one value."""
+    found: set[Quantity] = set()
+    for m in NUMBER.finditer(text):
+        whole, frac, unit = m.group(1).replace(",", ""), m.group(2), (m.group(3) or "").lower()
+        value = float(f"{whole}.{frac}" if frac else whole)
+        if unit in ("%", "percent") or unit.startswith("per"):
+            found.add((round(value, 6), "%"))
+        elif unit in SCALES:
+            found.add((round(value * SCALES[unit], 3), "$"))
+        elif _MONEY_BEFORE.search(text[: m.start()]):
+            found.add((round(value, 6), "$"))
+        else:
+            found.add((round(value, 6), "n"))
+    found |= {(float(NUMBER_WORDS[w.lower()]), "n") for w in _NUMBER_WORD.findall(text)}
+    return found
+
+
+def measures(text: str) -> set[Quantity]:
+    """Figures a question can ask for: not years, and not the day in "April 23"."""
+    found: set[Quantity] = set()
+    for m in NUMBER.finditer(text):
+        before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
+        if not m.group(3) and not m.group(2) and (_MONTH_NEAR.search(before) or _MONTH_NEAR.search(after)):
+            continue  # a day of the month
+        found |= quantities(m.group(0) if not _MONEY_BEFORE.search(text[: m.start()]) else "$" + m.group(0))
+    found |= {(float(NUMBER_WORDS[w.lower()]), "n") for w in _NUMBER_WORD.findall(text)}
+    return {q for q in found if not (q[1] == "n" and q[0].is_integer() and 1500 <= q[0] <= 2099)}
+
+
+def years(text: str) -> set[str]:
+    return set(YEAR.findall(text))
+
+
+def has_date(text: str) -> bool:
+    return bool(YEAR.search(text) or MONTH.search(text))
