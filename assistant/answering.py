@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from .evidence import Candidate, Evidence
+from .evidence import Candidate, Evidence, answer_cue
 from .lexical import analyse
-from .quantities import measures, years
+from .quantities import counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .sentences import sentence_spans
 
@@ -20,8 +20,8 @@ MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
 
 _LIST_QUESTION = re.compile(
-    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}(?:are|were|did)|what (?:are|were) "
-    r"the|several|examples?|areas|fields|sectors|kinds?|types?|which two|which three)\b",
+    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
+    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds?|types?|which two|which three)\b",
     re.I,
 )
 _WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
@@ -40,11 +40,16 @@ class _Part:
     text: str  # what the answer shows: the sentence, or a faithful cut of it with "…"
 
 
-def _trim(candidate: Candidate, question_terms: set[str], max_words: int) -> str:
-    """The sentence, or its most relevant run of clauses when it is long; words are never changed."""
+def _trim(candidate: Candidate, question: str, question_terms: set[str], max_words: int) -> str:
+    """The sentence, or its most relevant run of clauses when it is long; words are never changed.
+
+    A cut keeps what the question asks for: if the sentence holds a date for a "when" question,
+    so does the piece.
+    """
     text = candidate.text
     if len(text.split()) <= max_words:
         return text
+    needs_cue = candidate.cue >= 1
     cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
     clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
     best, best_score = (0, len(text)), -1.0
@@ -54,6 +59,8 @@ def _trim(candidate: Candidate, question_terms: set[str], max_words: int) -> str
             words = len(text[a:b].split())
             if words > max_words and j > i:
                 break
+            if needs_cue and answer_cue(question, text[a:b]) < 1:
+                continue
             score = len(question_terms & set(analyse(text[a:b]))) + 0.5 * bool(measures(text[a:b])) - words / 1000
             if score > best_score:
                 best, best_score = (a, b), score
@@ -76,6 +83,7 @@ class ExtractiveWriter:
     max_words_long: int = 100
     second_ratio: float = 0.85
     conflict_ratio: float = 0.75
+    conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
@@ -90,11 +98,11 @@ class ExtractiveWriter:
         long_form = bool(_LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
         budget = self.max_words_long if long_form else self.max_words
         best = cands[0]
-        parts = [_Part(best, _trim(best, terms, 45))]
+        parts = [_Part(best, _trim(best, question, terms, 45))]
 
         conflict = self._conflicting(evidence, best)
         if conflict is not None:
-            parts.append(_Part(conflict, _trim(conflict, terms, 45)))
+            parts.append(_Part(conflict, _trim(conflict, question, terms, 45)))
             return compose(evidence, parts, prefix=SOURCES_DIFFER)
         covered = set(analyse(best.text))
         for cand in cands[1:]:
@@ -105,7 +113,7 @@ class ExtractiveWriter:
                 (best.cue >= 1 and best.overlap >= 0.6) or not (terms - covered) & set(analyse(cand.text))
             ):
                 continue
-            text = _trim(cand, terms, 45)
+            text = _trim(cand, question, terms, 45)
             if sum(len(p.text.split()) for p in parts) + len(text.split()) > budget:
                 continue
             parts.append(_Part(cand, text))
@@ -125,10 +133,12 @@ class ExtractiveWriter:
         for cand in evidence.candidates[1:]:
             if cand.score < self.conflict_ratio * best.score:
                 break
-            if evidence.passages[cand.passage].source == source or cand.overlap < 0.8 * best.overlap:
+            if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
                 continue
             theirs = measures(cand.text)
             kinds = {k for _, k in ours} & {k for _, k in theirs}
+            if "n" in kinds and not _same_things_counted(best.text, cand.text):
+                kinds.discard("n")  # "20 documents" and "two leaders" do not disagree
             same_kind = {q for q in ours if q[1] in kinds}, {q for q in theirs if q[1] in kinds}
             periods = years(best.text), years(cand.text)
             if (
@@ -138,6 +148,10 @@ class ExtractiveWriter:
             ):
                 return cand
         return None
+
+
+def _same_things_counted(a: str, b: str) -> bool:
+    return bool({t for w in counted_words(a) for t in analyse(w)} & {t for w in counted_words(b) for t in analyse(w)})
 
 
 def compose(evidence: Evidence, parts: list[_Part], prefix: str = "") -> Answer:

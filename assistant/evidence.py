@@ -29,7 +29,15 @@ _WANTS_MONEY = re.compile(r"\bhow much\b.*\b(?:cost|costs|worth|pay|paid|spend|s
 # "How many direct flights …": the thing counted must be in the sentence that gives the count.
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
-MIN_WORDS = 4  # headings and fragments do not answer questions
+MIN_WORDS = 4  # fragments do not answer questions
+_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
+HEADING_WORDS = 12  # a shorter line without closing punctuation is a heading, not a statement
+
+
+def is_statement(text: str) -> bool:
+    """A sentence that can answer something: not a fragment, not a heading ("Strategic dimensions of …")."""
+    words = len(text.split())
+    return words >= MIN_WORDS and (words >= HEADING_WORDS or bool(_SENTENCE_END.search(text)))
 
 
 class Reranker(Protocol):
@@ -129,7 +137,7 @@ def collect(
                 continue  # overlapping chunks share sentences; keep the better-ranked copy
             a, b = sentence.start - passage.start, min(sentence.end, passage.end) - passage.start
             text = passage.text[a:b]
-            if len(text.split()) < MIN_WORDS:
+            if not is_statement(text):
                 continue
             seen.add(key)
             found.append((i, a, b, text, row))

@@ -79,6 +79,14 @@ def measures(text: str) -> set[Quantity]:
     return {q for q in found if not (q[1] == "n" and q[0].is_integer() and 1500 <= q[0] <= 2099)}
 
 
+_COUNT = re.compile(r"(?<![\w.,])(?:\d+|" + "|".join(NUMBER_WORDS) + r")\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)", re.I)
+
+
+def counted_words(text: str) -> set[str]:
+    """The words right after plain counts ("20 cooperation documents" -> cooperation, documents)."""
+    return {w.lower() for m in _COUNT.finditer(text) for w in m.group(1).split()}
+
+
 def years(text: str) -> set[str]:
     return set(YEAR.findall(text))
 
