@@ -15,7 +15,7 @@ from ._offline import go_offline
 from .answering import AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import CorpusError, IndexStateError, QuestionError
+from .errors import AssistantError, CorpusError, IndexStateError, QuestionError
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EMPTY_QUESTION = "Please ask a question."
+
+
+SEARCH_MODES = ("hybrid", "dense", "lexical", "rerank")
 
 
 class Assistant:
@@ -138,10 +141,25 @@ class Assistant:
             query: what to look for.
             k: how many passages.
             sources: only search these articles (file names).
-            mode: "hybrid" (default), "dense" or "lexical".
+            mode: "hybrid" (default), "dense", "lexical", or "rerank": hybrid candidates reordered
+                by their best sentence's answer score (the reranker's, when one is given).
         """
+        if mode not in SEARCH_MODES:
+            raise AssistantError(f"unknown search mode {mode!r}; one of: {', '.join(SEARCH_MODES)}")
         query = clean_question(query)
-        return self._ready().search(query, k, sources, mode)
+        retriever = self._ready()
+        if mode != "rerank":
+            return retriever.search(query, k, sources, mode)
+        pool = retriever.search(query, max(k, self.settings.answer_passages), sources, "hybrid")
+        candidates = evidence.collect(
+            query, retriever.embedder.embed_query(query), pool, retriever.data,
+            max_passages=len(pool), reranker=self.reranker,
+        )  # fmt: skip
+        best: dict[int, float] = {}
+        for c in candidates:
+            best.setdefault(c.passage, c.score)
+        order = sorted(range(len(pool)), key=lambda i: (-best.get(i, float("-inf")), i))
+        return [pool[i] for i in order[:k]]
 
     def ask(self, question: str, history: Sequence[Turn] = (), *, sources: Collection[str] | None = None) -> Answer:
         """Answer `question` from the articles, with `[n]` citations, or say they do not cover it.

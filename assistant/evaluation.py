@@ -16,7 +16,7 @@ from .records import Turn
 
 UNANSWERABLE = "unanswerable"
 KS = (1, 3, 5, 10)
-MODES = ("dense", "lexical", "hybrid")
+MODES = ("dense", "lexical", "hybrid", "rerank")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models import FakeListChatModel
 
-from assistant import Answer, Assistant, Turn
+from assistant import Answer, Assistant, AssistantError, Turn
 from assistant.answering import CLOSEST_MATCHES, ELLIPSIS, MARKER_RE, NO_ANSWER, SOURCES_DIFFER
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
@@ -214,3 +214,17 @@ def test_support_checks_figures_names_and_words() -> None:
     assert support("Trade reached $4.1 billion in 2024.", passage).missing == ("4.1",)
     assert "Oslo" in support("The Harbour Authority of Oslo said trade reached $3.7 billion.", passage).missing
     assert not support("Fishermen protested against new quotas.", passage).holds(0.6)
+
+
+def test_rerank_mode_reorders_the_hybrid_pool_by_answer_sentences(bot: Assistant) -> None:
+    question = "What share of Azerbaijan's foreign trade did China account for in 2007?"
+    pool = bot.search(question, k=10)
+    reranked = bot.search(question, k=5, mode="rerank")
+    assert len(reranked) == 5
+    assert {p.chunk_id for p in reranked} <= {p.chunk_id for p in pool}
+    assert "2.5%" in reranked[0].text
+
+
+def test_unknown_search_mode_is_a_clear_error(bot: Assistant) -> None:
+    with pytest.raises(AssistantError, match="unknown search mode"):
+        bot.search("trade", mode="semantic")
