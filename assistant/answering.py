@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from . import durations
 from .evidence import Candidate, Evidence, answer_cue
 from .lexical import analyse
 from .quantities import counted_words, measures, years
@@ -15,6 +16,8 @@ from .sentences import sentence_spans
 NO_ANSWER = "The articles do not cover this."
 CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
+COMPUTED = "About {gap}, counting from the dates the articles give:"
+COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
@@ -87,7 +90,13 @@ class ExtractiveWriter:
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
-        if not cands or cands[0].score < self.min_score or evidence.unknown_terms:
+        if evidence.unknown_terms:
+            return refusal(evidence)
+        if evidence.duration is not None:
+            computed = self._duration(evidence)
+            if computed is not None:
+                return computed
+        if not cands or cands[0].score < self.min_score:
             return refusal(evidence)
         if cands[0].cue == 0 or not cands[0].complete:
             # The best sentence lacks what the question asks for (a date, a figure, the thing counted,
@@ -119,6 +128,42 @@ class ExtractiveWriter:
             parts.append(_Part(cand, text))
             covered |= set(analyse(cand.text))
         return compose(evidence, parts)
+
+    def _duration(self, evidence: Evidence) -> Answer | None:
+        """The time between two events, each dated by its best sentence; None unless both are found."""
+        assert evidence.duration is not None
+        found: list[tuple[Evidence, Candidate, durations.Date]] = []
+        for event, words in zip(evidence.events, (evidence.duration.first, evidence.duration.second), strict=True):
+            named = {d.year for d in durations.dates(words)}
+            for cand in event.candidates[:5]:
+                if cand.score < self.min_score or not cand.complete:
+                    break
+                dated = [d for d in durations.dates(cand.text) if not named or d.year in named]
+                if dated:
+                    found.append((event, cand, dated[0]))
+                    break
+        if len(found) != 2 or found[0][2] == found[1][2]:
+            return None
+        gap = durations.gap(found[0][2], found[1][2], evidence.duration.unit)
+        if gap is None:
+            return None
+        prefix = COMPUTED.format(gap=durations.phrase(*gap))
+        citations: list[Citation] = []
+        numbers: dict[tuple[str, int], int] = {}
+        lines: list[str] = []
+        for event, cand, date in found:
+            p = event.passages[cand.passage]
+            key = (p.source, p.start)
+            if key not in numbers:
+                numbers[key] = len(citations) + 1
+                citations.append(
+                    Citation(numbers[key], p.source, p.title, p.text, p.start, p.end, cand.start, cand.end)
+                )
+            shown = _trim(cand, "When?", set(analyse(event.question)), 35)
+            if str(date.year) not in shown:
+                shown = cand.text  # the date the gap is counted from must be in sight
+            lines.append(f"{shown} {MARKER.format(n=numbers[key])}")
+        return Answer(f"{prefix} {' '.join(lines)}", False, citations, evidence.passages, evidence.question)
 
     def _conflicting(self, evidence: Evidence, best: Candidate) -> Candidate | None:
         """A strong sentence from another article giving a different figure for the same thing.

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import evidence, followups
+from . import durations, evidence, followups
 from ._offline import go_offline
 from .answering import AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
@@ -173,17 +173,32 @@ class Assistant:
         t0 = time.perf_counter()
         retriever = self._ready()
         query = followups.resolve(question, history)
+        if sources is None:  # "according to <publisher>": search that publisher's articles
+            sources = evidence.named_sources(question, retriever.data) or None
         passages = retriever.search(query, self.settings.answer_passages, sources)
         candidates = evidence.collect(
             question, retriever.embedder.embed_query(query), passages, retriever.data,
             context=query[len(question):], reranker=self.reranker,
         )  # fmt: skip
-        found = evidence.Evidence(question, passages, candidates, evidence.unknown_terms(question, retriever.data))
+        unknown = evidence.unknown_terms(question, retriever.data)
+        found = evidence.Evidence(question, passages, candidates, unknown)
+        duration = durations.parse(question)
+        if duration is not None:  # "how many years between A and B": gather evidence for A and for B
+            events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))
+            found = dataclasses.replace(found, duration=duration, events=events)
         t1 = time.perf_counter()
         answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings)
+
+    def _gather(self, question: str, sources: Collection[str] | None) -> evidence.Evidence:
+        """Passages and scored sentences for one standalone question."""
+        retriever = self._ready()
+        passages = retriever.search(question, self.settings.answer_passages, sources)
+        vector = retriever.embedder.embed_query(question)
+        candidates = evidence.collect(question, vector, passages, retriever.data, reranker=self.reranker)
+        return evidence.Evidence(question, passages, candidates)
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""

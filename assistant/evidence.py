@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .durations import DurationQuestion
 from .lexical import analyse
 from .quantities import has_date, measures
 from .records import Passage
@@ -23,6 +24,18 @@ _WANTS_NUMBER = re.compile(
 )
 _WANTS_NAME = re.compile(r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|company|firm|"
                          r"organi[sz]ation|agency|country|city|channel|bank|university))\b", re.I)  # fmt: skip
+_WANTS_REASON = re.compile(
+    r"^\s*why\b|\b(?:reasons?|what makes|how (?:does|do|did|could|can|would|will) .+ (?:help|benefit|affect|"
+    r"change|complicate|hurt|shape)|what (?:does|do|did|would|could) .+ gain|dangers?|risks?|benefits?|advantages?)\b",
+    re.I,
+)
+# Words that state a cause, a purpose or an effect ("because", "allowing …", "in order to").
+_REASON = re.compile(
+    r"\b(?:because|due to|owing to|thanks to|as a result|result(?:s|ed)? in|in order to|so that|so as to|"
+    r"since|given|allow(?:s|ed|ing)?|enabl(?:e|es|ed|ing)|help(?:s|ed|ing)?|lead(?:s|ing)? to|led to|"
+    r"driven by|means|therefore|thus|hence|reason|aim(?:s|ed|ing)? to|seek(?:s|ing)? to|could|would|risk)\b",
+    re.I,
+)
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 _WANTS_MONEY = re.compile(r"\bhow much\b.*\b(?:cost|costs|worth|pay|paid|spend|spent|invest|invested|price|budget|"
                           r"fund|funding|value)\b|\bwhat (?:is|was) the (?:cost|price|value)\b", re.I)  # fmt: skip
@@ -80,6 +93,8 @@ def answer_cue(question: str, sentence: str) -> float:
         return float(has_date(sentence))
     if _WANTS_NUMBER.search(question):
         return float(bool(measures(sentence)))
+    if _WANTS_REASON.search(question):
+        return 1.0 if _REASON.search(sentence) else 0.5
     if _WANTS_NAME.search(question):
         asked = {w.lower() for w in _CAPITALISED.findall(question)}
         names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])}
@@ -179,6 +194,9 @@ class Evidence:
     passages: list[Passage]
     candidates: list[Candidate]
     unknown_terms: tuple[str, ...] = ()  # names or figures in the question that no article contains
+    # For "how many years between A and B": what A and B are, and the evidence gathered for each.
+    duration: DurationQuestion | None = None
+    events: tuple[Evidence, ...] = ()
 
 
 def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
@@ -197,3 +215,23 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
         if terms and all(t not in known and t not in meta for t in terms):
             missing.append(word)
     return tuple(missing)
+
+
+def named_sources(question: str, data: IndexData) -> list[str]:
+    """The articles a question attributes itself to by publisher or author ("according to Jamestown").
+
+    A capitalised word of the question counts when every term of it belongs to the publisher or
+    author of some articles, and the articles' texts do not use one of its terms more widely than that (so a
+    publisher called "Eurasia Daily" does not capture every question about Eurasia).
+    """
+    owners, in_texts = data.attribution_terms
+    openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
+    named: set[str] = set()
+    for word in _CAPITALISED.findall(question):
+        terms = analyse(word)
+        if word in openers or not terms:
+            continue
+        hits = {s for s, t in owners.items() if all(term in t for term in terms)}
+        if hits and len(hits) < len(owners) and any(in_texts[t] <= len(hits) for t in terms):
+            named |= hits
+    return sorted(named)

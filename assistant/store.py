@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -96,6 +97,16 @@ class IndexData:
     @property
     def model(self) -> str:
         return str(self.manifest["model"]["name"])
+
+    @cached_property
+    def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]:
+        """Each article's publisher and author terms, and in how many article texts each occurs."""
+        owners = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
+        wanted: set[str] = set().union(*owners.values()) if owners else set()
+        in_texts: Counter[str] = Counter()
+        for article in self.articles.values():
+            in_texts.update(wanted & set(analyse(article.text)))
+        return owners, in_texts
 
     @cached_property
     def metadata_terms(self) -> frozenset[str]:

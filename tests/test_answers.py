@@ -11,7 +11,7 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 
 from assistant import Answer, Assistant, AssistantError, Turn
-from assistant.answering import CLOSEST_MATCHES, ELLIPSIS, MARKER_RE, NO_ANSWER, SOURCES_DIFFER
+from assistant.answering import CLOSEST_MATCHES, COMPUTED_RE, ELLIPSIS, MARKER_RE, NO_ANSWER, SOURCES_DIFFER
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
 
@@ -42,7 +42,7 @@ def gold_answers(bot: Assistant) -> list[tuple[dict, Answer]]:
 
 def _claims(answer: Answer) -> list[tuple[str, list[int]]]:
     """The answer's sentences, each with the markers that end it."""
-    text = answer.text.removeprefix(SOURCES_DIFFER).strip()
+    text = COMPUTED_RE.sub("", answer.text.removeprefix(SOURCES_DIFFER)).strip()
     pieces = re.findall(r"(.*?)((?:\s*\[\d+\])+)", text, flags=re.S)
     return [(body.strip(), [int(n) for n in MARKER_RE.findall(markers)]) for body, markers in pieces]
 
@@ -121,6 +121,15 @@ def test_sources_that_disagree_are_both_cited(tmp_path: Path, embedder: Sentence
     assert answer.text.startswith(SOURCES_DIFFER), answer.text
     assert "3.7 billion" in answer.text and "4.2 billion" in answer.text
     assert {c.source for c in answer.citations} == {"wire.txt", "gazette.txt"}
+
+
+def test_time_between_two_events_is_computed_from_two_cited_dates(bot: Assistant) -> None:
+    answer = bot.ask(
+        "How many years lie between the establishment of diplomatic relations and Aliyev's arrival in Beijing?"
+    )
+    assert answer.text.startswith("About 33 years"), answer.text
+    assert len(answer.citations) == 2
+    assert "1992" in answer.citations[0].sentence and "2025" in answer.citations[1].sentence
 
 
 class ReverseReranker:
@@ -228,3 +237,33 @@ def test_rerank_mode_reorders_the_hybrid_pool_by_answer_sentences(bot: Assistant
 def test_unknown_search_mode_is_a_clear_error(bot: Assistant) -> None:
     with pytest.raises(AssistantError, match="unknown search mode"):
         bot.search("trade", mode="semantic")
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "first", "second"),
+    [
+        ("How many years passed between the flood and the new bridge?", "years", "the flood", "the new bridge"),
+        ("How many months after the election did the strike begin?", "months", "the election", "the strike begin"),
+        ("How long after the merger was the plant closed?", "", "the merger", "the plant closed"),
+        ("How many months separated the summit from the treaty?", "months", "the summit", "the treaty"),
+    ],
+)
+def test_duration_questions_are_split_into_two_events(question: str, unit: str, first: str, second: str) -> None:
+    from assistant.durations import DurationQuestion, parse
+
+    assert parse(question) == DurationQuestion(unit, first, second)
+
+
+def test_dates_and_gaps() -> None:
+    from assistant.durations import Date, dates, gap
+
+    assert dates("on April 2, 1992 and 23 April 2025, in July 2024 and 1994") == [
+        Date(1992, 4),
+        Date(2025, 4),
+        Date(2024, 7),
+        Date(1994),
+    ]
+    assert gap(Date(1992, 4), Date(2025, 4), "years") == (33, "years")
+    assert gap(Date(2024, 7), Date(2025, 4), "") == (9, "months")
+    assert gap(Date(2025, 4), Date(2024, 11), "months") == (5, "months")
+    assert gap(Date(1992), Date(2025, 4), "months") is None  # a bare year cannot give months
