@@ -21,6 +21,7 @@ COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), "
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
+MIN_PIECE_WORDS = 6  # a cut shorter than this reads as a fragment
 
 _LIST_QUESTION = re.compile(
     r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
@@ -62,7 +63,7 @@ def _trim(candidate: Candidate, question: str, question_terms: set[str], max_wor
             words = len(text[a:b].split())
             if words > max_words and j > i:
                 break
-            if needs_cue and answer_cue(question, text[a:b]) < 1:
+            if (needs_cue and answer_cue(question, text[a:b]) < 1) or words < MIN_PIECE_WORDS:
                 continue
             score = len(question_terms & set(analyse(text[a:b]))) + 0.5 * bool(measures(text[a:b])) - words / 1000
             if score > best_score:

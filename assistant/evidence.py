@@ -85,8 +85,13 @@ class Weights:
     incomplete: float = 0.6  # score factor for a sentence missing a figure the question names
 
 
+# A source reference in brackets, "(see EDM, May 14, 2025)": its date is not the sentence's fact.
+_REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
+
+
 def answer_cue(question: str, sentence: str) -> float:
     """1.0 when the sentence has the kind of thing the question asks for; 0.5 when nothing is asked."""
+    sentence = _REFERENCE.sub("", sentence)
     if _WANTS_MONEY.search(question):
         return float(any(kind == "$" for _, kind in measures(sentence)))
     if _WANTS_DATE.search(question):
