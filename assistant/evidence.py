@@ -41,6 +41,13 @@ _WANTS_MONEY = re.compile(r"\bhow much\b.*\b(?:cost|costs|worth|pay|paid|spend|s
                           r"fund|funding|value)\b|\bwhat (?:is|was) the (?:cost|price|value)\b", re.I)  # fmt: skip
 # "How many direct flights …": the thing counted must be in the sentence that gives the count.
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+# "Who is China's ambassador …", "Which foreign minister hosted …": the office asked about must be named.
+_ROLES = (r"minister|ambassador|envoy|president|premier|chancellor|spokes(?:man|woman|person)|governor|mayor|"
+          r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince")  # fmt: skip
+_ASKED_ROLE = re.compile(
+    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
+    re.I,
+)
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_WORDS = 4  # fragments do not answer questions
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
@@ -107,6 +114,12 @@ def answer_cue(question: str, sentence: str) -> float:
     return 0.5
 
 
+def _role_terms(question: str) -> set[str]:
+    """The words of the office a who/which question asks about ("foreign minister")."""
+    match = _ASKED_ROLE.search(question)
+    return set(analyse(match.group(1))) if match else set()
+
+
 def _counted_terms(question: str) -> set[str]:
     """The content words of what a "how many/how much" question counts ("direct flights")."""
     match = _COUNTED.search(question)
@@ -144,6 +157,7 @@ def collect(
 
     figures = set(_FIGURE.findall(question))
     counted = _counted_terms(question)
+    role = _role_terms(question)
     seen: set[tuple[str, int]] = set()
     found: list[tuple[int, int, int, str, int]] = []  # passage, start, end, text, sentence row
     for i, passage in enumerate(passages[:max_passages]):
@@ -183,7 +197,12 @@ def collect(
             data.sentences[row - 1] if row and data.sentences[row - 1].source == data.sentences[row].source else None
         )
         around = text + (" " + passages[i].text[max(0, before.start - passages[i].start) : a] if before else "")
-        complete = figures <= set(_FIGURE.findall(around)) and (not counted or bool(counted & set(analyse(around))))
+        around_terms = set(analyse(around))
+        complete = (
+            figures <= set(_FIGURE.findall(around))
+            and (not counted or bool(counted & around_terms))
+            and role <= around_terms
+        )
         if not complete:
             score *= weights.incomplete
         out.append(Candidate(i, a, b, text, sim, overlap, cue, score, complete))
