@@ -172,17 +172,20 @@ class Assistant:
         question = clean_question(question)
         t0 = time.perf_counter()
         retriever = self._ready()
-        query = followups.resolve(question, history)
+        # "And ten years later?" is the earlier question for another year; other follow-ups
+        # are searched together with the conversation they lean on.
+        asked = followups.rewrite(question, history) or question
+        query = asked if asked != question else followups.resolve(question, history)
         if sources is None:  # "according to <publisher>": search that publisher's articles
-            sources = evidence.named_sources(question, retriever.data) or None
+            sources = evidence.named_sources(asked, retriever.data) or None
         passages = retriever.search(query, self.settings.answer_passages, sources)
         candidates = evidence.collect(
-            question, retriever.embedder.embed_query(query), passages, retriever.data,
-            context=query[len(question):], reranker=self.reranker,
+            asked, retriever.embedder.embed_query(query), passages, retriever.data,
+            context=query[len(asked):], reranker=self.reranker,
         )  # fmt: skip
-        unknown = evidence.unknown_terms(question, retriever.data)
-        found = evidence.Evidence(question, passages, candidates, unknown)
-        duration = durations.parse(question)
+        unknown = evidence.unknown_terms(asked, retriever.data)
+        found = evidence.Evidence(asked, passages, candidates, unknown)
+        duration = durations.parse(asked)
         if duration is not None:  # "how many years between A and B": gather evidence for A and for B
             events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))
             found = dataclasses.replace(found, duration=duration, events=events)

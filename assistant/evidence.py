@@ -42,8 +42,10 @@ _WANTS_MONEY = re.compile(r"\bhow much\b.*\b(?:cost|costs|worth|pay|paid|spend|s
 # "How many direct flights …": the thing counted must be in the sentence that gives the count.
 _COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
 # "Who is China's ambassador …", "Which foreign minister hosted …": the office asked about must be named.
-_ROLES = (r"minister|ambassador|envoy|president|premier|chancellor|spokes(?:man|woman|person)|governor|mayor|"
-          r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince")  # fmt: skip
+_ROLES = (
+    r"minister|ambassador|envoy|president|premier|chancellor|spokes(?:man|woman|person)|governor|mayor|"
+    r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince"
+)
 _ASKED_ROLE = re.compile(
     r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
     re.I,

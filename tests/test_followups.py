@@ -1,0 +1,56 @@
+"""Follow-up questions resolved against the conversation, without a model."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Turn
+from assistant.followups import is_follow_up, resolve, rewrite
+
+HISTORY = [
+    Turn("user", "How much rice did Vietnam export in 2019?"),
+    Turn("assistant", "Vietnam exported 6.4 million tonnes of rice in 2019. [1]"),
+    Turn("user", "What share of world exports was that?"),
+    Turn("assistant", "About 15 percent. [1]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("And ten years later?", "How much rice did Vietnam export in 2029?"),
+        ("And in 2021?", "How much rice did Vietnam export in 2021?"),
+        ("What about the year before?", "How much rice did Vietnam export in 2018?"),
+        ("And two years earlier?", "How much rice did Vietnam export in 2017?"),
+        ("What share was that?", None),  # not a change of year
+        ("What did Thailand export in 2021?", None),  # a new question that happens to name a year
+    ],
+)
+def test_a_change_of_year_rewrites_the_earlier_question(question: str, expected: str | None) -> None:
+    assert rewrite(question, HISTORY) == expected
+
+
+def test_rewrite_needs_an_earlier_question_with_one_year() -> None:
+    assert rewrite("And in 2021?", []) is None
+    assert rewrite("And in 2021?", [Turn("user", "Compare 2019 and 2020 exports")]) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("What share of world exports was that?", True),
+        ("And in 2021?", True),
+        ("What did they sign?", True),
+        ("How much rice did Thailand export to the Philippines in 2019?", False),
+    ],
+)
+def test_is_follow_up(question: str, follow_up: bool) -> None:
+    assert is_follow_up(question) is follow_up
+
+
+def test_resolve_adds_the_conversation_to_a_follow_up_only() -> None:
+    query = resolve("What share of world exports was that?", HISTORY[:2])
+    assert query.startswith("What share of world exports was that?")
+    assert "Vietnam" in query and "2019" in query and "[1]" not in query
+    standalone = "How much rice did Thailand export to the Philippines in 2019?"
+    assert resolve(standalone, HISTORY) == standalone
