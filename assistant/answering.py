@@ -85,6 +85,8 @@ class ExtractiveWriter:
     min_score: float = 0.42
     max_words: int = 60
     max_words_long: int = 100
+    max_piece: int = 45  # longest sentence shown whole; longer ones are cut to their best clauses
+    max_piece_long: int = 70
     second_ratio: float = 0.85
     conflict_ratio: float = 0.75
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
@@ -108,7 +110,8 @@ class ExtractiveWriter:
         long_form = bool(_LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
         budget = self.max_words_long if long_form else self.max_words
         best = cands[0]
-        parts = [_Part(best, _trim(best, question, terms, 45))]
+        piece = self.max_piece_long if long_form else self.max_piece
+        parts = [_Part(best, _trim(best, question, terms, piece))]
 
         conflict = self._conflicting(evidence, best)
         if conflict is not None:
@@ -123,7 +126,7 @@ class ExtractiveWriter:
                 (best.cue >= 1 and best.overlap >= 0.6) or not (terms - covered) & set(analyse(cand.text))
             ):
                 continue
-            text = _trim(cand, question, terms, 45)
+            text = _trim(cand, question, terms, piece)
             if sum(len(p.text.split()) for p in parts) + len(text.split()) > budget:
                 continue
             parts.append(_Part(cand, text))
