@@ -91,7 +91,7 @@ class Weights:
     overlap: float = 0.35
     cue: float = 0.2
     rank: float = 0.05
-    incomplete: float = 0.6  # score factor for a sentence missing a figure the question names
+    incomplete: float = 0.8  # score factor for a sentence missing a figure the question names
 
 
 # A source reference in brackets, "(see EDM, May 14, 2025)": its date is not the sentence's fact.
