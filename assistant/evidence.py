@@ -17,6 +17,9 @@ from .store import IndexData
 _WANTS_DATE = re.compile(
     r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago)\b", re.I
 )
+_WANTS_DAY = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|(?:what|which) (?:exact )?(?:date|day))\b", re.I)
+_MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_DAY_DATE = re.compile(rf"\b{_MONTH_NAMES} \d{{1,2}}\b|\b\d{{1,2}} {_MONTH_NAMES}\b|\b\d{{4}}-\d\d-\d\d\b")
 _WANTS_NUMBER = re.compile(
     r"\b(?:how (?:much|many|large|big|far|long)|what (?:share|percentage|proportion|amount|volume|value|number|"
     r"figure|level|size|capacity|sum)|by how|what per ?cent)\b",
@@ -104,6 +107,8 @@ def answer_cue(question: str, sentence: str) -> float:
     if _WANTS_MONEY.search(question):
         return float(any(kind == "$" for _, kind in measures(sentence)))
     if _WANTS_DATE.search(question):
+        if _WANTS_DAY.search(question):  # "on what date", "when exactly": a day, not just a year
+            return 1.0 if _DAY_DATE.search(sentence) else 0.5 * has_date(sentence)
         return float(has_date(sentence))
     if _WANTS_NUMBER.search(question):
         return float(bool(measures(sentence)))
