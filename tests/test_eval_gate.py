@@ -18,12 +18,12 @@ from .test_cli import ASSISTANT
 pytestmark = pytest.mark.slow
 
 GATE = {
-    "answer_accuracy": 0.62,
-    "recall@5": 0.89,
+    "answer_accuracy": 0.68,
+    "recall@5": 0.90,
     "mrr": 0.79,
-    "citation_precision": 0.71,
-    "refusal_rate": 0.74,
-    "false_refusal_rate": 0.12,  # at most
+    "citation_precision": 0.73,
+    "refusal_rate": 0.88,
+    "false_refusal_rate": 0.11,  # at most
 }
 
 
