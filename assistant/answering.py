@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from . import durations
@@ -112,6 +112,9 @@ class ExtractiveWriter:
         best = cands[0]
         piece = self.max_piece_long if long_form else self.max_piece
         parts = [_Part(best, _trim(best, question, terms, piece))]
+        context = _antecedent(evidence, best)
+        if context is not None and len(context.text.split()) + len(parts[0].text.split()) <= budget:
+            parts.insert(0, _Part(context, context.text))
 
         conflict = self._conflicting(evidence, best)
         if conflict is not None:
@@ -197,6 +200,24 @@ class ExtractiveWriter:
             ):
                 return cand
         return None
+
+
+_ANAPHOR = re.compile(
+    r"^(?:This|These|Those|It|Its|They|Their|Such|He|She|His|Her|The latter|The former)\b"
+    r"|^(?:[\w’'-]+,?\s+){1,5}(?:these|those|such)\s"
+)
+
+
+def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
+    """The sentence before `cand` in its passage when `cand` opens by pointing back ("These routes…")."""
+    if not _ANAPHOR.match(cand.text):
+        return None
+    text = evidence.passages[cand.passage].text
+    before = [(a, b) for a, b in sentence_spans(text) if b <= cand.start]
+    if not before:
+        return None
+    a, b = before[-1]
+    return replace(cand, start=a, end=b, text=text[a:b])
 
 
 def _same_things_counted(a: str, b: str) -> bool:
