@@ -9,7 +9,7 @@ from typing import Protocol
 from . import durations
 from .evidence import Candidate, Evidence, answer_cue
 from .lexical import analyse
-from .quantities import counted_words, measures, years
+from .quantities import changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .sentences import sentence_spans
 
@@ -114,7 +114,10 @@ class ExtractiveWriter:
         parts = [_Part(best, _trim(best, question, terms, piece))]
         context = _antecedent(evidence, best)
         if context is not None and len(context.text.split()) + len(parts[0].text.split()) <= budget:
-            parts.insert(0, _Part(context, context.text))
+            # One citation for both: the highlight runs from the sentence pointed to through the answer.
+            passage_text = evidence.passages[best.passage].text
+            merged = replace(best, start=context.start, text=passage_text[context.start : best.end])
+            parts[0] = _Part(merged, f"{context.text} {parts[0].text}")
 
         conflict = self._conflicting(evidence, best)
         if conflict is not None:
@@ -178,7 +181,7 @@ class ExtractiveWriter:
         Same thing: the same kind of figure (money, share, count), the same years if any are named,
         and as close a match to the question as the best sentence.
         """
-        ours = measures(best.text)
+        ours = _tagged(best.text)
         if not ours:
             return None
         source = evidence.passages[best.passage].source
@@ -187,7 +190,7 @@ class ExtractiveWriter:
                 break
             if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
                 continue
-            theirs = measures(cand.text)
+            theirs = _tagged(cand.text)
             kinds = {k for _, k in ours} & {k for _, k in theirs}
             if "n" in kinds and not _same_things_counted(best.text, cand.text):
                 kinds.discard("n")  # "20 documents" and "two leaders" do not disagree
@@ -218,6 +221,12 @@ def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
         return None
     a, b = before[-1]
     return replace(cand, start=a, end=b, text=text[a:b])
+
+
+def _tagged(text: str) -> set[tuple[float, str]]:
+    """Figures with their kind, a change ("rose by 20.7%") kept apart from a level ("7.9 percent of")."""
+    moved = changes(text)
+    return {(value, kind + ("+" if (value, kind) in moved else "")) for value, kind in measures(text)}
 
 
 def _same_things_counted(a: str, b: str) -> bool:

@@ -1,4 +1,4 @@
-"""The command line: `assistant index | search | ask` (and `python -m assistant`)."""
+"""The command line: `assistant index | search | ask | chat | eval` (and `python -m assistant`)."""
 
 from __future__ import annotations
 
@@ -219,6 +219,41 @@ def eval_(
         bad = evaluation.failures(rep["overall"], thresholds)
         if bad:
             raise click.ClickException("below --fail-under: " + "; ".join(bad))
+
+
+@cli.command()
+@_corpus
+@_index
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: this computer only)."
+)
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--share", is_flag=True, help="Also publish a public gradio.live link (sends traffic through Gradio).")
+@click.option(
+    "--auth",
+    envvar="ASSISTANT_AUTH",
+    default=None,
+    metavar="USER:PASSWORD",
+    help="Require this login (or set ASSISTANT_AUTH).",
+)
+def chat(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, share: bool, auth: str | None) -> None:
+    """Open the chat in your browser: cited answers with their sources, on this computer."""
+    with _friendly_errors():
+        from . import ui
+
+        credentials = None
+        if auth:
+            try:
+                credentials = ui.parse_auth(auth)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--auth") from None
+        for warning in ui.exposure_warnings(host, share, credentials is not None):
+            click.echo(f"warning: {warning}", err=True)
+        bot = _assistant(corpus_dir, index_dir)
+        _prepare(bot)
+        shown = "localhost" if ui.is_loopback(host) else host
+        click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
+        ui.launch(bot, host=host, port=port, share=share, auth=credentials)
 
 
 def main() -> None:

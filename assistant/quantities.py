@@ -87,6 +87,22 @@ def counted_words(text: str) -> set[str]:
     return {w.lower() for m in _COUNT.finditer(text) for w in m.group(1).split()}
 
 
+_CHANGE_BEFORE = re.compile(
+    r"\b(?:by|up|down|rose|rise|risen|grew|grow|growth|increased?|decreased?|declined?|fell|fall|jumped|dropped|"
+    r"climbed|gained|lost|surged|plunged)\b(?:\s+\S+){0,2}\s*[$€£¥]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def changes(text: str) -> set[Quantity]:
+    """The figures of `text` that state a change ("rose by 20.7%", "up $3 billion") rather than a level."""
+    found: set[Quantity] = set()
+    for m in NUMBER.finditer(text):
+        if _CHANGE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
+            found |= measures(text[max(0, m.start() - 1) : m.end()])
+    return found
+
+
 def years(text: str) -> set[str]:
     return set(YEAR.findall(text))
 

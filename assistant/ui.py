@@ -1,0 +1,451 @@
+"""The chat front end: a Gradio app over an Assistant, with cited answers and their sources."""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .errors import AssistantError
+from .records import Answer, Citation, Turn
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+    from .core import Assistant
+
+TITLE = "Ask the articles"
+PENDING = "Searching the articles…"
+STREAM_PAUSE_S = 0.12  # long enough to see the answer arrive sentence by sentence, short enough not to annoy
+CONTEXT_CHARS = 260  # passage text shown on each side of the highlighted sentence
+EXAMPLES = 4
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Boundaries at which a partial answer may be shown: after a citation marker, or at a line break.
+_PIECE_END = re.compile(r"\[\d+\](?=\s)|\n")
+# Capitalised phrases ("Middle Corridor", "Belt and Road Initiative") as example-question topics.
+_PHRASE = re.compile(r"\b[A-Z][\w’'-]+(?:(?: (?:and|of|for|the))? [A-Z][\w’'-]+){1,3}")
+# Sentence-initial words that a capitalised phrase should not start with.
+_LEADING = {
+    "The",
+    "A",
+    "An",
+    "In",
+    "On",
+    "At",
+    "For",
+    "And",
+    "But",
+    "As",
+    "By",
+    "With",
+    "From",
+    "This",
+    "These",
+    "That",
+    "Its",
+    "Their",
+    "Since",
+    "During",
+    "After",
+    "Before",
+    "While",
+    "When",
+    "If",
+    "Of",
+    "To",
+}
+
+CSS = """
+.gradio-container { max-width: 1180px !important; }
+#chat .message-wrap .message { font-size: 15px; line-height: 1.5; }
+#chat .answer p { margin: 0 0 .4em 0; }
+#chat .answer ul { margin: .2em 0 .4em 1.2em; }
+#chat a.cite { font-weight: 600; text-decoration: none; padding: 0 .15em; border-radius: 4px;
+  background: var(--color-accent-soft); color: var(--color-accent); }
+#chat a.cite:hover { text-decoration: underline; }
+#chat .pending { color: var(--body-text-color-subdued); font-style: italic; }
+#chat .error { color: var(--error-text-color); }
+#chat .sources { margin-top: .8em; border-top: 1px solid var(--border-color-primary); padding-top: .6em; }
+#chat .sources-head { font-size: 12px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase;
+  color: var(--body-text-color-subdued); margin-bottom: .4em; }
+#chat .source { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
+  border-radius: 6px; padding: .5em .75em; margin: 0 0 .6em 0; background: var(--background-fill-primary); }
+#chat .source:target { box-shadow: 0 0 0 2px var(--color-accent); }
+#chat .source.closest { border-left-color: var(--neutral-400); }
+#chat .source-title { font-weight: 600; }
+#chat .source-num { display: inline-block; min-width: 1.6em; text-align: center; margin-right: .35em;
+  border-radius: 4px; background: var(--color-accent); color: white; font-size: 13px; }
+#chat .source.closest .source-num { background: var(--neutral-400); }
+#chat .source-meta { font-size: 12.5px; color: var(--body-text-color-subdued); margin: .1em 0 .35em 0; }
+#chat .passage { font-size: 13.5px; color: var(--body-text-color); white-space: pre-line;
+  margin: 0; padding: 0; border: 0; }
+#chat .passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+#chat .timing { margin-top: .3em; font-size: 12px; color: var(--body-text-color-subdued); }
+"""
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    """USER:PASSWORD as a (user, password) pair; ValueError when a part is missing."""
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("expected USER:PASSWORD")
+    return user, password
+
+
+def exposure_warnings(host: str, share: bool, auth: bool) -> list[str]:
+    """What to tell the user when the chat can be reached from other machines."""
+    warnings = []
+    advice = "" if auth else "; consider --auth USER:PASSWORD"
+    if share:
+        warnings.append(
+            "--share publishes the chat at a public gradio.live address; questions and answers pass "
+            f"through Gradio's relay servers{advice}"
+        )
+    if not is_loopback(host):
+        warnings.append(f"listening on {host}: other machines on the network can use the chat{advice}")
+    return warnings
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` is only reachable from this computer."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --- rendering: every string from a user or an article goes through html.escape first ---
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def render_user(question: str) -> str:
+    """A user's message as literal text."""
+    return f'<p class="question">{_esc(question)}</p>'
+
+
+def _link_markers(line: str, citations: Sequence[Citation], anchor: str) -> str:
+    """A line of answer text, escaped, with its [n] markers as links to their source cards.
+
+    Markers inside a quoted article sentence (footnotes like "[1]" in the article's own text)
+    stay plain text: only the markers the assistant added point to sources.
+    """
+    titles = {c.marker: c.title for c in citations}
+    quoted = [
+        (m.start(), m.end())
+        for sentence in {c.sentence for c in citations if c.sentence.strip()}
+        for m in re.finditer(re.escape(sentence), line)
+    ]
+    out: list[str] = []
+    pos = 0
+    for match in _MARKER.finditer(line):
+        n = int(match.group(1))
+        if n not in titles or any(a <= match.start() < b for a, b in quoted):
+            continue
+        out.append(_esc(line[pos : match.start()]))
+        out.append(f'<a class="cite" href="#{anchor}-src-{n}" title="{_esc(titles[n])}">[{n}]</a>')
+        pos = match.end()
+    out.append(_esc(line[pos:]))
+    return "".join(out)
+
+
+def render_text(text: str, citations: Sequence[Citation], anchor: str) -> str:
+    """Answer text as paragraphs and lists, with linked [n] markers."""
+    out: list[str] = []
+    items: list[str] = []
+    for line in text.split("\n"):
+        body = _link_markers(line.removeprefix("- "), citations, anchor)
+        if line.startswith("- "):
+            items.append(f"<li>{body}</li>")
+            continue
+        if items:
+            out.append(f"<ul>{''.join(items)}</ul>")
+            items = []
+        if line.strip():
+            out.append(f"<p>{body}</p>")
+    if items:
+        out.append(f"<ul>{''.join(items)}</ul>")
+    return "".join(out)
+
+
+def _trim(text: str, keep: int, left: bool) -> str:
+    """At most `keep` characters of context, cut at a word boundary, with an ellipsis."""
+    if len(text) <= keep:
+        return text
+    if left:
+        cut = text[-keep:]
+        return "…" + cut[cut.find(" ") + 1 :] if " " in cut else "…" + cut
+    cut = text[:keep]
+    return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+
+
+def render_passage(citation: Citation) -> str:
+    """The cited passage with its supporting sentence highlighted."""
+    text, a, b = citation.text, citation.sentence_start, citation.sentence_end
+    if not 0 <= a < b <= len(text):
+        return _esc(_trim(text, 2 * CONTEXT_CHARS, left=False))
+    before = _esc(_trim(text[:a], CONTEXT_CHARS, left=True))
+    after = _esc(_trim(text[b:], CONTEXT_CHARS, left=False))
+    return f"{before}<mark>{_esc(text[a:b])}</mark>{after}"
+
+
+def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str) -> str:
+    """One card per citation: number, title, publisher and date, the passage with its sentence marked."""
+    if not answer.citations:
+        return ""
+    closest = " closest" if answer.abstained else ""
+    head = "Closest matches — not an answer" if answer.abstained else "Sources"
+    cards = []
+    for c in answer.citations:
+        info = sources.get(c.source, {})
+        title = info.get("title") or c.title or c.source
+        publisher = info.get("publisher") or "publisher not stated"
+        date = info.get("date") or "date not stated"
+        meta = [str(publisher), str(date), c.source]
+        cards.append(
+            f'<div class="source{closest}" id="{anchor}-src-{c.marker}">'
+            f'<div><span class="source-num">{c.marker}</span><span class="source-title">{_esc(title)}</span></div>'
+            f'<div class="source-meta">{" · ".join(_esc(m) for m in meta)}</div>'
+            f'<blockquote class="passage">{render_passage(c)}</blockquote></div>'
+        )
+    return f'<div class="sources"><div class="sources-head">{head}</div>{"".join(cards)}</div>'
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def render_answer(
+    answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str, shown: str | None = None
+) -> str:
+    """An answer message: text with linked markers; once complete, its sources and timings."""
+    body = render_text(answer.text if shown is None else shown, answer.citations, anchor)
+    if shown is not None and shown != answer.text:
+        return f'<div class="answer">{body}</div>'
+    timing = (
+        f'<div class="timing">retrieval {_seconds(answer.timings.get("retrieval_s"))} · '
+        f"answer {_seconds(answer.timings.get('answer_s'))}</div>"
+    )
+    return f'<div class="answer">{body}{render_sources(answer, sources, anchor)}{timing}</div>'
+
+
+def partial_texts(text: str) -> list[str]:
+    """Growing prefixes of an answer, one more sentence (or line) each, ending with the whole text."""
+    cuts = [m.end() for m in _PIECE_END.finditer(text)]
+    prefixes = [text[:c].rstrip() for c in cuts if text[:c].strip()]
+    return [*dict.fromkeys(prefixes), text] if text not in prefixes else list(dict.fromkeys(prefixes))
+
+
+# --- what the app needs from the assistant ---
+
+
+def answer_dict(answer: Answer, sources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """An answer as plain JSON for the API: text, abstained, citations (with publisher and date), timings."""
+    citations = []
+    for c in answer.citations:
+        info = sources.get(c.source, {})
+        citations.append({**c.to_dict(), "publisher": info.get("publisher"), "date": info.get("date")})
+    return {
+        "question": answer.question,
+        "text": answer.text,
+        "abstained": answer.abstained,
+        "citations": citations,
+        "timings": dict(answer.timings),
+    }
+
+
+def _topics(text: str) -> Iterator[tuple[str, bool]]:
+    """Capitalised phrases of `text`, each with whether the text says "the" before it."""
+    for match in _PHRASE.finditer(text):
+        words = match.group(0).split(" ")
+        with_the = text[max(0, match.start() - 4) : match.start()].lower() == "the "
+        while words and words[0] in _LEADING:
+            with_the = words.pop(0) == "The"
+        if len(words) >= 2 and words[-1] not in {"and", "of", "for", "the"}:
+            yield " ".join(words), with_the
+
+
+def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
+    """Questions about topics the indexed articles share, kept only if the assistant can answer them.
+
+    Topics are capitalised phrases ("Middle Corridor") in each article's passages that best match
+    its title, ranked by how many articles mention them, so the examples fit any folder of articles.
+    """
+    sources = bot.sources
+    names = sorted(sources)
+    step = max(1, len(names) // max_articles)
+    spread: Counter[str] = Counter()  # how many articles mention each phrase
+    mentions: Counter[str] = Counter()
+    with_the: Counter[str] = Counter()  # how often the text says "the <phrase>"
+    for source in names[::step][:max_articles]:
+        title = sources[source].get("title") or source
+        seen: set[str] = set()
+        for passage in bot.search(title, k=4, sources=[source]):
+            for phrase, the in _topics(passage.text):
+                seen.add(phrase)
+                mentions[phrase] += 1
+                with_the[phrase] += the
+        spread.update(seen)
+    questions: list[str] = []
+    taken: list[str] = []
+    for phrase, _count in sorted(spread.items(), key=lambda kv: (-kv[1], -mentions[kv[0]], kv[0])):
+        if any(phrase in t or t in phrase for t in taken):
+            continue  # "Xi Jinping" after "President Xi Jinping" would be the same question twice
+        article = "the " if with_the[phrase] * 2 >= mentions[phrase] else ""
+        question = f"What do the articles say about {article}{phrase}?"
+        try:
+            if bot.ask(question).abstained:
+                continue
+        except AssistantError:
+            continue
+        questions.append(question)
+        taken.append(phrase)
+        if len(questions) >= n:
+            break
+    return questions
+
+
+def article_choices(bot: Assistant) -> list[tuple[str, str]]:
+    """(title, file name) pairs for the article filter, by title."""
+    return sorted(((m.get("title") or s, s) for s, m in bot.sources.items()), key=lambda p: p[0].lower())
+
+
+# --- the app ---
+
+
+def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Blocks:
+    """The chat app over `bot`: streaming cited answers, article filter, and an `/ask` API endpoint."""
+    import gradio as gr
+
+    sources = bot.sources
+    if examples is None:
+        examples = example_questions(bot)
+    known = set(sources)
+
+    def pick(selected: Sequence[str] | None) -> list[str] | None:
+        """Only real file names from the filter, so nothing a user sends reaches the assistant as a path."""
+        chosen = [s for s in selected or [] if s in known]
+        return chosen or None
+
+    def respond(
+        message: str, chat: list[dict[str, Any]], turns: list[Turn], selected: list[str] | None
+    ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
+        """Stream one answer into the chat, then its sources and timings."""
+        chat = list(chat or [])
+        turns = list(turns or [])
+        if not (message or "").strip():
+            yield "", chat, turns
+            return
+        chat.append({"role": "user", "content": render_user(message)})
+        yield "", [*chat, {"role": "assistant", "content": f'<p class="pending">{PENDING}</p>'}], turns
+        try:
+            answer = bot.ask(message, history=turns, sources=pick(selected))
+        except AssistantError as exc:
+            yield "", [*chat, {"role": "assistant", "content": f'<p class="error">{_esc(str(exc))}</p>'}], turns
+            return
+        anchor = f"a{sum(1 for m in chat if m.get('role') == 'assistant') + 1}"
+        parts = partial_texts(answer.text)
+        for shown in parts[:-1]:
+            yield "", [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
+            time.sleep(STREAM_PAUSE_S)
+        chat.append({"role": "assistant", "content": render_answer(answer, sources, anchor)})
+        turns += [Turn("user", answer.question or message), Turn("assistant", answer.text)]
+        yield "", chat, turns
+
+    def ask(question: str, sources_filter: list[str] | None = None) -> dict[str, Any]:
+        """Answer a question from the articles: text with [n] markers, abstained, citations, timings."""
+        try:
+            answer = bot.ask(question, sources=pick(sources_filter))
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from None
+        return answer_dict(answer, sources)
+
+    def fill(evt: gr.SelectData) -> str:
+        """The clicked example's text, into the box."""
+        value = evt.value
+        return str(value.get("text", "")) if isinstance(value, dict) else str(value)
+
+    # Gradio finds the event-data parameter by its type; postponed annotations hide it (gr is a local name).
+    fill.__annotations__["evt"] = gr.SelectData
+
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(
+            f"## {TITLE}\nAnswers are built from the articles' own sentences; every **[n]** links to its source."
+        )
+        chatbot = gr.Chatbot(
+            elem_id="chat",
+            label="Conversation",
+            show_label=False,
+            height="68vh",
+            render_markdown=False,  # messages are HTML built here from escaped text, nothing else is parsed
+            sanitize_html=True,
+            feedback_options=None,
+            buttons=[],  # copy would copy the message's HTML, share uploads to Hugging Face
+            examples=[{"text": q} for q in examples] or None,
+            placeholder=f"**Ask a question about the {len(sources)} indexed articles.**",
+        )
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(
+                placeholder="Ask a question…", show_label=False, scale=8, autofocus=True, elem_id="question"
+            )
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="send")
+            clear = gr.Button("New conversation", scale=1, min_width=80, elem_id="clear")
+        with gr.Accordion("Search only some articles", open=False):
+            chosen = gr.Dropdown(
+                choices=article_choices(bot),
+                multiselect=True,
+                show_label=False,
+                info="Leave empty to search all articles.",
+                elem_id="filter",
+            )
+        turns = gr.State([])
+
+        io = {"inputs": [box, chatbot, turns, chosen], "outputs": [box, chatbot, turns], "api_visibility": "private"}
+        box.submit(respond, **io)  # type: ignore[arg-type]
+        send.click(respond, **io)  # type: ignore[arg-type]
+        chatbot.example_select(fill, None, box, api_visibility="private").then(respond, **io)  # type: ignore[arg-type]
+        clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private")
+        chatbot.clear(lambda: [], None, turns, api_visibility="private")
+        gr.api(ask, api_name="ask")
+    return demo
+
+
+def launch(
+    bot: Assistant,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    share: bool = False,
+    auth: tuple[str, str] | None = None,
+    block: bool = True,
+) -> gr.Blocks:
+    """Serve the chat app; `block=False` returns once the server is up (tests)."""
+    import gradio as gr
+
+    demo = build_app(bot)
+    demo.queue(default_concurrency_limit=4)  # answers are quick; the pauses between sentences are not CPU
+    demo.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        auth=auth,
+        prevent_thread_lock=not block,
+        inbrowser=False,
+        ssr_mode=False,  # no Node server: one process, nothing else listening
+        pwa=False,
+        mcp_server=False,
+        show_error=True,
+        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
+        css=CSS,
+    )
+    return demo

@@ -1,0 +1,246 @@
+"""The chat app on a real Gradio server, driven in Debian's Chromium by Playwright, and through its API.
+
+Set ASSISTANT_SCREENSHOT=1 to also refresh docs/screenshot.png.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from assistant import Assistant, Turn, ui
+from assistant.answering import CLOSEST_MATCHES, NO_ANSWER
+from assistant.records import Answer, Citation
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+XSS = "<script>window.__pwned=1</script><b>x</b>"
+TRADE_2007 = "How much trade was there between China and Azerbaijan in 2007?"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(bot: Assistant) -> Iterator[str]:
+    port = _free_port()
+    demo = ui.launch(bot, port=port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(server)
+    page.wait_for_selector("#question textarea", timeout=60_000)
+    yield page
+    page.close()
+
+
+def _ask(page: Any, question: str) -> Any:
+    """Type a question, send it, wait for the finished answer (it ends with its timing line)."""
+    before = page.locator("#chat .timing").count()
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('#chat .timing').length > {before}", timeout=60_000)
+    return page.locator("#chat .answer").last
+
+
+def test_answer_shows_marker_sources_and_highlighted_sentence(page: Any) -> None:
+    answer = _ask(page, "How much did trade between China and Azerbaijan grow in 2024?")
+    text = answer.inner_text()
+    assert "20.7" in text
+    link = answer.locator("a.cite").first
+    assert link.inner_text() == "[1]"
+    target = link.get_attribute("href")
+    assert target and target.startswith("#")
+    card = page.locator(target)  # the marker links to its source card
+    assert card.count() == 1
+    mark = card.locator("mark")
+    assert "20.7" in mark.inner_text()  # the supporting sentence is highlighted
+    assert card.locator(".source-title").inner_text().strip()
+    assert "retrieval" in answer.locator(".timing").inner_text()
+
+
+def test_answer_streams_in_before_it_is_complete(page: Any, bot: Assistant) -> None:
+    # Record every state of the last chat message while the answer arrives.
+    page.evaluate(
+        """() => {
+        window.__states = [];
+        new MutationObserver(() => {
+            const all = document.querySelectorAll('#chat .message-row, #chat .message');
+            const last = all[all.length - 1];
+            if (last) window.__states.push(last.innerText);
+        }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
+    }"""
+    )
+    question = "Why are cargo volumes through Azerbaijan expected to rise in the future?"
+    parts = ui.partial_texts(bot.ask(question).text)
+    assert len(parts) >= 2, "pick a question whose answer has several sentences"
+    _ask(page, question)
+    states: list[str] = page.evaluate("window.__states")
+    first_sentence = parts[0].rsplit("[", 1)[0].strip()[:60]
+    last_sentence = parts[-1][len(parts[-2]) :].rsplit("[", 1)[0].strip()[:60]
+    partial = [s for s in states if first_sentence in s and last_sentence not in s]
+    assert partial, "no state showed the first sentence before the last one arrived"
+    assert any(ui.PENDING in s for s in states)  # something shows at once, before any answer
+
+
+def test_follow_up_uses_the_previous_turn(page: Any) -> None:
+    first = _ask(page, TRADE_2007)
+    assert "289 million" in first.inner_text()
+    follow = _ask(page, "And ten years later?")
+    assert "1.3 billion" in follow.inner_text()
+
+
+def test_off_topic_question_is_refused_with_closest_matches(page: Any) -> None:
+    answer = _ask(page, "What is the best recipe for lasagne?")
+    text = answer.inner_text()
+    assert NO_ANSWER in text
+    assert CLOSEST_MATCHES in text
+    assert answer.locator(".source.closest").count() >= 1
+
+
+def test_html_and_script_in_a_question_are_shown_as_text(page: Any) -> None:
+    _ask(page, XSS)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("#chat", has_text=XSS).count() == 1  # the literal text is on screen
+    assert page.locator("#chat b", has_text="x").count() == 0
+
+
+def test_example_questions_come_from_the_corpus_and_are_answered(page: Any) -> None:
+    examples = page.locator("#chat button.example, #chat .example")
+    assert examples.count() >= 1
+    examples.first.click()
+    page.wait_for_selector("#chat .timing", timeout=60_000)
+    assert NO_ANSWER not in page.locator("#chat .answer").last.inner_text()
+
+
+def test_screenshot(page: Any, tmp_path: Any) -> None:
+    _ask(page, "What share of Azerbaijan's foreign trade did China account for in 2024?")
+    page.locator("#chat .message").first.scroll_into_view_if_needed()
+    path = tmp_path / "screenshot.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 10_000
+    if os.environ.get("ASSISTANT_SCREENSHOT"):
+        shutil.copy(path, ROOT / "docs" / "screenshot.png")
+
+
+# --- the API, through gradio_client ---
+
+
+def test_gradio_client_gets_answer_and_citations(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    result = client.predict("When were diplomatic relations between Azerbaijan and China established?", None,
+                            api_name="/ask")  # fmt: skip
+    assert not result["abstained"]
+    assert "1992" in result["text"] and "[1]" in result["text"]
+    first = result["citations"][0]
+    assert first["marker"] == 1
+    assert "1992" in first["text"][first["sentence_start"] : first["sentence_end"]]
+    assert {"title", "source", "publisher", "date"} <= set(first)
+
+
+def test_gradio_client_filter_limits_the_articles(server: str, bot: Assistant) -> None:
+    from gradio_client import Client
+
+    source = sorted(bot.sources)[0]
+    result = Client(server, verbose=False).predict("trade", [source, "../../etc/passwd"], api_name="/ask")
+    assert all(c["source"] == source for c in result["citations"])
+
+
+def test_auth_is_required_when_set(bot: Assistant) -> None:
+    from gradio_client import Client
+
+    port = _free_port()
+    demo = ui.launch(bot, port=port, block=False, auth=("reader", "s3cret"))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(Exception):  # noqa: B017 - gradio_client raises different types across versions
+            Client(url, verbose=False).predict("trade", None, api_name="/ask")
+        ok = Client(url, auth=("reader", "s3cret"), verbose=False).predict("trade", None, api_name="/ask")
+        assert "text" in ok
+    finally:
+        demo.close()
+
+
+# --- rendering, without a server ---
+
+
+def _answer(text: str, sentence: str = "Trade grew by 20.7 percent.") -> Answer:
+    passage = f"Before. {sentence} After."
+    start = passage.index(sentence)
+    citation = Citation(1, "a.txt", "<i>Title</i>", passage, 0, len(passage), start, start + len(sentence))
+    return Answer(text, False, [citation], [], "q")
+
+
+def test_rendering_escapes_everything_and_links_markers() -> None:
+    html = ui.render_answer(_answer(f"{XSS} [1]", sentence=XSS), {"a.txt": {"publisher": "<b>P</b>"}}, "a1")
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;" in html
+    assert '<a class="cite" href="#a1-src-1"' in html
+    assert 'id="a1-src-1"' in html and "<mark>" in html
+
+
+def test_markers_without_a_citation_stay_text() -> None:
+    html = ui.render_text("Claim [1] and [7].", _answer("Claim [1]").citations, "a1")
+    assert html.count('class="cite"') == 1 and "[7]" in html
+
+
+def test_partial_texts_grow_sentence_by_sentence() -> None:
+    text = "First claim. [1] Second claim. [2]"
+    assert ui.partial_texts(text) == ["First claim. [1]", text]
+    assert ui.partial_texts("No markers at all") == ["No markers at all"]
+
+
+def test_exposure_warnings() -> None:
+    assert ui.exposure_warnings("127.0.0.1", share=False, auth=False) == []
+    assert ui.exposure_warnings("localhost", share=False, auth=False) == []
+    assert len(ui.exposure_warnings("0.0.0.0", share=False, auth=False)) == 1
+    assert any("gradio.live" in w for w in ui.exposure_warnings("127.0.0.1", share=True, auth=True))
+    with pytest.raises(ValueError):
+        ui.parse_auth("no-colon")
+    assert ui.parse_auth("me:pa:ss") == ("me", "pa:ss")
+
+
+def test_history_turns_reach_ask(bot: Assistant) -> None:
+    first = bot.ask(TRADE_2007)
+    follow = bot.ask("And ten years later?", history=[Turn("user", TRADE_2007), Turn("assistant", first.text)])
+    assert "1.3 billion" in follow.text
