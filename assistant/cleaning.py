@@ -59,6 +59,15 @@ def _script(ch: str) -> str:
     return name.split(" ", 1)[0] if name else ""
 
 
+def script_counts(text: str) -> dict[str, int]:
+    """How many letters of each script ("LATIN", "CYRILLIC", "CJK") the text has."""
+    counts: dict[str, int] = {}
+    for ch in _LETTER.findall(text):
+        script = _script(ch)
+        counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
 def _dominant_script(lines: list[str]) -> str:
     counts: dict[str, int] = {}
     for line in lines:

@@ -137,10 +137,12 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
     with _friendly_errors():
         from .core import clean_question
 
-        question = clean_question(question)
+        clean_question(question)  # a clear error before the model loads; ask() cleans it again, with notices
         bot = _assistant(corpus_dir, index_dir)
         _prepare(bot)
         answer = bot.ask(question)
+        for notice in answer.notices:
+            click.echo(f"note: {notice}", err=True)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import durations, evidence, followups
 from ._offline import go_offline
-from .answering import AnswerWriter, ExtractiveWriter
+from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, CorpusError, IndexStateError, QuestionError
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 EMPTY_QUESTION = "Please ask a question."
+OTHER_SCRIPT = (
+    "The question is written in {script} script and the articles in {written}: please ask in the articles' language."
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are not documents
 
 
 SEARCH_MODES = ("hybrid", "dense", "lexical", "rerank")
@@ -169,9 +175,15 @@ class Assistant:
             history: earlier turns of the conversation, oldest first.
             sources: only use these articles (file names).
         """
-        question = clean_question(question)
+        question, notices = prepare_question(question)
         t0 = time.perf_counter()
         retriever = self._ready()
+        script = foreign_script(question, retriever.data.scripts)
+        if script is not None:  # a question in another language than the articles: say so, don't guess
+            written = " and ".join(sorted(_script_name(s) for s in retriever.data.scripts))
+            text = f"{NO_ANSWER} {OTHER_SCRIPT.format(script=_script_name(script), written=written)}"
+            timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
+            return Answer(text, True, question=question, timings=timings, notices=notices)
         # "And ten years later?" is the earlier question for another year; other follow-ups
         # are searched together with the conversation they lean on.
         asked = followups.rewrite(question, history) or question
@@ -193,7 +205,7 @@ class Assistant:
         answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
-        return dataclasses.replace(answer, question=question, timings=timings)
+        return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
 
     def _gather(self, question: str, sources: Collection[str] | None) -> evidence.Evidence:
         """Passages and scored sentences for one standalone question."""
@@ -211,10 +223,38 @@ class Assistant:
 
 
 def clean_question(text: str) -> str:
-    """The question with whitespace and control characters tidied; QuestionError if nothing is left."""
+    """The question with whitespace, control characters and invalid Unicode tidied, at most
+    MAX_QUESTION_CHARS long; QuestionError if nothing is left."""
+    return prepare_question(text)[0]
+
+
+def prepare_question(text: str) -> tuple[str, list[str]]:
+    """The cleaned question and what the user should be told about it (e.g. that it was cut)."""
     from .cleaning import normalise
 
-    cleaned = " ".join(normalise(text or "").split())
+    text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    text = _ANSI.sub("", text)  # terminal colour codes pasted along with the question
+    cleaned = " ".join(normalise(text).split())
     if not cleaned:
         raise QuestionError(EMPTY_QUESTION)
-    return cleaned
+    notices = []
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        cut = cleaned[:MAX_QUESTION_CHARS]
+        cleaned = cut[: cut.rfind(" ")] if " " in cut else cut
+        notices.append(f"Your question was {len(text):,} characters long; only its first {len(cleaned):,} were used.")
+    return cleaned, notices
+
+
+def _script_name(script: str) -> str:
+    return {"CJK": "Chinese/Japanese (CJK)"}.get(script, script.title())
+
+
+def foreign_script(question: str, scripts: Collection[str]) -> str | None:
+    """The question's script when the articles are not written in it ("CYRILLIC"), else None."""
+    from .cleaning import script_counts
+
+    counts = script_counts(question)
+    if not counts or not scripts:
+        return None
+    main = max(counts, key=lambda s: counts[s])
+    return None if main in scripts else main

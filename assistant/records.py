@@ -105,6 +105,7 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     question: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. "your question was shortened"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +115,7 @@ class Answer:
             "citations": [c.to_dict() for c in self.citations],
             "passages": [p.to_dict() for p in self.passages],
             "timings": dict(self.timings),
+            "notices": list(self.notices),
         }
 
 

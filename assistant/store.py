@@ -109,6 +109,17 @@ class IndexData:
         return owners, in_texts
 
     @cached_property
+    def scripts(self) -> frozenset[str]:
+        """The scripts the articles are written in (each at least 5% of a sample of their letters)."""
+        from .cleaning import script_counts
+
+        counts: Counter[str] = Counter()
+        for article in self.articles.values():
+            counts.update(script_counts(article.text[:5000]))
+        total = sum(counts.values()) or 1
+        return frozenset(s for s, n in counts.items() if n / total >= 0.05)
+
+    @cached_property
     def metadata_terms(self) -> frozenset[str]:
         """Analysed words of every article's title, publisher and author."""
         words = " ".join(f"{a.title} {a.publisher or ''} {a.author or ''}" for a in self.articles.values())

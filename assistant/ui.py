@@ -85,6 +85,7 @@ CSS = """
 #chat .passage { font-size: 13.5px; color: var(--body-text-color); white-space: pre-line;
   margin: 0; padding: 0; border: 0; }
 #chat .passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
+#chat .notice { font-size: 13px; color: var(--body-text-color-subdued); font-style: italic; }
 #chat .timing { margin-top: .3em; font-size: 12px; color: var(--body-text-color-subdued); }
 """
 
@@ -231,6 +232,8 @@ def render_answer(
 ) -> str:
     """An answer message: text with linked markers; once complete, its sources and timings."""
     body = render_text(answer.text if shown is None else shown, answer.citations, anchor)
+    if answer.notices:
+        body = "".join(f'<p class="notice">{_esc(n)}</p>' for n in answer.notices) + body
     if shown is not None and shown != answer.text:
         return f'<div class="answer">{body}</div>'
     timing = (
@@ -262,6 +265,7 @@ def answer_dict(answer: Answer, sources: Mapping[str, Mapping[str, Any]]) -> dic
         "abstained": answer.abstained,
         "citations": citations,
         "timings": dict(answer.timings),
+        "notices": list(answer.notices),
     }
 
 
