@@ -280,6 +280,17 @@ def _topics(text: str) -> Iterator[tuple[str, bool]]:
             yield " ".join(words), with_the
 
 
+def turns_from(history: Sequence[Mapping[str, Any]] | None) -> list[Turn]:
+    """Conversation turns from API input; anything malformed is a clear error, not a crash."""
+    turns = []
+    for item in history or []:
+        role, content = (item.get("role"), item.get("content")) if isinstance(item, Mapping) else (None, None)
+        if role not in ("user", "assistant") or not isinstance(content, str):
+            raise AssistantError('history items must be {"role": "user" or "assistant", "content": text}')
+        turns.append(Turn(role, content))
+    return turns
+
+
 def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
     """Questions about topics the indexed articles share, kept only if the assistant can answer them.
 
@@ -367,10 +378,15 @@ def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Block
         turns += [Turn("user", answer.question or message), Turn("assistant", answer.text)]
         yield "", chat, turns
 
-    def ask(question: str, sources_filter: list[str] | None = None) -> dict[str, Any]:
-        """Answer a question from the articles: text with [n] markers, abstained, citations, timings."""
+    def ask(
+        question: str, sources_filter: list[str] | None = None, history: list[dict[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """Answer a question from the articles: text with [n] markers, abstained, citations, timings.
+
+        `history` is the conversation so far, oldest first: [{"role": "user" | "assistant", "content": ...}].
+        """
         try:
-            answer = bot.ask(question, sources=pick(sources_filter))
+            answer = bot.ask(question, history=turns_from(history), sources=pick(sources_filter))
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer_dict(answer, sources)

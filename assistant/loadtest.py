@@ -1,0 +1,215 @@
+"""Many people chatting at once: concurrent multi-turn conversations against the real chat server.
+
+    python -m assistant.loadtest --conversations 50 --turns 3            # starts a server on loopback
+    python -m assistant.loadtest --url http://127.0.0.1:7860/ ...        # or uses a running one
+
+Every conversation is a thread with its own gradio_client; each turn sends the history so far
+to the `/ask` endpoint. Reports errors, invalid citations and latency percentiles.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .metrics import percentile
+
+_MARKER = re.compile(r"\[(\d+)\]")
+# Used when there is no gold set: questions that fit most news collections; follow-ups lean on them.
+GENERIC = [
+    ["What is this collection of articles about?", "Who is mentioned most?", "And when did that happen?"],
+    ["What figures do the articles give?", "Which year was that?", "What changed after that?"],
+]
+
+
+@dataclass
+class LoadReport:
+    conversations: int
+    turns: int
+    answers: int = 0
+    errors: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # answers whose citations do not check out
+    latencies_s: list[float] = field(default_factory=list)
+    wall_s: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        lat = self.latencies_s
+        return {
+            "conversations": self.conversations,
+            "turns_each": self.turns,
+            "answers": self.answers,
+            "errors": len(self.errors),
+            "invalid_citations": len(self.invalid),
+            "latency_p50_ms": round(1000 * percentile(lat, 50), 1) if lat else None,
+            "latency_p95_ms": round(1000 * percentile(lat, 95), 1) if lat else None,
+            "latency_max_ms": round(1000 * max(lat), 1) if lat else None,
+            "latency_mean_ms": round(1000 * statistics.fmean(lat), 1) if lat else None,
+            "answers_per_s": round(self.answers / self.wall_s, 2) if self.wall_s else None,
+            "wall_s": round(self.wall_s, 2),
+        }
+
+
+def citation_problems(result: dict[str, Any]) -> list[str]:
+    """What is wrong with an answer's markers and citations (empty when all is well)."""
+    problems = []
+    citations = result.get("citations") or []
+    numbers = [c.get("marker") for c in citations]
+    if numbers != list(range(1, len(numbers) + 1)):
+        problems.append(f"citations numbered {numbers}")
+    markers = {int(m) for m in _MARKER.findall(result.get("text", ""))}
+    if markers - set(numbers):
+        problems.append(f"markers without a citation: {sorted(markers - set(numbers))}")
+    for c in citations:
+        a, b, text = c.get("sentence_start", -1), c.get("sentence_end", -1), c.get("text", "")
+        if not (0 <= a < b <= len(text)):
+            problems.append(f"citation {c.get('marker')}: sentence offsets {a}:{b} outside its passage")
+    if not result.get("abstained") and not citations:
+        problems.append("an answer without citations")
+    return problems
+
+
+def conversations_from_gold(path: Path) -> list[list[str]]:
+    """The gold set's conversations (questions in turn order), then its single questions."""
+    if not path.exists():
+        return GENERIC
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    convs: dict[str, list[tuple[int, str]]] = {}
+    singles = []
+    for item in items:
+        if item.get("conversation"):
+            convs.setdefault(item["conversation"], []).append((item.get("turn") or 0, item["question"]))
+        else:
+            singles.append(item["question"])
+    out = [[q for _, q in sorted(turns)] for turns in convs.values()]
+    out += [singles[i : i + 3] for i in range(0, len(singles) - 2, 3)]
+    return out or GENERIC
+
+
+def run_load(
+    url: str,
+    conversations: int,
+    turns: int,
+    scripts: Sequence[Sequence[str]],
+    timeout_s: float = 600.0,
+    auth: tuple[str, str] | None = None,
+) -> LoadReport:
+    """Run the conversations at once (one thread each) and collect what happened."""
+    from gradio_client import Client
+
+    report = LoadReport(conversations, turns)
+    lock = threading.Lock()
+    deadline = time.monotonic() + timeout_s
+
+    def converse(n: int) -> None:
+        script = list(scripts[n % len(scripts)])
+        while len(script) < turns:
+            script += list(scripts[(n + len(script)) % len(scripts)])
+        history: list[dict[str, str]] = []
+        try:
+            client = Client(url, auth=auth, verbose=False)
+        except Exception as exc:
+            with lock:
+                report.errors.append(f"conversation {n}: connect: {exc}")
+            return
+        for question in script[:turns]:
+            if time.monotonic() > deadline:
+                with lock:
+                    report.errors.append(f"conversation {n}: out of time")
+                return
+            start = time.perf_counter()
+            try:
+                result = client.predict(question, None, history, api_name="/ask")
+            except Exception as exc:
+                with lock:
+                    report.errors.append(f"conversation {n}: {question!r}: {exc}")
+                return
+            elapsed = time.perf_counter() - start
+            problems = citation_problems(result)
+            with lock:
+                report.answers += 1
+                report.latencies_s.append(elapsed)
+                if problems:
+                    report.invalid.append(f"conversation {n}: {question!r}: {'; '.join(problems)}")
+            history += [{"role": "user", "content": question}, {"role": "assistant", "content": result["text"]}]
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=conversations) as pool:
+        futures = [pool.submit(converse, n) for n in range(conversations)]
+        _done, pending = wait(futures, timeout=timeout_s + 30)
+        for f in pending:
+            f.cancel()
+    report.wall_s = time.perf_counter() - start
+    return report
+
+
+def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout_s: float = 300.0) -> None:
+    """Block until the chat answers HTTP (the first start may build the index)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise click.ClickException(f"the chat server exited with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise click.ClickException(f"the chat server did not come up at {url} within {timeout_s:.0f} s")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@click.command()
+@click.option("--conversations", default=50, show_default=True, type=click.IntRange(1, 500))
+@click.option("--turns", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--url", default=None, help="A running chat server (default: start one on 127.0.0.1).")
+@click.option("--timeout", "timeout_s", default=600.0, show_default=True, help="Give up after this many seconds.")
+@click.option("--gold", type=click.Path(path_type=Path), default=None, help="Where the questions come from.")
+def main(conversations: int, turns: int, url: str | None, timeout_s: float, gold: Path | None) -> None:
+    """Run concurrent multi-turn conversations against the chat server and report errors and latency."""
+    from .settings import PROJECT_ROOT
+
+    scripts = conversations_from_gold(gold or PROJECT_ROOT / "eval" / "gold.jsonl")
+    server = None
+    if url is None:  # a server of its own, in its own process, as users would run it
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "assistant", "chat", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}/"
+        wait_until_up(url, server)
+    try:
+        report = run_load(url, conversations, turns, scripts, timeout_s)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    click.echo(json.dumps(report.summary(), indent=2))
+    for line in (report.errors + report.invalid)[:20]:
+        click.echo(f"  {line}", err=True)
+    if report.errors or report.invalid:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
