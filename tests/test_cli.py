@@ -74,3 +74,14 @@ def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
 
     proc = run("ask", "How many megawatts does the Noor plant produce?", "--corpus", str(corpus), "--index", str(index))
     assert proc.returncode == 0 and "[1] Solar farms in the desert — solar.txt" in proc.stdout
+
+
+def test_chat_warns_when_exposed_and_checks_auth(tmp_path: Path) -> None:
+    missing = ["--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "none-index")]
+    proc = run("chat", "--host", "0.0.0.0", *missing)  # fails on the missing corpus, after warning
+    assert "warning: listening on 0.0.0.0" in proc.stderr and "--auth" in proc.stderr
+    proc = run("chat", "--share", "--auth", "me:secret", *missing)
+    assert "gradio.live" in proc.stderr and "consider --auth" not in proc.stderr
+    proc = run("chat", "--auth", "no-password", *missing)
+    assert proc.returncode != 0 and "USER:PASSWORD" in proc.stderr
+    assert "warning" not in run("chat", *missing).stderr  # loopback, no share: nothing to warn about

@@ -112,3 +112,38 @@ def test_shipped_corpus_is_clean() -> None:
             assert junk not in lowered, (article.source, junk)
         assert article.title and article.title == article.title.strip()
         assert "\n\n" not in article.text
+
+
+def test_huge_cyrillic_and_hostile_html_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.corpus as corpus_module
+
+    monkeypatch.setattr(corpus_module, "MAX_FILE_BYTES", 10_000)
+    folder = write_articles(tmp_path / "c", {"good.txt": "A perfectly normal article about rivers and their floods."})
+    (folder / "huge.txt").write_text("Rivers flood in spring. " * 1000)
+    russian = "Реки разливаются весной, и в 2023 году вода поднялась на 3 метра."
+    (folder / "cp1251.txt").write_bytes(russian.encode("cp1251"))
+    (folder / "hostile.html").write_text(
+        "<html><head><style>body{display:none}</style><script>fetch('http://evil')</script></head><body>"
+        "<article><h1>Bridges</h1><p onclick='steal()'>The old bridge reopened in May after repairs.</p>"
+        "<img src=x onerror=alert(1)><iframe src='http://evil'></iframe></article></body></html>"
+    )
+    report = load_corpus(folder)
+    assert "huge.txt" in report.skipped and "limit" in report.skipped["huge.txt"]
+    texts = {a.source: a.text for a in report.articles}
+    assert "Реки разливаются весной" in texts["cp1251.txt"]
+    hostile = texts["hostile.html"]
+    assert "The old bridge reopened in May after repairs." in hostile
+    for bad in ("fetch", "evil", "display:none", "steal", "onerror", "alert", "<"):
+        assert bad not in hostile
+
+
+def test_cli_reports_skipped_files_and_an_empty_corpus(tmp_path: Path) -> None:
+    from .test_cli import run
+
+    only_bad = tmp_path / "bad"
+    only_bad.mkdir()
+    (only_bad / "binary.txt").write_bytes(b"\x00\xff" * 50)
+    proc = run("index", "--corpus", str(only_bad), "--index", str(tmp_path / "i"))
+    assert proc.returncode != 0
+    assert "binary.txt" in proc.stderr and "no readable articles" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -244,7 +244,29 @@ def test_loading_never_unpickles(
             assert not path.read_bytes().startswith(b"\x80"), f"{path} looks like a pickle"
 
 
-@pytest.mark.parametrize("damage", ["truncate-faiss", "drop-chunk", "delete-bm25", "bad-manifest"])
+def _rehash(index: Path, name: str) -> None:
+    """Make the manifest's checksum match a damaged file, so only deeper checks can catch it."""
+    from assistant.store import _file_hash
+
+    manifest = json.loads((index / "manifest.json").read_text())
+    manifest["files"][name] = _file_hash(index / name)
+    (index / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "truncate-faiss",
+        "corrupt-faiss",
+        "drop-chunk",
+        "drop-chunk-rehashed",
+        "delete-bm25",
+        "missing-sentences",
+        "bad-manifest",
+        "other-schema",
+        "other-model",
+    ],
+)
 def test_damaged_index_is_detected_and_rebuilt(
     damage: str, tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
 ) -> None:
@@ -253,16 +275,33 @@ def test_damaged_index_is_detected_and_rebuilt(
     if damage == "truncate-faiss":
         path = index / "dense.faiss"
         path.write_bytes(path.read_bytes()[:100])
-    elif damage == "drop-chunk":
+    elif damage == "corrupt-faiss":
+        path = index / "dense.faiss"
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2 : len(data) // 2 + 64] = b"\xff" * 64  # same size, different bytes
+        path.write_bytes(bytes(data))
+    elif damage in ("drop-chunk", "drop-chunk-rehashed"):
         lines = (index / "chunks.jsonl").read_text().splitlines()
         (index / "chunks.jsonl").write_text("\n".join(lines[:-1]) + "\n")
+        if damage == "drop-chunk-rehashed":
+            _rehash(index, "chunks.jsonl")  # checksums agree: the count check must catch it
+    elif damage == "missing-sentences":
+        (index / "sentences.npy").unlink()
+    elif damage in ("other-schema", "other-model"):
+        manifest = json.loads((index / "manifest.json").read_text())
+        if damage == "other-schema":
+            manifest["schema_version"] = 1
+        else:
+            manifest["model"]["name"] = "some-other-model"
+        (index / "manifest.json").write_text(json.dumps(manifest))
     elif damage == "delete-bm25":
         for f in (index / "bm25").iterdir():
             f.unlink()
     else:
         (index / "manifest.json").write_text("{not json")
-    with pytest.raises(IndexStateError, match="assistant index --rebuild"):
-        open_index(index)
+    if damage not in ("other-schema", "other-model"):  # those still load; the sync sees they are stale
+        with pytest.raises(IndexStateError, match="assistant index --rebuild"):
+            open_index(index)
     settings = Settings(corpus_dir=tiny_corpus, index_dir=index)
     bot = Assistant(settings=settings, embedder=fake_embedder)
     assert bot.search("night train tickets", k=1)  # the assistant notices and rebuilds by itself
@@ -287,3 +326,31 @@ def test_every_index_type_searches_and_filters(
     only = bot.search("bees pollinate crops", k=2, sources=["solar.txt"], mode="dense")
     assert only and {p.source for p in only} == {"solar.txt"}
     assert all(p.dense_score is not None for p in bot.search("sleeper train", k=3))
+
+
+BUILDER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from assistant.corpus import load_corpus
+    from assistant.embedding import HashingEmbedder
+    from assistant.store import sync
+
+    corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
+    sync(load_corpus(corpus).articles, index, HashingEmbedder(), rebuild=True)
+    """
+)
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(tiny_corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", BUILDER, str(tiny_corpus), str(index)], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err.decode()
+    data = open_index(index)  # verified: every checksum and count agrees
+    assert {c.source for c in data.chunks} == {"solar.txt", "bees.md", "rail.html"}
+    assert not list(tmp_path.glob(".index.tmp-*"))  # no temp builds left behind
