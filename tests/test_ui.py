@@ -244,3 +244,10 @@ def test_history_turns_reach_ask(bot: Assistant) -> None:
     first = bot.ask(TRADE_2007)
     follow = bot.ask("And ten years later?", history=[Turn("user", TRADE_2007), Turn("assistant", first.text)])
     assert "1.3 billion" in follow.text
+
+
+def test_api_rejects_an_empty_question_with_a_clear_message(server: str) -> None:
+    from gradio_client import Client
+
+    with pytest.raises(Exception, match="Please ask a question"):
+        Client(server, verbose=False).predict("   ", None, None, api_name="/ask")
