@@ -258,5 +258,26 @@ def chat(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, 
         ui.launch(bot, host=host, port=port, share=share, auth=credentials)
 
 
+@cli.command()
+@click.option("--quick", is_flag=True, help="Small sizes only (about two minutes); CI runs this.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where bench.json and bench.png go (default: eval/bench/<timestamp>/).")  # fmt: skip
+def bench(quick: bool, out: Path | None) -> None:
+    """Measure speed and memory against the LangChain tutorial pipeline, and at growing corpus sizes."""
+    with _friendly_errors():
+        from datetime import datetime
+
+        from . import bench as benchmarks
+        from .settings import PROJECT_ROOT
+
+        out = out or PROJECT_ROOT / "eval" / "bench" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            report = benchmarks.run(quick, out, log=lambda m: click.echo(m, err=True))
+        except (ImportError, RuntimeError) as exc:
+            raise click.ClickException(f"{exc}\n(the benchmark needs: pip install -e '.[bench]')") from None
+        click.echo(benchmarks.table(report))
+        click.echo(f"\nwrote {out / 'bench.json'}, {out / 'bench.png'}")
+
+
 def main() -> None:
     cli(prog_name="assistant")

@@ -86,6 +86,10 @@ class _QueryCache:
                 self._items.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use, once, from local files only."""

@@ -1,0 +1,51 @@
+"""The benchmark runs end to end in its quick mode (figures are read by people, not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_cli import ASSISTANT
+
+pytestmark = pytest.mark.slow
+
+
+def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
+    proc = subprocess.run([ASSISTANT, "bench", "--quick", "--out", str(tmp_path)], capture_output=True, text=True,
+                          timeout=900)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "LangChain tutorial" in proc.stdout and "cold start" in proc.stdout
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert (tmp_path / "bench.png").stat().st_size > 10_000
+    peer, ours = report["peer"], report["assistant"]
+    assert peer["chunks"] > 0 and report["build"]["chunks"] > 0
+    for side in (peer, ours):
+        assert side["cold_start_s"] > 0 and side["peak_rss_mb"] > 0
+        assert 0 < side["retrieval"]["p50_ms"] <= side["retrieval"]["p95_ms"]
+    assert ours["ask"]["p50_ms"] > 0
+    assert set(report["ratios"]) >= {"cold_start_assistant_vs_peer", "ask_p50_vs_peer_retrieval_p50"}
+    largest = report["scale"]["sizes"][-1]
+    assert set(largest["types"]) == {"flat", "hnsw", "ivf"}
+    assert largest["types"]["flat"]["dense"]["p50_ms"] > 0
+    assert 0 <= largest["types"]["hnsw"]["recall@10_vs_flat"] <= 1
+    assert 0 < report["build"]["share_of_limit"] < 1  # below the arithmetic limit, as physics demands
+
+
+def test_scale_texts_are_real_distinct_english() -> None:
+    from assistant.bench import scale_texts
+
+    texts = scale_texts(3000)
+    assert len(texts) == 3000 and len(set(texts)) > 2900
+    assert all(len(t.split()) >= 4 for t in texts)
+    assert scale_texts(1000) == texts[:1000]  # a smaller run reuses a larger run's cached vectors
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    heavy = ("torch", "gradio", "sentence_transformers", "faiss", "langchain_community")
+    code = f"import sys; from assistant.cli import cli; print(any(m in sys.modules for m in {heavy!r}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
