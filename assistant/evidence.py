@@ -10,6 +10,7 @@ import numpy as np
 
 from .durations import DurationQuestion
 from .lexical import analyse
+from .lexical import terms as term_set
 from .quantities import has_date, measures
 from .records import Passage
 from .store import IndexData
@@ -194,7 +195,7 @@ def collect(
 
     out: list[Candidate] = []
     for (i, a, b, text, row), sim in zip(found, similarities, strict=True):
-        words = set(analyse(text))
+        words = term_set(text)
         overlap = (sum(idf[t] for t in terms & words) + sum(idf[t] for t in context_terms & words) / 3) / total
         cue = answer_cue(question, text)
         score = (weights.similarity * sim + weights.overlap * overlap + weights.cue * cue
@@ -204,7 +205,7 @@ def collect(
             data.sentences[row - 1] if row and data.sentences[row - 1].source == data.sentences[row].source else None
         )
         around = text + (" " + passages[i].text[max(0, before.start - passages[i].start) : a] if before else "")
-        around_terms = set(analyse(around))
+        around_terms = term_set(around)
         complete = (
             figures <= set(_FIGURE.findall(around))
             and (not counted or bool(counted & around_terms))

@@ -38,6 +38,12 @@ def _stemmer() -> Any:
     return Stemmer.Stemmer("english")
 
 
+@lru_cache(maxsize=65_536)
+def terms(text: str) -> frozenset[str]:
+    """The set of `analyse(text)`, cached: article sentences are scored for question after question."""
+    return frozenset(analyse(text))
+
+
 def analyse(text: str) -> list[str]:
     """Lower-cased, stemmed content words and numbers of `text`."""
     words = [w for w in _TOKEN.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
