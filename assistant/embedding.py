@@ -91,6 +91,56 @@ class _QueryCache:
             self._items.clear()
 
 
+_PLAIN_MODULES = [
+    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
+    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
+     "sentence_transformers.models.Normalize"],
+]  # fmt: skip
+
+
+def _mean_pooling_encoder(
+    path: Path, max_tokens: int, tokenizer: Callable[[], Any]
+) -> Callable[[str], np.ndarray] | None:
+    """An encoder for one text at a time, or None when the model folder is not that simple."""
+    import json
+
+    try:
+        modules = [m["type"] for m in json.loads((path / "modules.json").read_text())]
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+    )
+    if modules not in _PLAIN_MODULES or not mean_only or not (path / "tokenizer.json").is_file():
+        return None
+    go_offline()
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+    tok = tokenizer()
+    lock = threading.Lock()
+
+    def encode(text: str) -> np.ndarray:
+        enc = tok.encode(text)
+        ids, types, mask = enc.ids, enc.type_ids, enc.attention_mask
+        if len(ids) > max_tokens:  # keep the first max_tokens - 1 pieces and the closing [SEP], as ST does
+            ids, types, mask = ids[: max_tokens - 1] + ids[-1:], types[:max_tokens], mask[:max_tokens]
+        with lock, torch.inference_mode():
+            out = model(
+                input_ids=torch.tensor([ids]),
+                token_type_ids=torch.tensor([types]),
+                attention_mask=torch.tensor([mask]),
+            ).last_hidden_state[0]
+        m = torch.tensor(mask, dtype=out.dtype).unsqueeze(-1)
+        vec = (out * m).sum(0) / m.sum().clamp(min=1e-9)
+        vec = torch.nn.functional.normalize(vec, dim=0)
+        return np.asarray(vec.numpy(), dtype=np.float32)
+
+    return encode
+
+
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use, once, from local files only."""
 
@@ -102,6 +152,8 @@ class SentenceTransformerEmbedder:
         self._tokenizer: Any = None
         self._lock = threading.Lock()
         self._cache = _QueryCache()
+        self._query_fn: Callable[[str], np.ndarray] | None = None
+        self._query_fn_checked = False
 
     @property
     def path(self) -> Path:
@@ -172,10 +224,30 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         def compute(q: str) -> np.ndarray:
+            encoder = self._query_encoder()
+            if encoder is not None:
+                return encoder(q)
             vec = self._load().encode([q], normalize_embeddings=True, convert_to_numpy=True)
             return np.asarray(vec[0], dtype=np.float32)
 
         return self._cache.get(text, compute)
+
+    def _query_encoder(self) -> Callable[[str], np.ndarray] | None:
+        """A lean path for questions when the model is a plain transformer + mean pooling (+ normalise).
+
+        Answering a question then needs only transformers' model class, not the whole
+        sentence-transformers stack: the chat starts seconds sooner. Same weights, same maths
+        (tests/test_embedding.py compares it with sentence-transformers); other models use the
+        full stack.
+        """
+        if not self._query_fn_checked:
+            limit = self.max_tokens  # outside the lock: reading it may load the model, which takes the lock
+            self._fast_tokenizer()
+            with self._lock:
+                if not self._query_fn_checked:
+                    self._query_fn = _mean_pooling_encoder(self._path, limit, self._fast_tokenizer)
+                    self._query_fn_checked = True
+        return self._query_fn
 
 
 class HashingEmbedder:
