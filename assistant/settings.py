@@ -35,7 +35,7 @@ class Settings:
     index_dir: Path = field(default_factory=default_index_dir)
     model: str = os.environ.get("ASSISTANT_MODEL", DEFAULT_MODEL)
     chunking: ChunkSettings = field(default_factory=ChunkSettings)
-    index_type: str = "flat"
+    index_type: str = "auto"  # flat (exact) below dense.APPROXIMATE_FROM chunks, HNSW above; or name one
     fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 10
 

@@ -359,7 +359,7 @@ def sync(
     folder: Path,
     embedder: Embedder,
     chunking: ChunkSettings | None = None,
-    index_type: str = "flat",
+    index_type: str = "auto",
     rebuild: bool = False,
     progress: Progress | None = None,
     fault: Callable[[str], None] | None = None,

@@ -354,3 +354,17 @@ def test_two_builds_at_once_do_not_corrupt_each_other(tiny_corpus: Path, tmp_pat
     data = open_index(index)  # verified: every checksum and count agrees
     assert {c.source for c in data.chunks} == {"solar.txt", "bees.md", "rail.html"}
     assert not list(tmp_path.glob(".index.tmp-*"))  # no temp builds left behind
+
+
+def test_auto_index_type_is_exact_when_small_and_checked_hnsw_when_large(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import dense
+
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((2000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    faiss = dense._faiss()
+    assert isinstance(dense.build(vectors, "auto"), faiss.IndexFlat)
+    monkeypatch.setattr(dense, "APPROXIMATE_FROM", 1000)
+    index = dense.build(vectors, "auto")
+    assert isinstance(index, faiss.IndexHNSW)
+    assert dense.recall_at_10(index, vectors, seed=7) >= dense.MIN_RECALL  # checked on other queries too
