@@ -49,3 +49,13 @@ def test_help_does_not_import_heavy_libraries() -> None:
     code = f"import sys; from assistant.cli import cli; print(any(m in sys.modules for m in {heavy!r}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_checking_an_up_to_date_index_does_not_import_torch(shipped_index: Path) -> None:
+    code = (
+        "import sys; from assistant import Assistant; "
+        f"report = Assistant(index_dir={str(shipped_index)!r}).index(); "
+        "print(bool(report.written), 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
