@@ -16,7 +16,7 @@ ever unpickled or executed.
 | `vectors.npy` | NumPy `.npy` (float32, `allow_pickle=False`) | the L2-normalised chunk embeddings, row *i* ↔ chunk *i*; reused when only some articles change |
 | `sentences.jsonl` | JSON lines | every sentence of every article: `source`, `start`, `end` (offsets into the article text), sorted by article and position |
 | `sentences.npy` | NumPy `.npy` (float32) | the sentence embeddings, row *i* ↔ sentence *i*; memory-mapped, used to pick answer sentences precisely |
-| `dense.faiss` | FAISS index | inner-product search over the same vectors (`flat` exact by default; `hnsw` or `ivf` as a setting) |
+| `dense.faiss` | FAISS index | inner-product search over the same vectors (`auto` by default: exact `flat` up to 150,000 chunks, recall-checked `hnsw` above; `flat`, `hnsw` or `ivf` as a setting) |
 | `bm25/` | JSON + `.npy` (bm25s) | the BM25 lexical index over the chunk texts, built once at indexing time |
 
 A build is written to a temporary folder beside this one and swapped in with a rename, so a
