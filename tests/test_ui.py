@@ -97,6 +97,34 @@ def test_answer_shows_marker_sources_and_highlighted_sentence(page: Any) -> None
     assert "retrieval" in answer.locator(".timing").inner_text()
 
 
+def test_a_marker_brings_its_source_card_into_view(page: Any) -> None:
+    _ask(page, "When were diplomatic relations between Azerbaijan and China established?")
+    _ask(page, "Who won the 2022 football World Cup?")  # a refusal's closest matches push the first card out of view
+    link = page.locator("#chat .answer").first.locator("a.cite").first
+    card = page.locator(str(link.get_attribute("href")))
+    page.wait_for_timeout(500)  # Gradio scrolls the chat to the bottom 300 ms after an update; let that pass
+    assert not _fully_visible(card)
+    link.click()
+    page.wait_for_function("document.querySelector('#chat .source:target') !== null")
+    assert card.evaluate("(el) => el.matches(':target')")  # outlined, so the eye finds it
+    assert _fully_visible(card)
+
+
+def _fully_visible(locator: Any) -> bool:
+    """Whether the element lies wholly inside the chat's scroll area (which clips it) and the window."""
+    return bool(
+        locator.evaluate(
+            """(el) => {
+            const r = el.getBoundingClientRect();
+            const box = el.closest('.bubble-wrap') || document.documentElement;
+            const b = box.getBoundingClientRect();
+            const px = 2;  // sub-pixel rounding: a card scrolled to the top sits a fraction above the box
+            return r.top >= b.top - px && r.bottom <= b.bottom + px && r.top >= 0 && r.bottom <= window.innerHeight;
+        }"""
+        )
+    )
+
+
 def test_answer_streams_in_before_it_is_complete(page: Any, bot: Assistant) -> None:
     # Record every state of the last chat message while the answer arrives.
     page.evaluate(
@@ -152,8 +180,11 @@ def test_example_questions_come_from_the_corpus_and_are_answered(page: Any) -> N
 
 
 def test_screenshot(page: Any, tmp_path: Any) -> None:
-    _ask(page, "What share of Azerbaijan's foreign trade did China account for in 2024?")
-    page.locator("#chat .message").first.scroll_into_view_if_needed()
+    # Two sources from two publishers: the picture shows how each [n] maps to its card.
+    answer = _ask(page, "Why are cargo volumes through Azerbaijan expected to rise in the future?")
+    page.wait_for_timeout(500)  # let Gradio's scroll after the last update settle
+    assert answer.locator(".source").count() >= 1
+    assert all(_fully_visible(card) for card in answer.locator(".source").all())  # the sources fit the picture
     path = tmp_path / "screenshot.png"
     page.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
