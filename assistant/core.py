@@ -187,7 +187,7 @@ class Assistant:
         # "And ten years later?" is the earlier question for another year; other follow-ups
         # are searched together with the conversation they lean on.
         asked = followups.rewrite(question, history) or question
-        query = asked if asked != question else followups.resolve(question, history)
+        query = asked if asked != question else followups.resolve(question, history, retriever.data.lexical.vocabulary)
         if sources is None:  # "according to <publisher>": search that publisher's articles
             sources = evidence.named_sources(asked, retriever.data) or None
         passages = retriever.search(query, self.settings.answer_passages, sources)

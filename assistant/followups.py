@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .lexical import analyse
 from .quantities import NUMBER_WORDS, YEAR
@@ -17,16 +17,33 @@ _ANAPHORA = re.compile(
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|but|also|so|what about|how about|and what about|what of|or)\b", re.IGNORECASE)
 SHORT_QUESTION_TERMS = 3
 _MARKERS = re.compile(r"\s*\[\d+\]")
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
-def is_follow_up(question: str) -> bool:
-    """Does the question lean on earlier turns (pronouns, "And in 2017?", very few content words)?"""
-    return bool(
-        _ELLIPSIS_START.search(question) or _ANAPHORA.search(question) or len(analyse(question)) <= SHORT_QUESTION_TERMS
-    )
+_NAME = re.compile(r"(?<![.?!:]\s)(?<!^)\b[A-Z][\w’'-]+")  # capitalised, not for opening the sentence
 
 
-def resolve(question: str, history: Sequence[Turn]) -> str:
+def is_follow_up(question: str, known: Collection[str] | None = None, said: Collection[str] = ()) -> bool:
+    """Does the question lean on earlier turns?
+
+    It does when it points back ("that", "they", "And in 2017?"), or when it is too short to stand
+    alone ("What's the minister's name?") and names nothing of its own. A short question with a
+    name or a year in it ("What is the Middle Corridor?") stands alone; so does one of two or three
+    content words that picks up nothing already `said` in the conversation and uses a word the
+    articles (`known`, their vocabulary) never do: "How do I bake bread?" is a new question, not
+    one about the last answer.
+    """
+    if _ELLIPSIS_START.search(question) or _ANAPHORA.search(question):
+        return True
+    terms = analyse(_POSSESSIVE.sub("", question))  # "What's" is no content word
+    if len(terms) > SHORT_QUESTION_TERMS or _NAME.search(question.strip()) or YEAR.search(question):
+        return False
+    if known is None or len(terms) <= 1:  # "What was the occasion?" has nothing else to stand on
+        return True
+    return any(t in said for t in terms) or all(t in known for t in terms)
+
+
+def resolve(question: str, history: Sequence[Turn], known: Collection[str] | None = None) -> str:
     """The question to retrieve with: unchanged when it stands alone, else joined with its context.
 
     The context is the user's earlier questions back to the last one that stood alone, plus the
@@ -34,15 +51,16 @@ def resolve(question: str, history: Sequence[Turn]) -> str:
     in 2007?" retrieves passages about trade in 2007.
     """
     users = [t.content for t in history if t.role == "user" and t.content.strip()]
-    if not users or not is_follow_up(question):
+    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
+    answer_terms = " ".join(_MARKERS.sub("", last_answer).split()[:40])
+    said = set(analyse(_POSSESSIVE.sub("", " ".join([*users, answer_terms]))))
+    if not users or not is_follow_up(question, known, said):
         return question
     context: list[str] = []
     for earlier in reversed(users):
         context.insert(0, earlier)
-        if not is_follow_up(earlier):
+        if not is_follow_up(earlier, known, said):
             break
-    last_answer = next((t.content for t in reversed(history) if t.role == "assistant"), "")
-    answer_terms = " ".join(_MARKERS.sub("", last_answer).split()[:40])
     return " ".join([question, *context, answer_terms]).strip()
 
 

@@ -100,6 +100,23 @@ def test_follow_up_uses_the_conversation(bot: Assistant) -> None:
     assert "Shahbazov" in follow.text
 
 
+@pytest.mark.parametrize("question", ["How do I bake bread?", "What is the best recipe for lasagne?"])
+def test_an_off_topic_question_after_an_answered_one_is_still_refused(bot: Assistant, question: str) -> None:
+    first = bot.ask("Which Chinese company sent a delegation to meet Azerbaijan's energy minister in November 2025?")
+    history = [Turn("user", first.question), Turn("assistant", first.text)]
+    answer = bot.ask(question, history=history)
+    assert answer.abstained, answer.text
+    assert answer.text.startswith(NO_ANSWER)
+
+
+def test_a_short_question_naming_something_new_stands_alone(bot: Assistant) -> None:
+    first = bot.ask("Which Chinese company sent a delegation to meet Azerbaijan's energy minister in November 2025?")
+    history = [Turn("user", first.question), Turn("assistant", first.text)]
+    answer = bot.ask("What is the Middle Corridor?", history=history)
+    assert not answer.abstained
+    assert "Middle Corridor" in answer.text and "Datang" not in answer.text
+
+
 DISAGREEING = {
     "wire.txt": (
         "Port of Lumen traffic report\n"

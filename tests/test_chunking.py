@@ -55,7 +55,7 @@ def _check(article: Article, chunks_settings: ChunkSettings) -> None:
         assert c.source == article.source and c.title == article.title
     # Chunks move forward and together cover every non-space character of the article.
     assert [c.start for c in chunks] == sorted(c.start for c in chunks)
-    covered = set()
+    covered: set[int] = set()
     for c in chunks:
         covered.update(range(c.start, c.end))
     assert all(i in covered for i, ch in enumerate(article.text) if not ch.isspace())
