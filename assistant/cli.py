@@ -79,6 +79,9 @@ def _prepare(bot: Any, rebuild: bool = False, quiet: bool = False) -> Any:
         click.echo(f"warning: skipped {source}: {reason}", err=True)
     if report.written and not quiet:
         click.echo(f"index: {report.summary()}", err=True)
+    if getattr(bot.embedder, "fast_queries_pending", False):
+        click.echo("Preparing fast question embedding (ONNX, once per model) …", err=True)
+        bot.prepare_fast_queries()
     return report
 
 

@@ -101,7 +101,18 @@ class Assistant:
             if result.written:
                 self._retriever = None
             self.last_sync = result
+        if result.written:  # the model is loaded anyway: the one moment to export it for fast questions
+            self.prepare_fast_queries()
         return result
+
+    def prepare_fast_queries(self) -> bool:
+        """Export the embedding model for ONNX Runtime, once per model (a few seconds); True if in use.
+
+        Questions are then embedded three to four times faster and without importing torch. Building
+        an index and starting the chat do this; a programmer may call it at start-up.
+        """
+        prepare = getattr(self.embedder, "prepare_fast_queries", None)
+        return bool(prepare()) if prepare is not None else False
 
     def _ready(self) -> HybridRetriever:
         retriever = self._retriever

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -13,8 +14,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from . import onnx_query
 from ._offline import go_offline
 from .errors import ModelNotFoundError
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[int], None]
@@ -98,35 +102,35 @@ _PLAIN_MODULES = [
 ]  # fmt: skip
 
 
-def _mean_pooling_encoder(
-    path: Path, max_tokens: int, tokenizer: Callable[[], Any]
-) -> Callable[[str], np.ndarray] | None:
-    """An encoder for one text at a time, or None when the model folder is not that simple."""
+def _plain_mean_pooling(path: Path) -> bool:
+    """Whether the model folder is a transformer + mean pooling (+ normalise) with a fast tokenizer."""
     import json
 
     try:
         modules = [m["type"] for m in json.loads((path / "modules.json").read_text())]
         pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
     except (OSError, ValueError, KeyError, TypeError):
-        return None
+        return False
     mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
         v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
     )
-    if modules not in _PLAIN_MODULES or not mean_only or not (path / "tokenizer.json").is_file():
-        return None
+    return modules in _PLAIN_MODULES and bool(mean_only) and (path / "tokenizer.json").is_file()
+
+
+Tokenize = Callable[[str], tuple[list[int], list[int], list[int]]]
+
+
+def _torch_encoder(path: Path, tokenize: Tokenize) -> Callable[[str], np.ndarray]:
+    """One text at a time through transformers' model class: no sentence-transformers import."""
     go_offline()
     import torch
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-    tok = tokenizer()
     lock = threading.Lock()
 
     def encode(text: str) -> np.ndarray:
-        enc = tok.encode(text)
-        ids, types, mask = enc.ids, enc.type_ids, enc.attention_mask
-        if len(ids) > max_tokens:  # keep the first max_tokens - 1 pieces and the closing [SEP], as ST does
-            ids, types, mask = ids[: max_tokens - 1] + ids[-1:], types[:max_tokens], mask[:max_tokens]
+        ids, types, mask = tokenize(text)
         with lock, torch.inference_mode():
             out = model(
                 input_ids=torch.tensor([ids]),
@@ -232,22 +236,83 @@ class SentenceTransformerEmbedder:
 
         return self._cache.get(text, compute)
 
+    def _tokenize(self, text: str) -> tuple[list[int], list[int], list[int]]:
+        """Word-piece ids, type ids and mask, cut to what the model reads as sentence-transformers cuts."""
+        enc = self._fast_tokenizer().encode(text)
+        ids, types, mask = enc.ids, enc.type_ids, enc.attention_mask
+        limit = self.max_tokens
+        if len(ids) > limit:  # keep the first limit - 1 pieces and the closing [SEP], as ST does
+            ids, types, mask = ids[: limit - 1] + ids[-1:], types[:limit], mask[:limit]
+        return ids, types, mask
+
     def _query_encoder(self) -> Callable[[str], np.ndarray] | None:
         """A lean path for questions when the model is a plain transformer + mean pooling (+ normalise).
 
-        Answering a question then needs only transformers' model class, not the whole
-        sentence-transformers stack: the chat starts seconds sooner. Same weights, same maths
-        (tests/test_embedding.py compares it with sentence-transformers); other models use the
-        full stack.
+        Questions then go through ONNX Runtime when the model has been exported (see
+        `prepare_fast_queries`), else through transformers' model class: either way not the whole
+        sentence-transformers stack, so the chat starts sooner and answers faster. Same weights,
+        same maths (tests/test_embedding.py compares both with sentence-transformers); other
+        models use the full stack.
         """
         if not self._query_fn_checked:
-            limit = self.max_tokens  # outside the lock: reading it may load the model, which takes the lock
-            self._fast_tokenizer()
+            self.max_tokens  # noqa: B018  # outside the lock: reading it may load the model, which takes the lock
             with self._lock:
                 if not self._query_fn_checked:
-                    self._query_fn = _mean_pooling_encoder(self._path, limit, self._fast_tokenizer)
+                    self._query_fn = self._lean_encoder()
                     self._query_fn_checked = True
         return self._query_fn
+
+    def _lean_encoder(self) -> Callable[[str], np.ndarray] | None:
+        if not _plain_mean_pooling(self._path):
+            return None
+        self._fast_tokenizer()
+        exported = onnx_query.onnx_file(self._path)
+        if exported is not None and exported.is_file() and onnx_query.available():
+            try:
+                return onnx_query.encoder(exported, self._tokenize)
+            except Exception as exc:  # a damaged cache file: fall back, and let the next export replace it
+                log.warning("cannot load %s (%s); questions use torch", exported, exc)
+                exported.unlink(missing_ok=True)
+        return _torch_encoder(self._path, self._tokenize)
+
+    @property
+    def query_backend(self) -> str:
+        """What embeds questions: "onnx", "torch" or "sentence-transformers"."""
+        fn = self._query_encoder()
+        if fn is None:
+            return "sentence-transformers"
+        return "onnx" if fn.__module__ == onnx_query.__name__ else "torch"
+
+    @property
+    def fast_queries_pending(self) -> bool:
+        """Whether `prepare_fast_queries` has an export to do."""
+        exported = onnx_query.onnx_file(self._path)
+        return (
+            exported is not None
+            and not exported.is_file()
+            and _plain_mean_pooling(self._path)
+            and onnx_query.available()
+        )
+
+    def prepare_fast_queries(self) -> bool:
+        """Export the model for ONNX Runtime once (a few seconds, needs torch); True when questions use it.
+
+        Done when an index is built and when the chat starts, never while a question waits.
+        """
+        exported = onnx_query.onnx_file(self._path)
+        if exported is None or not _plain_mean_pooling(self._path) or not onnx_query.available():
+            return False
+        if not exported.is_file():
+            self._fast_tokenizer()
+
+            def reference(texts: list[str]) -> np.ndarray:
+                return np.asarray(self._load().encode(texts, normalize_embeddings=True, convert_to_numpy=True))
+
+            if not onnx_query.export(self._path, exported, self._tokenize, reference):
+                return False
+            with self._lock:
+                self._query_fn_checked = False  # the next question loads the exported model
+        return self.query_backend == "onnx"
 
 
 class HashingEmbedder:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from assistant import Assistant
 from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+
+# Derived model files (the ONNX export) go to a cache of this test run, not the user's; point
+# ASSISTANT_CACHE_DIR at a lasting folder to skip the export on later runs.
+os.environ.setdefault("ASSISTANT_CACHE_DIR", tempfile.mkdtemp(prefix="assistant-test-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

@@ -1,14 +1,18 @@
-"""The lean question encoder gives the same vectors as sentence-transformers, without importing it."""
+"""The lean question encoders (torch, ONNX Runtime) give the same vectors as sentence-transformers."""
 
 from __future__ import annotations
 
+import logging
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from assistant.embedding import SentenceTransformerEmbedder
+from assistant import onnx_query
+from assistant.embedding import SentenceTransformerEmbedder, _plain_mean_pooling, _torch_encoder
 
 pytestmark = pytest.mark.slow
 
@@ -21,28 +25,88 @@ TEXTS = [
 ]
 
 
-def test_question_vectors_match_sentence_transformers(embedder: SentenceTransformerEmbedder) -> None:
-    fresh = SentenceTransformerEmbedder()
-    assert fresh._query_encoder() is not None  # the packaged model takes the lean path
-    lean = np.stack([fresh.embed_query(t) for t in TEXTS])
+@pytest.fixture(scope="module")
+def onnx_ready(embedder: SentenceTransformerEmbedder) -> Path:
+    """The packaged model exported once into this test session's cache (conftest sets it)."""
+    assert embedder.prepare_fast_queries()
+    exported = onnx_query.onnx_file(embedder.path)
+    assert exported is not None and exported.is_file()
+    return exported
+
+
+def _cosines(vectors: np.ndarray, embedder: SentenceTransformerEmbedder) -> np.ndarray:
     full = embedder._load().encode(TEXTS, normalize_embeddings=True)
-    np.testing.assert_allclose(np.sum(lean * full, axis=1), 1.0, atol=1e-5)
+    return np.sum(vectors * full, axis=1)
 
 
-def test_answering_a_question_does_not_import_sentence_transformers(shipped_index) -> None:
+def test_torch_question_vectors_match_sentence_transformers(embedder: SentenceTransformerEmbedder) -> None:
+    fresh = SentenceTransformerEmbedder()
+    encode = _torch_encoder(fresh.path, fresh._tokenize)
+    np.testing.assert_allclose(_cosines(np.stack([encode(t) for t in TEXTS]), embedder), 1.0, atol=1e-5)
+
+
+def test_onnx_question_vectors_match_sentence_transformers(
+    embedder: SentenceTransformerEmbedder, onnx_ready: Path
+) -> None:
+    fresh = SentenceTransformerEmbedder()
+    assert fresh.query_backend == "onnx"
+    vectors = np.stack([fresh.embed_query(t) for t in TEXTS])
+    np.testing.assert_allclose(_cosines(vectors, embedder), 1.0, atol=1e-4)
+
+
+def test_answering_with_the_exported_model_imports_no_torch(shipped_index: Path, onnx_ready: Path) -> None:
+    code = (
+        "import sys; from assistant import Assistant; "
+        f"bot = Assistant(index_dir={str(shipped_index)!r}); a = bot.ask('When were relations established?'); "
+        "print(bot.embedder.query_backend, bool(a.citations), any(m in sys.modules for m in "
+        "('torch', 'transformers', 'sentence_transformers')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1].split() == ["onnx", "True", "False"]
+
+
+def test_without_the_export_questions_use_torch_not_sentence_transformers(shipped_index: Path, tmp_path: Path) -> None:
     code = (
         "import sys; from assistant import Assistant; "
         f"bot = Assistant(index_dir={str(shipped_index)!r}); bot.ask('When were relations established?'); "
-        "print('sentence_transformers' in sys.modules)"
+        "print(bot.embedder.query_backend, 'sentence_transformers' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "False"
+    env = {**os.environ, "ASSISTANT_CACHE_DIR": str(tmp_path / "empty-cache")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip().splitlines()[-1].split() == ["torch", "False"]
 
 
-def test_other_model_layouts_use_sentence_transformers(tmp_path) -> None:
-    from assistant.embedding import _mean_pooling_encoder
+def test_a_damaged_export_falls_back_to_torch_and_is_removed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path))
+    fresh = SentenceTransformerEmbedder()
+    damaged = onnx_query.onnx_file(fresh.path)
+    assert damaged is not None
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"not a model at all")
+    with caplog.at_level(logging.WARNING):
+        assert fresh.query_backend == "torch"
+    assert "questions use torch" in caplog.text
+    assert not damaged.exists()  # the next export replaces it
+    assert fresh.fast_queries_pending
 
+
+def test_an_export_that_disagrees_with_the_model_is_not_kept(
+    embedder: SentenceTransformerEmbedder, tmp_path: Path
+) -> None:
+    target = tmp_path / "model.onnx"
+
+    def wrong(texts: list[str]) -> np.ndarray:
+        vectors = np.asarray(embedder._load().encode(texts, normalize_embeddings=True))
+        return np.roll(vectors, 1, axis=1)
+
+    assert not onnx_query.export(embedder.path, target, embedder._tokenize, wrong)
+    assert not target.exists() and not list(tmp_path.iterdir())  # no temporary file left behind either
+
+
+def test_other_model_layouts_use_sentence_transformers(tmp_path: Path) -> None:
     (tmp_path / "modules.json").write_text('[{"type": "sentence_transformers.models.Transformer"}, '
                                            '{"type": "sentence_transformers.models.Dense"}]')  # fmt: skip
-    assert _mean_pooling_encoder(tmp_path, 256, lambda: None) is None
-    assert _mean_pooling_encoder(tmp_path / "missing", 256, lambda: None) is None
+    assert not _plain_mean_pooling(tmp_path)
+    assert not _plain_mean_pooling(tmp_path / "missing")
