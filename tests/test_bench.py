@@ -27,6 +27,8 @@ def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
         assert side["cold_start_s"] > 0 and side["peak_rss_mb"] > 0
         assert 0 < side["retrieval"]["p50_ms"] <= side["retrieval"]["p95_ms"]
     assert ours["ask"]["p50_ms"] > 0
+    # Measured both ways: after the one-time ONNX export, and on a first run before it.
+    assert ours["query_backend"] == "onnx" and report["assistant_first_run"]["query_backend"] == "torch"
     assert set(report["ratios"]) >= {"cold_start_assistant_vs_peer", "ask_p50_vs_peer_retrieval_p50"}
     largest = report["scale"]["sizes"][-1]
     assert set(largest["types"]) == {"flat", "hnsw", "ivf"}
