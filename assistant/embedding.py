@@ -158,6 +158,8 @@ class SentenceTransformerEmbedder:
         self._cache = _QueryCache()
         self._query_fn: Callable[[str], np.ndarray] | None = None
         self._query_fn_checked = False
+        self._onnx: onnx_query.OnnxEncoder | None = None
+        self._onnx_checked = False
 
     @property
     def path(self) -> Path:
@@ -215,13 +217,22 @@ class SentenceTransformerEmbedder:
         return len(tok(text)["input_ids"])
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        model = self._load()
+        """Vectors for passages: through the ONNX export when there is one (2-3x faster), else
+        sentence-transformers; either way in batches of similar length, so padding costs little."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
-            out[i : i + len(batch)] = model.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
-            )
+        onnx = self._onnx_encoder()
+        if onnx is None:
+            model = self._load()
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = [texts[i] for i in rows]
+            if onnx is not None:
+                out[rows] = onnx.batch(batch)
+            else:
+                out[rows] = model.encode(
+                    batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+                )
             if progress:
                 progress(len(batch))
         return out
@@ -265,15 +276,26 @@ class SentenceTransformerEmbedder:
     def _lean_encoder(self) -> Callable[[str], np.ndarray] | None:
         if not _plain_mean_pooling(self._path):
             return None
-        self._fast_tokenizer()
-        exported = onnx_query.onnx_file(self._path)
-        if exported is not None and exported.is_file() and onnx_query.available():
-            try:
-                return onnx_query.encoder(exported, self._tokenize)
-            except Exception as exc:  # a damaged cache file: fall back, and let the next export replace it
-                log.warning("cannot load %s (%s); questions use torch", exported, exc)
-                exported.unlink(missing_ok=True)
-        return _torch_encoder(self._path, self._tokenize)
+        return self._onnx_encoder() or _torch_encoder(self._path, self._tokenize)
+
+    def _onnx_encoder(self) -> onnx_query.OnnxEncoder | None:
+        """The exported model when there is one (see `prepare_fast_queries`), loaded once."""
+        if not self._onnx_checked:
+            exported = onnx_query.onnx_file(self._path)
+            if (
+                exported is not None
+                and exported.is_file()
+                and _plain_mean_pooling(self._path)
+                and onnx_query.available()
+            ):
+                self._fast_tokenizer()
+                try:
+                    self._onnx = onnx_query.OnnxEncoder(exported, self._tokenize)
+                except Exception as exc:  # a damaged cache file: fall back, and let the next export replace it
+                    log.warning("cannot load %s (%s); questions use torch", exported, exc)
+                    exported.unlink(missing_ok=True)
+            self._onnx_checked = True
+        return self._onnx
 
     @property
     def query_backend(self) -> str:
@@ -281,7 +303,7 @@ class SentenceTransformerEmbedder:
         fn = self._query_encoder()
         if fn is None:
             return "sentence-transformers"
-        return "onnx" if fn.__module__ == onnx_query.__name__ else "torch"
+        return "onnx" if isinstance(fn, onnx_query.OnnxEncoder) else "torch"
 
     @property
     def fast_queries_pending(self) -> bool:
@@ -311,7 +333,7 @@ class SentenceTransformerEmbedder:
             if not onnx_query.export(self._path, exported, self._tokenize, reference):
                 return False
             with self._lock:
-                self._query_fn_checked = False  # the next question loads the exported model
+                self._query_fn_checked = self._onnx_checked = False  # the next question loads the export
         return self.query_backend == "onnx"
 
 

@@ -24,7 +24,7 @@ import numpy as np
 
 log = logging.getLogger(__name__)
 
-EXPORT_VERSION = 1  # bump when the exported graph changes
+EXPORT_VERSION = 2  # bump when the exported graph changes (2: any batch size)
 PROBES = (
     "How much did trade between the two countries grow last year?",
     "A short one.",
@@ -62,38 +62,46 @@ def available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-def encoder(
-    file: Path, tokenize: Callable[[str], tuple[list[int], list[int], list[int]]]
-) -> Callable[[str], np.ndarray]:
-    """Encode one text with the exported model: mean of the token vectors, normalised."""
-    import onnxruntime as ort
+Tokenize = Callable[[str], tuple[list[int], list[int], list[int]]]
 
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.intra_op_num_threads = min(4, os.cpu_count() or 1)
-    session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
-    names = {i.name for i in session.get_inputs()}
 
-    def encode(text: str) -> np.ndarray:
-        ids, types, mask = tokenize(text)
-        feeds = {
-            "input_ids": np.asarray([ids], dtype=np.int64),
-            "attention_mask": np.asarray([mask], dtype=np.int64),
-            "token_type_ids": np.asarray([types], dtype=np.int64),
-        }
-        hidden = session.run(None, {k: v for k, v in feeds.items() if k in names})[0][0]
-        weights = np.asarray(mask, dtype=np.float32)[:, None]
-        vec = (hidden * weights).sum(0) / max(float(weights.sum()), 1e-9)
-        norm = float(np.linalg.norm(vec))
-        return np.asarray(vec / norm if norm else vec, dtype=np.float32)
+class OnnxEncoder:
+    """The exported model in ONNX Runtime: mean of the token vectors, normalised, as sentence-transformers."""
 
-    return encode
+    def __init__(self, file: Path, tokenize: Tokenize) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+        self._session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
+        self._names = {i.name for i in self._session.get_inputs()}
+        self._tokenize = tokenize
+
+    def __call__(self, text: str) -> np.ndarray:
+        return self.batch([text])[0]
+
+    def batch(self, texts: list[str]) -> np.ndarray:
+        """Vectors for texts of any lengths, padded to the longest (the mask keeps padding out)."""
+        encoded = [self._tokenize(t) for t in texts]
+        width = max(len(ids) for ids, _, _ in encoded)
+        feeds = {name: np.zeros((len(texts), width), dtype=np.int64) for name in
+                 ("input_ids", "attention_mask", "token_type_ids")}  # fmt: skip
+        for row, (ids, types, mask) in enumerate(encoded):
+            feeds["input_ids"][row, : len(ids)] = ids
+            feeds["token_type_ids"][row, : len(ids)] = types
+            feeds["attention_mask"][row, : len(ids)] = mask
+        hidden = self._session.run(None, {k: v for k, v in feeds.items() if k in self._names})[0]
+        weights = feeds["attention_mask"].astype(np.float32)[:, :, None]
+        vectors = (hidden * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
 
 def export(
     model_path: Path,
     target: Path,
-    tokenize: Callable[[str], tuple[list[int], list[int], list[int]]],
+    tokenize: Tokenize,
     reference: Callable[[list[str]], np.ndarray],
 ) -> bool:
     """Export the transformer at `model_path` to `target`; True when it was written and checked.
@@ -121,8 +129,8 @@ def export(
                     return self.inner(input_ids=input_ids, attention_mask=attention_mask, **extra).last_hidden_state
 
             ids, types, mask = tokenize(PROBES[0])
-            args = (torch.tensor([ids]), torch.tensor([mask]), torch.tensor([types]))
-            seq = torch.export.Dim("seq", min=2, max=4096)
+            args = (torch.tensor([ids, ids]), torch.tensor([mask, mask]), torch.tensor([types, types]))
+            batch, seq = torch.export.Dim("batch", min=1, max=4096), torch.export.Dim("seq", min=2, max=4096)
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
             os.close(fd)
@@ -133,12 +141,11 @@ def export(
                         Hidden(model), args, dynamo=True, external_data=False, verbose=False,
                         input_names=["input_ids", "attention_mask", "token_type_ids"],
                         output_names=["last_hidden_state"],
-                        dynamic_shapes=({1: seq}, {1: seq}, {1: seq}),
+                        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}),
                     )  # fmt: skip
                     assert program is not None
                     program.save(str(tmp))
-                fast = encoder(tmp, tokenize)
-                ours = np.stack([fast(p) for p in PROBES])
+                ours = OnnxEncoder(tmp, tokenize).batch(list(PROBES))  # one batch: padding is checked too
                 theirs = np.asarray(reference(list(PROBES)), dtype=np.float32)
                 worst = float(np.min(np.sum(ours * theirs, axis=1)))
                 if worst < MIN_COSINE:

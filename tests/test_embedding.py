@@ -54,6 +54,15 @@ def test_onnx_question_vectors_match_sentence_transformers(
     np.testing.assert_allclose(_cosines(vectors, embedder), 1.0, atol=1e-4)
 
 
+def test_onnx_passage_vectors_match_sentence_transformers(
+    embedder: SentenceTransformerEmbedder, onnx_ready: Path
+) -> None:
+    fresh = SentenceTransformerEmbedder(batch_size=2)  # batches of texts of very different lengths: padding
+    vectors = fresh.embed_documents(TEXTS)
+    assert fresh._onnx_encoder() is not None
+    np.testing.assert_allclose(_cosines(vectors, embedder), 1.0, atol=1e-4)
+
+
 def test_answering_with_the_exported_model_imports_no_torch(shipped_index: Path, onnx_ready: Path) -> None:
     code = (
         "import sys; from assistant import Assistant; "
