@@ -11,7 +11,7 @@ import numpy as np
 from .durations import DurationQuestion
 from .lexical import analyse
 from .lexical import terms as term_set
-from .quantities import has_date, measures
+from .quantities import changes, has_date, measures
 from .records import Passage
 from .store import IndexData
 
@@ -26,8 +26,22 @@ _WANTS_NUMBER = re.compile(
     r"figure|level|size|capacity|sum)|by how|what per ?cent)\b",
     re.I,
 )
-_WANTS_NAME = re.compile(r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|company|firm|"
-                         r"organi[sz]ation|agency|country|city|channel|bank|university))\b", re.I)  # fmt: skip
+_ORGS = (
+    r"company|companies|firm|organi[sz]ations?|agency|agencies|channel|outlets?|media|broadcaster|network|newspaper|"
+    r"bank|university|association|institution|ministry|corporation"
+)
+_WANTS_NAME = re.compile(
+    r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|country)|"
+    r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r"))\b",
+    re.I,
+)
+# "In which city …", "Where …": a place name, best one placed by a preposition ("in Astana").
+_WANTS_PLACE = re.compile(
+    r"\b(?:where|(?:which|what) (?:[\w-]+ )?(?:city|cities|town|capital|place|venue|region))\b", re.I
+)
+_PLACED = re.compile(r"\b(?:in|at|near|to|from)\s+(?:the\s+)?([A-Z][\w’'-]+)")
+# "What share of …": a level ("7.9 percent of"), not a change ("rose by 20.7%").
+_WANTS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|per ?cent(?:age)?)\b", re.I)
 _WANTS_REASON = re.compile(
     r"^\s*why\b|\b(?:reasons?|what makes|how (?:does|do|did|could|can|would|will) .+ (?:help|benefit|affect|"
     r"change|complicate|hurt|shape)|what (?:does|do|did|would|could) .+ gain|dangers?|risks?|benefits?|advantages?)\b",
@@ -54,7 +68,7 @@ _ASKED_ROLE = re.compile(
     r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
     re.I,
 )
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 29 of "COP29"
 MIN_WORDS = 4  # fragments do not answer questions
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 HEADING_WORDS = 12  # a shorter line without closing punctuation is a heading, not a statement
@@ -102,24 +116,55 @@ class Weights:
 _REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
 
 
+def question_kind(question: str) -> str | None:
+    """What the question asks for, decided by the interrogative that comes first.
+
+    "Which TV channel interviewed him when he said …" asks for a name: the later "when" is a conjunction.
+    Returns one of "money", "share", "date", "number", "reason", "place", "name", or None.
+    """
+    kinds = (
+        ("money", _WANTS_MONEY),
+        ("share", _WANTS_SHARE),
+        ("date", _WANTS_DATE),
+        ("number", _WANTS_NUMBER),
+        ("reason", _WANTS_REASON),
+        ("place", _WANTS_PLACE),
+        ("name", _WANTS_NAME),
+    )
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(kinds) if (m := pattern.search(question))]
+    return min(found)[2] if found else None
+
+
 def answer_cue(question: str, sentence: str) -> float:
     """1.0 when the sentence has the kind of thing the question asks for; 0.5 when nothing is asked."""
     sentence = _REFERENCE.sub("", sentence)
-    if _WANTS_MONEY.search(question):
+    kind = question_kind(question)
+    if kind == "money":
         return float(any(kind == "$" for _, kind in measures(sentence)))
-    if _WANTS_DATE.search(question):
+    if kind == "share":
+        shares = {q for q in measures(sentence) if q[1] == "%"}
+        if shares - changes(sentence):
+            return 1.0
+        return 0.5 if shares or measures(sentence) else 0.0
+    if kind == "date":
         if _WANTS_DAY.search(question):  # "on what date", "when exactly": a day, not just a year
             return 1.0 if _DAY_DATE.search(sentence) else 0.5 * has_date(sentence)
         return float(has_date(sentence))
-    if _WANTS_NUMBER.search(question):
+    if kind == "number":
         return float(bool(measures(sentence)))
-    if _WANTS_REASON.search(question):
+    if kind == "reason":
         return 1.0 if _REASON.search(sentence) else 0.5
-    if _WANTS_NAME.search(question):
+    if kind in ("name", "place"):
         asked = {w.lower() for w in _CAPITALISED.findall(question)}
-        names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])}
-        return float(bool(names - asked))
+        names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])} - asked
+        if kind == "place" and names:
+            placed = {w.lower() for w in _PLACED.findall(sentence)} - asked - _MONTHS
+            return 1.0 if placed else 0.5
+        return float(bool(names))
     return 0.5
+
+
+_MONTHS = {m.lower() for m in _MONTH_NAMES.strip("(?:)").split("|")}
 
 
 def _role_terms(question: str) -> set[str]:
