@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from . import durations
-from .evidence import Candidate, Evidence, answer_cue
+from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, question_kind
 from .lexical import analyse
-from .quantities import changes, counted_words, measures, years
+from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
 CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
+DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
 COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
 MARKER = "[{n}]"
@@ -23,11 +25,6 @@ MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
 MIN_PIECE_WORDS = 6  # a cut shorter than this reads as a fragment
 
-_LIST_QUESTION = re.compile(
-    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
-    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds?|types?|which two|which three)\b",
-    re.I,
-)
 _WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
 
@@ -90,6 +87,7 @@ class ExtractiveWriter:
     second_ratio: float = 0.85
     conflict_ratio: float = 0.75
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
+    min_new_weight: float = 2.0  # idf a second sentence's new question terms must sum to (short answers)
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
@@ -107,7 +105,7 @@ class ExtractiveWriter:
             return refusal(evidence)
         question = evidence.question
         terms = set(analyse(question))
-        long_form = bool(_LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
+        long_form = bool(LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
         budget = self.max_words_long if long_form else self.max_words
         best = cands[0]
         piece = self.max_piece_long if long_form else self.max_piece
@@ -120,16 +118,21 @@ class ExtractiveWriter:
             parts[0] = _Part(merged, f"{context.text} {parts[0].text}")
 
         conflict = self._conflicting(evidence, best)
+        dated = conflict is None and question_kind(question) == "date"
+        if dated:
+            conflict = self._conflicting(evidence, best, _dated)
         if conflict is not None:
             parts.append(_Part(conflict, _trim(conflict, question, terms, 45)))
-            return compose(evidence, parts, prefix=SOURCES_DIFFER)
+            return compose(evidence, parts, prefix=DATES_DIFFER if dated else SOURCES_DIFFER)
         covered = set(analyse(best.text))
         for cand in cands[1:]:
             if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
                 break
             # A second sentence must answer a part of the question the first did not.
+            new = (terms - covered) & set(analyse(cand.text))
             if not long_form and (
-                (best.cue >= 1 and best.overlap >= 0.6) or not (terms - covered) & set(analyse(cand.text))
+                (best.cue >= 1 and best.overlap >= 0.6)
+                or sum(evidence.weights.get(t, 1.0) for t in new) < self.min_new_weight
             ):
                 continue
             text = _trim(cand, question, terms, piece)
@@ -175,12 +178,17 @@ class ExtractiveWriter:
             lines.append(f"{shown} {MARKER.format(n=numbers[key])}")
         return Answer(f"{prefix} {' '.join(lines)}", False, citations, evidence.passages, evidence.question)
 
-    def _conflicting(self, evidence: Evidence, best: Candidate) -> Candidate | None:
+    def _conflicting(
+        self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]] | None = None
+    ) -> Candidate | None:
         """A strong sentence from another article giving a different figure for the same thing.
 
         Same thing: the same kind of figure (money, share, count), the same years if any are named,
-        and as close a match to the question as the best sentence.
+        and as close a match to the question as the best sentence. With `dates`, a different date
+        instead: none of the years, months or days of the one in the other.
         """
+        if dates is not None:
+            return self._other_date(evidence, best, dates)
         ours = _tagged(best.text)
         if not ours:
             return None
@@ -203,6 +211,27 @@ class ExtractiveWriter:
             ):
                 return cand
         return None
+
+    def _other_date(self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]]) -> Candidate | None:
+        ours = dates(best.text)
+        if not ours:
+            return None
+        source = evidence.passages[best.passage].source
+        for cand in evidence.candidates[1:]:
+            if cand.score < self.conflict_ratio * best.score:
+                break
+            if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
+                continue
+            theirs = dates(cand.text)
+            if theirs and ours.isdisjoint(theirs):
+                return cand
+        return None
+
+
+def _dated(text: str) -> set[str]:
+    """The years and months a sentence gives, leaving out those of a source reference "(… May 14, 2025)"."""
+    text = REFERENCE.sub("", text)
+    return set(YEAR.findall(text)) | set(MONTH.findall(text))
 
 
 _ANAPHOR = re.compile(

@@ -196,7 +196,8 @@ class Assistant:
             context=query[len(asked):], reranker=self.reranker,
         )  # fmt: skip
         unknown = evidence.unknown_terms(asked, retriever.data)
-        found = evidence.Evidence(asked, passages, candidates, unknown)
+        weights = evidence.term_weights(asked, retriever.data)
+        found = evidence.Evidence(asked, passages, candidates, unknown, weights=weights)
         duration = durations.parse(asked)
         if duration is not None:  # "how many years between A and B": gather evidence for A and for B
             events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))

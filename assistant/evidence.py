@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +46,18 @@ _WANTS_REASON = re.compile(
     r"^\s*why\b|\b(?:reasons?|what makes|how (?:does|do|did|could|can|would|will) .+ (?:help|benefit|affect|"
     r"change|complicate|hurt|shape)|what (?:does|do|did|would|could) .+ gain|dangers?|risks?|benefits?|advantages?)\b",
     re.I,
+)
+LIST_QUESTION = re.compile(
+    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
+    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds|types|which two|which three)\b",
+    re.I,
+)
+# What a list question enumerates: "Which two transport corridors …" -> corridors.
+_LISTED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*[a-rt-z]s)\b", re.I)
+# A sentence that enumerates: "A, B and C", "such as …", "ranging from A to B".
+_ENUMERATION = re.compile(
+    r"\b(?:[\w’'-]+ ){0,3}[\w’'-]+, (?:[\w’'-]+ ){0,3}[\w’'-]+,? (?:and|or) [\w’'-]+"
+    r"|\b(?:such as|ranging from|both [\w-]+(?: [\w-]+)? and)\b"
 )
 # Words that state a cause, a purpose or an effect ("because", "allowing …", "in order to").
 _REASON = re.compile(
@@ -113,7 +125,7 @@ class Weights:
 
 
 # A source reference in brackets, "(see EDM, May 14, 2025)": its date is not the sentence's fact.
-_REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
+REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
 
 
 def question_kind(question: str) -> str | None:
@@ -137,7 +149,7 @@ def question_kind(question: str) -> str | None:
 
 def answer_cue(question: str, sentence: str) -> float:
     """1.0 when the sentence has the kind of thing the question asks for; 0.5 when nothing is asked."""
-    sentence = _REFERENCE.sub("", sentence)
+    sentence = REFERENCE.sub("", sentence)
     kind = question_kind(question)
     if kind == "money":
         return float(any(kind == "$" for _, kind in measures(sentence)))
@@ -161,7 +173,20 @@ def answer_cue(question: str, sentence: str) -> float:
             placed = {w.lower() for w in _PLACED.findall(sentence)} - asked - _MONTHS
             return 1.0 if placed else 0.5
         return float(bool(names))
+    if LIST_QUESTION.search(question):
+        return 1.0 if _enumerates(question, sentence) else 0.5
     return 0.5
+
+
+def _enumerates(question: str, sentence: str) -> bool:
+    """Does the sentence list things: several items, or two of the kind the question names ("A and B corridors")?"""
+    if _ENUMERATION.search(sentence):
+        return True
+    listed = _LISTED.search(question)
+    if not listed:
+        return False
+    noun = re.escape(listed.group(1)[:-1])
+    return bool(re.search(rf"\b[\w-]+ and [\w-]+(?: [\w-]+)? {noun}", sentence, re.I))
 
 
 _MONTHS = {m.lower() for m in _MONTH_NAMES.strip("(?:)").split("|")}
@@ -274,6 +299,22 @@ class Evidence:
     # For "how many years between A and B": what A and B are, and the evidence gathered for each.
     duration: DurationQuestion | None = None
     events: tuple[Evidence, ...] = ()
+    # How much each of the question's terms says about its subject (idf; 0 for words naming the source).
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+# Words that say where a claim comes from ("according to the report", "per the article", "in the author's view").
+_SOURCE_WORDS = frozenset(
+    analyse("according per article articles piece report analysis author authors view opinion story outlet source")
+)
+
+
+def term_weights(question: str, data: IndexData) -> dict[str, float]:
+    """The idf of each term of the question; terms that name the source (its publisher, "according to the
+    report") weigh nothing: they say where the answer is, not what it is about."""
+    owners, _ = data.attribution_terms
+    source = _SOURCE_WORDS.union(*owners.values())
+    return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
 
 
 def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
