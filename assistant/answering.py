@@ -39,6 +39,7 @@ class AnswerWriter(Protocol):
 class _Part:
     candidate: Candidate
     text: str  # what the answer shows: the sentence, or a faithful cut of it with "…"
+    passage: Passage | None = None  # the candidate's passage when it is not one of the evidence's
 
 
 def _trim(candidate: Candidate, question: str, question_terms: set[str], max_words: int) -> str:
@@ -97,6 +98,10 @@ class ExtractiveWriter:
             computed = self._duration(evidence)
             if computed is not None:
                 return computed
+        if evidence.parts:
+            both = self._parts(evidence)
+            if both is not None:
+                return both
         if not cands or cands[0].score < self.min_score:
             return refusal(evidence)
         if cands[0].cue == 0 or not cands[0].complete:
@@ -141,6 +146,19 @@ class ExtractiveWriter:
             parts.append(_Part(cand, text))
             covered |= set(analyse(cand.text))
         return compose(evidence, parts)
+
+    def _parts(self, evidence: Evidence) -> Answer | None:
+        """One sentence for each part of a two-part question; None unless both parts are answered."""
+        found: list[_Part] = []
+        for part in evidence.parts:
+            best = part.candidates[0] if part.candidates else None
+            if best is None or best.score < self.min_score or best.cue == 0 or not best.complete:
+                return None
+            passage = part.passages[best.passage]
+            if any(p.passage == passage and p.candidate.start == best.start for p in found):
+                continue  # one sentence answers both
+            found.append(_Part(best, _trim(best, part.question, set(analyse(part.question)), self.max_piece), passage))
+        return compose(evidence, found)
 
     def _duration(self, evidence: Evidence) -> Answer | None:
         """The time between two events, each dated by its best sentence; None unless both are found."""
@@ -240,16 +258,26 @@ _ANAPHOR = re.compile(
 )
 
 
+# "the association's leadership": a definite noun that may name something the sentence before introduced.
+_DEFINITE = re.compile(r"\bthe ([a-z]{4,})\b")
+
+
 def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
-    """The sentence before `cand` in its passage when `cand` opens by pointing back ("These routes…")."""
-    if not _ANAPHOR.match(cand.text):
-        return None
+    """The sentence before `cand` in its passage when `cand` points back to it: it opens with "These
+    routes…", or says "the association" where the sentence before named "… Exchange Association"."""
     text = evidence.passages[cand.passage].text
     before = [(a, b) for a, b in sentence_spans(text) if b <= cand.start]
     if not before:
         return None
     a, b = before[-1]
-    return replace(cand, start=a, end=b, text=text[a:b])
+    previous = text[a:b]
+    named = {m.group(1) for m in _DEFINITE.finditer(cand.text)}
+    if not _ANAPHOR.match(cand.text) and not any(
+        re.search(rf"\b[A-Z]\w+ {noun.capitalize()}\b", previous) and noun.capitalize() not in cand.text
+        for noun in named
+    ):
+        return None
+    return replace(cand, start=a, end=b, text=previous)
 
 
 def _tagged(text: str) -> set[tuple[float, str]]:
@@ -267,7 +295,7 @@ def compose(evidence: Evidence, parts: list[_Part], prefix: str = "") -> Answer:
     citations: list[Citation] = []
     lines: list[str] = []
     for part in parts:
-        p = evidence.passages[part.candidate.passage]
+        p = part.passage or evidence.passages[part.candidate.passage]
         marker = len(citations) + 1
         c = part.candidate
         citations.append(Citation(marker, p.source, p.title, p.text, p.start, p.end, c.start, c.end))

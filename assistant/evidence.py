@@ -299,6 +299,8 @@ class Evidence:
     # For "how many years between A and B": what A and B are, and the evidence gathered for each.
     duration: DurationQuestion | None = None
     events: tuple[Evidence, ...] = ()
+    # "On what date …, and how many …?": the evidence gathered for each part on its own.
+    parts: tuple[Evidence, ...] = ()
     # How much each of the question's terms says about its subject (idf; 0 for words naming the source).
     weights: dict[str, float] = field(default_factory=dict)
 
@@ -307,6 +309,30 @@ class Evidence:
 _SOURCE_WORDS = frozenset(
     analyse("according per article articles piece report analysis author authors view opinion story outlet source")
 )
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+and\s+((?:(?:in|on|at|by|for|from|to|with) )?(?:what|when|how|which|who|whom|where|why)\b.*)$", re.I
+)
+
+
+_ASKS = re.compile(r"^\W*(?:[\w-]+ ){0,2}?(?:what|when|how|which|who|whom|where|why)\b", re.I)
+
+
+def question_parts(question: str) -> tuple[str, str] | None:
+    """ "On what date did X arrive, and how many documents were signed?" as two questions; None for one.
+
+    The second part must say something of its own (two content words besides where it comes from):
+    "…, and in which fields?" leans on the first part and stays with it.
+    """
+    match = _SECOND_QUESTION.search(question)
+    if not match or not _ASKS.match(question):
+        return None
+    first, second = question[: match.start()].strip(), match.group(1).strip()
+    if len(set(analyse(second)) - _SOURCE_WORDS) < 2 or len(set(analyse(first)) - _SOURCE_WORDS) < 2:
+        return None
+    second = second[0].upper() + second[1:]
+    return first.rstrip(",;") + "?", second if second.endswith("?") else second + "?"
 
 
 def term_weights(question: str, data: IndexData) -> dict[str, float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evidence import answer_cue, question_kind
+from assistant.evidence import answer_cue, question_kind, question_parts
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,11 @@ def test_a_place_question_prefers_a_name_placed_by_a_preposition() -> None:
     question = "In which city was the treaty signed?"
     assert answer_cue(question, "The treaty was signed in Lisbon after long talks.") == 1.0
     assert answer_cue(question, "The treaty was signed by Portugal in July.") < 1.0
+
+
+def test_a_two_part_question_is_split_only_when_each_part_stands_alone() -> None:
+    assert question_parts("On what date did the mayor arrive in Oslo, and how many agreements were signed there?") == (
+        "On what date did the mayor arrive in Oslo?",
+        "How many agreements were signed there?",
+    )
+    assert question_parts("What did the mayor say is missing, and in which fields?") is None
