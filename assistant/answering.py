@@ -138,6 +138,7 @@ class ExtractiveWriter:
             if not long_form and (
                 (best.cue >= 1 and best.overlap >= 0.6)
                 or sum(evidence.weights.get(t, 1.0) for t in new) < self.min_new_weight
+                or _repeats(question, best, cand)
             ):
                 continue
             text = _trim(cand, question, terms, piece)
@@ -244,6 +245,24 @@ class ExtractiveWriter:
             if theirs and ours.isdisjoint(theirs):
                 return cand
         return None
+
+
+def _repeats(question: str, best: Candidate, cand: Candidate) -> bool:
+    """Does `cand` only give again the date or figure `best` already gives for what is asked?"""
+    if best.cue < 1 or cand.cue < 1:
+        return False
+    kind = question_kind(question)
+    if kind == "date":
+        ours = _dated(best.text) | set(_DAYS.findall(best.text))
+        theirs = _dated(cand.text) | set(_DAYS.findall(cand.text))
+        return bool(theirs) and theirs <= ours
+    if kind in ("number", "share", "money"):
+        figures = measures(REFERENCE.sub("", cand.text))
+        return bool(figures) and figures <= measures(REFERENCE.sub("", best.text))
+    return False
+
+
+_DAYS = re.compile(r"(?<![\d.,$])\b\d{1,2}\b(?![\d.,%])")
 
 
 def _dated(text: str) -> set[str]:
