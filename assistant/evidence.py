@@ -215,7 +215,7 @@ def collect(
     passages: list[Passage],
     data: IndexData,
     context: str = "",
-    max_passages: int = 5,
+    max_passages: int = 8,
     weights: Weights | None = None,
     reranker: Reranker | None = None,
 ) -> list[Candidate]:
