@@ -130,6 +130,10 @@ class ExtractiveWriter:
             parts.append(_Part(conflict, _trim(conflict, question, terms, 45)))
             return compose(evidence, parts, prefix=DATES_DIFFER if dated else SOURCES_DIFFER)
         covered = set(analyse(best.text))
+        other = self._other_alternative(evidence, best)
+        if other is not None:
+            parts.append(_Part(other, _trim(other, question, terms, piece)))
+            return compose(evidence, parts)
         for cand in cands[1:]:
             if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
                 break
@@ -147,6 +151,27 @@ class ExtractiveWriter:
             parts.append(_Part(cand, text))
             covered |= set(analyse(cand.text))
         return compose(evidence, parts)
+
+    def _other_alternative(self, evidence: Evidence, best: Candidate) -> Candidate | None:
+        """For "Was it a joint declaration or a joint statement?": when the best sentence names one
+        alternative only, a strong sentence that names the other (the sources may call it differently)."""
+        match = _ALTERNATIVES.search(evidence.question)
+        if not match:
+            return None
+        first, second = set(analyse(match.group(1))), set(analyse(match.group(2)))
+        first, second = first - second, second - first  # what tells them apart
+        if not first or not second:
+            return None
+        words = set(analyse(best.text))
+        if (first <= words) == (second <= words):
+            return None
+        missing = second if first <= words else first
+        for cand in evidence.candidates[1:]:
+            if cand.score < self.conflict_ratio * best.score:
+                break
+            if missing <= set(analyse(cand.text)) and cand.complete:
+                return cand
+        return None
 
     def _parts(self, evidence: Evidence) -> Answer | None:
         """One sentence for each part of a two-part question; None unless both parts are answered."""
@@ -270,6 +295,9 @@ def _dated(text: str) -> set[str]:
     text = REFERENCE.sub("", text)
     return set(YEAR.findall(text)) | set(MONTH.findall(text))
 
+
+# "… a joint declaration or a joint statement?": the two alternatives a question offers.
+_ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
 
 _ANAPHOR = re.compile(
     r"^(?:This|These|Those|It|Its|They|Their|Such|He|She|His|Her|The latter|The former)\b"
