@@ -89,6 +89,7 @@ class ExtractiveWriter:
     conflict_ratio: float = 0.75
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
     min_new_weight: float = 2.0  # idf a second sentence's new question terms must sum to (short answers)
+    min_new_weight_long: float = 1.0  # the same for each further sentence of a list or why/how answer
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
@@ -138,11 +139,11 @@ class ExtractiveWriter:
             if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
                 break
             # A second sentence must answer a part of the question the first did not.
-            new = (terms - covered) & set(analyse(cand.text))
+            new = sum(evidence.weights.get(t, 1.0) for t in (terms - covered) & set(analyse(cand.text)))
+            if long_form and new < self.min_new_weight_long:
+                continue
             if not long_form and (
-                (best.cue >= 1 and best.overlap >= 0.6)
-                or sum(evidence.weights.get(t, 1.0) for t in new) < self.min_new_weight
-                or _repeats(question, best, cand)
+                (best.cue >= 1 and best.overlap >= 0.6) or new < self.min_new_weight or _repeats(question, best, cand)
             ):
                 continue
             text = _trim(cand, question, terms, piece)

@@ -335,11 +335,15 @@ def question_parts(question: str) -> tuple[str, str] | None:
     return first.rstrip(",;") + "?", second if second.endswith("?") else second + "?"
 
 
+# Words that say how to answer ("List some …", "Name several", "Give examples").
+_INSTRUCTION_WORDS = frozenset(analyse("list name names several some few give example examples mention"))
+
+
 def term_weights(question: str, data: IndexData) -> dict[str, float]:
     """The idf of each term of the question; terms that name the source (its publisher, "according to the
-    report") weigh nothing: they say where the answer is, not what it is about."""
+    report") or say how to answer ("list several") weigh nothing: they are not what the question is about."""
     owners, _ = data.attribution_terms
-    source = _SOURCE_WORDS.union(*owners.values())
+    source = _SOURCE_WORDS.union(_INSTRUCTION_WORDS, *owners.values())
     return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
 
 
