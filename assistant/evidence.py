@@ -16,7 +16,9 @@ from .records import Passage
 from .store import IndexData
 
 _WANTS_DATE = re.compile(
-    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago)\b", re.I
+    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago|"
+    r"the same (?:day|date|month|year))\b",
+    re.I,
 )
 _WANTS_DAY = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|(?:what|which) (?:exact )?(?:date|day))\b", re.I)
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -32,7 +34,8 @@ _ORGS = (
 )
 _WANTS_NAME = re.compile(
     r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|country)|"
-    r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r"))\b",
+    r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r")|"
+    r"what (?:is|was|are|were) the names? of)\b",
     re.I,
 )
 # "In which city …", "Where …": a place name, best one placed by a preposition ("in Astana").
@@ -78,6 +81,12 @@ _ROLES = (
 )
 _ASKED_ROLE = re.compile(
     r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
+    re.I,
+)
+# "according to the April 2025 report": the year dates the source, not the fact asked about.
+_ATTRIBUTION = re.compile(
+    r"\b(?:according to|per|in|from) (?:the |a |an |this |that )?(?:[\w’'-]+ ){0,4}?"
+    r"(?:report|article|piece|analysis|story|study|survey|paper|commentary)\b",
     re.I,
 )
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 29 of "COP29"
@@ -233,7 +242,7 @@ def collect(
     total = sum(idf[t] for t in terms) + sum(idf[t] for t in context_terms) / 3 or 1.0
     chunk_rows = {c.id: row for row, c in enumerate(data.chunks)}
 
-    figures = set(_FIGURE.findall(question))
+    figures = set(_FIGURE.findall(_ATTRIBUTION.sub("", question)))
     counted = _counted_terms(question)
     role = _role_terms(question)
     seen: set[tuple[str, int]] = set()
