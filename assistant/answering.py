@@ -275,7 +275,7 @@ class ExtractiveWriter:
 
 def _repeats(question: str, best: Candidate, cand: Candidate) -> bool:
     """Does `cand` only give again the date or figure `best` already gives for what is asked?"""
-    if best.cue < 1 or cand.cue < 1:
+    if best.cue < 1 or cand.cue == 0:
         return False
     kind = question_kind(question)
     if kind == "date":

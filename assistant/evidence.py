@@ -11,7 +11,7 @@ import numpy as np
 from .durations import DurationQuestion
 from .lexical import analyse
 from .lexical import terms as term_set
-from .quantities import changes, has_date, measures
+from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
 from .store import IndexData
 
@@ -169,7 +169,9 @@ def answer_cue(question: str, sentence: str) -> float:
         return 0.5 if shares or measures(sentence) else 0.0
     if kind == "date":
         if _WANTS_DAY.search(question):  # "on what date", "when exactly": a day, not just a year
-            return 1.0 if _DAY_DATE.search(sentence) else 0.5 * has_date(sentence)
+            if _DAY_DATE.search(sentence):  # a full date beats a day whose year is left to the reader
+                return 1.0 if YEAR.search(sentence) else 0.75
+            return 0.5 * has_date(sentence)
         return float(has_date(sentence))
     if kind == "number":
         return float(bool(measures(sentence)))
