@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from . import durations
-from .evidence import Candidate, Evidence, answer_cue
+from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, question_kind
 from .lexical import analyse
-from .quantities import changes, counted_words, measures, years
+from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
 CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
+DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
 COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
 MARKER = "[{n}]"
@@ -23,11 +25,6 @@ MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
 MIN_PIECE_WORDS = 6  # a cut shorter than this reads as a fragment
 
-_LIST_QUESTION = re.compile(
-    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
-    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds?|types?|which two|which three)\b",
-    re.I,
-)
 _WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
 
@@ -42,6 +39,7 @@ class AnswerWriter(Protocol):
 class _Part:
     candidate: Candidate
     text: str  # what the answer shows: the sentence, or a faithful cut of it with "…"
+    passage: Passage | None = None  # the candidate's passage when it is not one of the evidence's
 
 
 def _trim(candidate: Candidate, question: str, question_terms: set[str], max_words: int) -> str:
@@ -90,6 +88,8 @@ class ExtractiveWriter:
     second_ratio: float = 0.85
     conflict_ratio: float = 0.75
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
+    min_new_weight: float = 2.0  # idf a second sentence's new question terms must sum to (short answers)
+    min_new_weight_long: float = 1.0  # the same for each further sentence of a list or why/how answer
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
@@ -99,6 +99,10 @@ class ExtractiveWriter:
             computed = self._duration(evidence)
             if computed is not None:
                 return computed
+        if evidence.parts:
+            both = self._parts(evidence)
+            if both is not None:
+                return both
         if not cands or cands[0].score < self.min_score:
             return refusal(evidence)
         if cands[0].cue == 0 or not cands[0].complete:
@@ -107,7 +111,7 @@ class ExtractiveWriter:
             return refusal(evidence)
         question = evidence.question
         terms = set(analyse(question))
-        long_form = bool(_LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
+        long_form = bool(LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
         budget = self.max_words_long if long_form else self.max_words
         best = cands[0]
         piece = self.max_piece_long if long_form else self.max_piece
@@ -120,16 +124,26 @@ class ExtractiveWriter:
             parts[0] = _Part(merged, f"{context.text} {parts[0].text}")
 
         conflict = self._conflicting(evidence, best)
+        dated = conflict is None and question_kind(question) == "date"
+        if dated:
+            conflict = self._conflicting(evidence, best, _dated)
         if conflict is not None:
             parts.append(_Part(conflict, _trim(conflict, question, terms, 45)))
-            return compose(evidence, parts, prefix=SOURCES_DIFFER)
+            return compose(evidence, parts, prefix=DATES_DIFFER if dated else SOURCES_DIFFER)
         covered = set(analyse(best.text))
+        other = self._other_alternative(evidence, best)
+        if other is not None:
+            parts.append(_Part(other, _trim(other, question, terms, piece)))
+            return compose(evidence, parts)
         for cand in cands[1:]:
             if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
                 break
             # A second sentence must answer a part of the question the first did not.
+            new = sum(evidence.weights.get(t, 1.0) for t in (terms - covered) & set(analyse(cand.text)))
+            if long_form and new < self.min_new_weight_long:
+                continue
             if not long_form and (
-                (best.cue >= 1 and best.overlap >= 0.6) or not (terms - covered) & set(analyse(cand.text))
+                (best.cue >= 1 and best.overlap >= 0.6) or new < self.min_new_weight or _repeats(question, best, cand)
             ):
                 continue
             text = _trim(cand, question, terms, piece)
@@ -138,6 +152,40 @@ class ExtractiveWriter:
             parts.append(_Part(cand, text))
             covered |= set(analyse(cand.text))
         return compose(evidence, parts)
+
+    def _other_alternative(self, evidence: Evidence, best: Candidate) -> Candidate | None:
+        """For "Was it a joint declaration or a joint statement?": when the best sentence names one
+        alternative only, a strong sentence that names the other (the sources may call it differently)."""
+        match = _ALTERNATIVES.search(evidence.question)
+        if not match:
+            return None
+        first, second = set(analyse(match.group(1))), set(analyse(match.group(2)))
+        first, second = first - second, second - first  # what tells them apart
+        if not first or not second:
+            return None
+        words = set(analyse(best.text))
+        if (first <= words) == (second <= words):
+            return None
+        missing = second if first <= words else first
+        for cand in evidence.candidates[1:]:
+            if cand.score < self.conflict_ratio * best.score:
+                break
+            if missing <= set(analyse(cand.text)) and cand.complete:
+                return cand
+        return None
+
+    def _parts(self, evidence: Evidence) -> Answer | None:
+        """One sentence for each part of a two-part question; None unless both parts are answered."""
+        found: list[_Part] = []
+        for part in evidence.parts:
+            best = part.candidates[0] if part.candidates else None
+            if best is None or best.score < self.min_score or best.cue == 0 or not best.complete:
+                return None
+            passage = part.passages[best.passage]
+            if any(p.passage == passage and p.candidate.start == best.start for p in found):
+                continue  # one sentence answers both
+            found.append(_Part(best, _trim(best, part.question, set(analyse(part.question)), self.max_piece), passage))
+        return compose(evidence, found)
 
     def _duration(self, evidence: Evidence) -> Answer | None:
         """The time between two events, each dated by its best sentence; None unless both are found."""
@@ -175,12 +223,17 @@ class ExtractiveWriter:
             lines.append(f"{shown} {MARKER.format(n=numbers[key])}")
         return Answer(f"{prefix} {' '.join(lines)}", False, citations, evidence.passages, evidence.question)
 
-    def _conflicting(self, evidence: Evidence, best: Candidate) -> Candidate | None:
+    def _conflicting(
+        self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]] | None = None
+    ) -> Candidate | None:
         """A strong sentence from another article giving a different figure for the same thing.
 
         Same thing: the same kind of figure (money, share, count), the same years if any are named,
-        and as close a match to the question as the best sentence.
+        and as close a match to the question as the best sentence. With `dates`, a different date
+        instead: none of the years, months or days of the one in the other.
         """
+        if dates is not None:
+            return self._other_date(evidence, best, dates)
         ours = _tagged(best.text)
         if not ours:
             return None
@@ -204,6 +257,48 @@ class ExtractiveWriter:
                 return cand
         return None
 
+    def _other_date(self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]]) -> Candidate | None:
+        ours = dates(best.text)
+        if not ours:
+            return None
+        source = evidence.passages[best.passage].source
+        for cand in evidence.candidates[1:]:
+            if cand.score < self.conflict_ratio * best.score:
+                break
+            if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
+                continue
+            theirs = dates(cand.text)
+            if theirs and ours.isdisjoint(theirs):
+                return cand
+        return None
+
+
+def _repeats(question: str, best: Candidate, cand: Candidate) -> bool:
+    """Does `cand` only give again the date or figure `best` already gives for what is asked?"""
+    if best.cue < 1 or cand.cue == 0:
+        return False
+    kind = question_kind(question)
+    if kind == "date":
+        ours = _dated(best.text) | set(_DAYS.findall(best.text))
+        theirs = _dated(cand.text) | set(_DAYS.findall(cand.text))
+        return bool(theirs) and theirs <= ours
+    if kind in ("number", "share", "money"):
+        figures = measures(REFERENCE.sub("", cand.text))
+        return bool(figures) and figures <= measures(REFERENCE.sub("", best.text))
+    return False
+
+
+_DAYS = re.compile(r"(?<![\d.,$])\b\d{1,2}\b(?![\d.,%])")
+
+
+def _dated(text: str) -> set[str]:
+    """The years and months a sentence gives, leaving out those of a source reference "(… May 14, 2025)"."""
+    text = REFERENCE.sub("", text)
+    return set(YEAR.findall(text)) | set(MONTH.findall(text))
+
+
+# "… a joint declaration or a joint statement?": the two alternatives a question offers.
+_ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
 
 _ANAPHOR = re.compile(
     r"^(?:This|These|Those|It|Its|They|Their|Such|He|She|His|Her|The latter|The former)\b"
@@ -211,16 +306,26 @@ _ANAPHOR = re.compile(
 )
 
 
+# "the association's leadership": a definite noun that may name something the sentence before introduced.
+_DEFINITE = re.compile(r"\bthe ([a-z]{4,})\b")
+
+
 def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
-    """The sentence before `cand` in its passage when `cand` opens by pointing back ("These routes…")."""
-    if not _ANAPHOR.match(cand.text):
-        return None
+    """The sentence before `cand` in its passage when `cand` points back to it: it opens with "These
+    routes…", or says "the association" where the sentence before named "… Exchange Association"."""
     text = evidence.passages[cand.passage].text
     before = [(a, b) for a, b in sentence_spans(text) if b <= cand.start]
     if not before:
         return None
     a, b = before[-1]
-    return replace(cand, start=a, end=b, text=text[a:b])
+    previous = text[a:b]
+    named = {m.group(1) for m in _DEFINITE.finditer(cand.text)}
+    if not _ANAPHOR.match(cand.text) and not any(
+        re.search(rf"\b[A-Z]\w+ {noun.capitalize()}\b", previous) and noun.capitalize() not in cand.text
+        for noun in named
+    ):
+        return None
+    return replace(cand, start=a, end=b, text=previous)
 
 
 def _tagged(text: str) -> set[tuple[float, str]]:
@@ -238,7 +343,7 @@ def compose(evidence: Evidence, parts: list[_Part], prefix: str = "") -> Answer:
     citations: list[Citation] = []
     lines: list[str] = []
     for part in parts:
-        p = evidence.passages[part.candidate.passage]
+        p = part.passage or evidence.passages[part.candidate.passage]
         marker = len(citations) + 1
         c = part.candidate
         citations.append(Citation(marker, p.source, p.title, p.text, p.start, p.end, c.start, c.end))

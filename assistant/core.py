@@ -207,24 +207,33 @@ class Assistant:
             context=query[len(asked):], reranker=self.reranker,
         )  # fmt: skip
         unknown = evidence.unknown_terms(asked, retriever.data)
-        found = evidence.Evidence(asked, passages, candidates, unknown)
+        weights = evidence.term_weights(asked, retriever.data)
+        found = evidence.Evidence(asked, passages, candidates, unknown, weights=weights)
         duration = durations.parse(asked)
         if duration is not None:  # "how many years between A and B": gather evidence for A and for B
             events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))
             found = dataclasses.replace(found, duration=duration, events=events)
+        split = evidence.question_parts(asked) if duration is None else None
+        if split is not None:  # "On what date …, and how many …?": evidence for each part, the other as context
+            parts = tuple(self._gather(part, sources, context=other) for part, other in (split, split[::-1]))
+            found = dataclasses.replace(found, parts=parts)
         t1 = time.perf_counter()
         answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
 
-    def _gather(self, question: str, sources: Collection[str] | None) -> evidence.Evidence:
-        """Passages and scored sentences for one standalone question."""
+    def _gather(self, question: str, sources: Collection[str] | None, context: str = "") -> evidence.Evidence:
+        """Passages and scored sentences for one standalone question (`context`: words that count a third)."""
         retriever = self._ready()
         passages = retriever.search(question, self.settings.answer_passages, sources)
         vector = retriever.embedder.embed_query(question)
-        candidates = evidence.collect(question, vector, passages, retriever.data, reranker=self.reranker)
-        return evidence.Evidence(question, passages, candidates)
+        candidates = evidence.collect(
+            question, vector, passages, retriever.data, context=context, reranker=self.reranker
+        )
+        return evidence.Evidence(
+            question, passages, candidates, weights=evidence.term_weights(question, retriever.data)
+        )
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -11,12 +11,14 @@ import numpy as np
 from .durations import DurationQuestion
 from .lexical import analyse
 from .lexical import terms as term_set
-from .quantities import has_date, measures
+from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
 from .store import IndexData
 
 _WANTS_DATE = re.compile(
-    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago)\b", re.I
+    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago|"
+    r"the same (?:day|date|month|year))\b",
+    re.I,
 )
 _WANTS_DAY = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|(?:what|which) (?:exact )?(?:date|day))\b", re.I)
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -26,12 +28,39 @@ _WANTS_NUMBER = re.compile(
     r"figure|level|size|capacity|sum)|by how|what per ?cent)\b",
     re.I,
 )
-_WANTS_NAME = re.compile(r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|company|firm|"
-                         r"organi[sz]ation|agency|country|city|channel|bank|university))\b", re.I)  # fmt: skip
+_ORGS = (
+    r"company|companies|firm|organi[sz]ations?|agency|agencies|channel|outlets?|media|broadcaster|network|newspaper|"
+    r"bank|university|association|institution|ministry|corporation"
+)
+_WANTS_NAME = re.compile(
+    r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|country)|"
+    r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r")|"
+    r"what (?:is|was|are|were) the names? of)\b",
+    re.I,
+)
+# "In which city …", "Where …": a place name, best one placed by a preposition ("in Astana").
+_WANTS_PLACE = re.compile(
+    r"\b(?:where|(?:which|what) (?:[\w-]+ )?(?:city|cities|town|capital|place|venue|region))\b", re.I
+)
+_PLACED = re.compile(r"\b(?:in|at|near|to|from)\s+(?:the\s+)?([A-Z][\w’'-]+)")
+# "What share of …": a level ("7.9 percent of"), not a change ("rose by 20.7%").
+_WANTS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|per ?cent(?:age)?)\b", re.I)
 _WANTS_REASON = re.compile(
     r"^\s*why\b|\b(?:reasons?|what makes|how (?:does|do|did|could|can|would|will) .+ (?:help|benefit|affect|"
     r"change|complicate|hurt|shape)|what (?:does|do|did|would|could) .+ gain|dangers?|risks?|benefits?|advantages?)\b",
     re.I,
+)
+LIST_QUESTION = re.compile(
+    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
+    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds|types|which two|which three)\b",
+    re.I,
+)
+# What a list question enumerates: "Which two transport corridors …" -> corridors.
+_LISTED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*[a-rt-z]s)\b", re.I)
+# A sentence that enumerates: "A, B and C", "such as …", "ranging from A to B".
+_ENUMERATION = re.compile(
+    r"\b(?:[\w’'-]+ ){0,3}[\w’'-]+, (?:[\w’'-]+ ){0,3}[\w’'-]+,? (?:and|or) [\w’'-]+"
+    r"|\b(?:such as|ranging from|both [\w-]+(?: [\w-]+)? and)\b"
 )
 # Words that state a cause, a purpose or an effect ("because", "allowing …", "in order to").
 _REASON = re.compile(
@@ -54,7 +83,13 @@ _ASKED_ROLE = re.compile(
     r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
     re.I,
 )
-_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+# "according to the April 2025 report": the year dates the source, not the fact asked about.
+_ATTRIBUTION = re.compile(
+    r"\b(?:according to|per|in|from) (?:the |a |an |this |that )?(?:[\w’'-]+ ){0,4}?"
+    r"(?:report|article|piece|analysis|story|study|survey|paper|commentary)\b",
+    re.I,
+)
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 29 of "COP29"
 MIN_WORDS = 4  # fragments do not answer questions
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 HEADING_WORDS = 12  # a shorter line without closing punctuation is a heading, not a statement
@@ -99,27 +134,73 @@ class Weights:
 
 
 # A source reference in brackets, "(see EDM, May 14, 2025)": its date is not the sentence's fact.
-_REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
+REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
+
+
+def question_kind(question: str) -> str | None:
+    """What the question asks for, decided by the interrogative that comes first.
+
+    "Which TV channel interviewed him when he said …" asks for a name: the later "when" is a conjunction.
+    Returns one of "money", "share", "date", "number", "reason", "place", "name", or None.
+    """
+    kinds = (
+        ("money", _WANTS_MONEY),
+        ("share", _WANTS_SHARE),
+        ("date", _WANTS_DATE),
+        ("number", _WANTS_NUMBER),
+        ("reason", _WANTS_REASON),
+        ("place", _WANTS_PLACE),
+        ("name", _WANTS_NAME),
+    )
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(kinds) if (m := pattern.search(question))]
+    return min(found)[2] if found else None
 
 
 def answer_cue(question: str, sentence: str) -> float:
     """1.0 when the sentence has the kind of thing the question asks for; 0.5 when nothing is asked."""
-    sentence = _REFERENCE.sub("", sentence)
-    if _WANTS_MONEY.search(question):
+    sentence = REFERENCE.sub("", sentence)
+    kind = question_kind(question)
+    if kind == "money":
         return float(any(kind == "$" for _, kind in measures(sentence)))
-    if _WANTS_DATE.search(question):
+    if kind == "share":
+        shares = {q for q in measures(sentence) if q[1] == "%"}
+        if shares - changes(sentence):
+            return 1.0
+        return 0.5 if shares or measures(sentence) else 0.0
+    if kind == "date":
         if _WANTS_DAY.search(question):  # "on what date", "when exactly": a day, not just a year
-            return 1.0 if _DAY_DATE.search(sentence) else 0.5 * has_date(sentence)
+            if _DAY_DATE.search(sentence):  # a full date beats a day whose year is left to the reader
+                return 1.0 if YEAR.search(sentence) else 0.75
+            return 0.5 * has_date(sentence)
         return float(has_date(sentence))
-    if _WANTS_NUMBER.search(question):
+    if kind == "number":
         return float(bool(measures(sentence)))
-    if _WANTS_REASON.search(question):
+    if kind == "reason":
         return 1.0 if _REASON.search(sentence) else 0.5
-    if _WANTS_NAME.search(question):
+    if kind in ("name", "place"):
         asked = {w.lower() for w in _CAPITALISED.findall(question)}
-        names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])}
-        return float(bool(names - asked))
+        names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])} - asked
+        if kind == "place" and names:
+            placed = {w.lower() for w in _PLACED.findall(sentence)} - asked - _MONTHS
+            return 1.0 if placed else 0.5
+        return float(bool(names))
+    if LIST_QUESTION.search(question):
+        return 1.0 if _enumerates(question, sentence) else 0.5
     return 0.5
+
+
+def _enumerates(question: str, sentence: str) -> bool:
+    """Does the sentence list things: several items, or two of the kind the question names ("A and B corridors")?"""
+    if _ENUMERATION.search(sentence):
+        return True
+    listed = _LISTED.search(question)
+    if not listed:
+        return False
+    noun = re.escape(listed.group(1)[:-1])
+    return bool(re.search(rf"\b[\w-]+ and [\w-]+(?: [\w-]+)? {noun}", sentence, re.I))
+
+
+_MONTHS = {m.lower() for m in _MONTH_NAMES.strip("(?:)").split("|")}
 
 
 def _role_terms(question: str) -> set[str]:
@@ -145,7 +226,7 @@ def collect(
     passages: list[Passage],
     data: IndexData,
     context: str = "",
-    max_passages: int = 5,
+    max_passages: int = 8,
     weights: Weights | None = None,
     reranker: Reranker | None = None,
 ) -> list[Candidate]:
@@ -163,7 +244,7 @@ def collect(
     total = sum(idf[t] for t in terms) + sum(idf[t] for t in context_terms) / 3 or 1.0
     chunk_rows = {c.id: row for row, c in enumerate(data.chunks)}
 
-    figures = set(_FIGURE.findall(question))
+    figures = set(_FIGURE.findall(_ATTRIBUTION.sub("", question)))
     counted = _counted_terms(question)
     role = _role_terms(question)
     seen: set[tuple[str, int]] = set()
@@ -229,6 +310,52 @@ class Evidence:
     # For "how many years between A and B": what A and B are, and the evidence gathered for each.
     duration: DurationQuestion | None = None
     events: tuple[Evidence, ...] = ()
+    # "On what date …, and how many …?": the evidence gathered for each part on its own.
+    parts: tuple[Evidence, ...] = ()
+    # How much each of the question's terms says about its subject (idf; 0 for words naming the source).
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+# Words that say where a claim comes from ("according to the report", "per the article", "in the author's view").
+_SOURCE_WORDS = frozenset(
+    analyse("according per article articles piece report analysis author authors view opinion story outlet source")
+)
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+and\s+((?:(?:in|on|at|by|for|from|to|with) )?(?:what|when|how|which|who|whom|where|why)\b.*)$", re.I
+)
+
+
+_ASKS = re.compile(r"^\W*(?:[\w-]+ ){0,2}?(?:what|when|how|which|who|whom|where|why)\b", re.I)
+
+
+def question_parts(question: str) -> tuple[str, str] | None:
+    """ "On what date did X arrive, and how many documents were signed?" as two questions; None for one.
+
+    The second part must say something of its own (two content words besides where it comes from):
+    "…, and in which fields?" leans on the first part and stays with it.
+    """
+    match = _SECOND_QUESTION.search(question)
+    if not match or not _ASKS.match(question):
+        return None
+    first, second = question[: match.start()].strip(), match.group(1).strip()
+    if len(set(analyse(second)) - _SOURCE_WORDS) < 2 or len(set(analyse(first)) - _SOURCE_WORDS) < 2:
+        return None
+    second = second[0].upper() + second[1:]
+    return first.rstrip(",;") + "?", second if second.endswith("?") else second + "?"
+
+
+# Words that say how to answer ("List some …", "Name several", "Give examples").
+_INSTRUCTION_WORDS = frozenset(analyse("list name names several some few give example examples mention"))
+
+
+def term_weights(question: str, data: IndexData) -> dict[str, float]:
+    """The idf of each term of the question; terms that name the source (its publisher, "according to the
+    report") or say how to answer ("list several") weigh nothing: they are not what the question is about."""
+    owners, _ = data.attribution_terms
+    source = _SOURCE_WORDS.union(_INSTRUCTION_WORDS, *owners.values())
+    return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
 
 
 def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:

@@ -11,7 +11,15 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 
 from assistant import Answer, Assistant, AssistantError, Turn
-from assistant.answering import CLOSEST_MATCHES, COMPUTED_RE, ELLIPSIS, MARKER_RE, NO_ANSWER, SOURCES_DIFFER
+from assistant.answering import (
+    CLOSEST_MATCHES,
+    COMPUTED_RE,
+    DATES_DIFFER,
+    ELLIPSIS,
+    MARKER_RE,
+    NO_ANSWER,
+    SOURCES_DIFFER,
+)
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
 
@@ -42,7 +50,7 @@ def gold_answers(bot: Assistant) -> list[tuple[dict, Answer]]:
 
 def _claims(answer: Answer) -> list[tuple[str, list[int]]]:
     """The answer's sentences, each with the markers that end it."""
-    text = COMPUTED_RE.sub("", answer.text.removeprefix(SOURCES_DIFFER)).strip()
+    text = COMPUTED_RE.sub("", answer.text.removeprefix(SOURCES_DIFFER).removeprefix(DATES_DIFFER)).strip()
     pieces = re.findall(r"(.*?)((?:\s*\[\d+\])+)", text, flags=re.S)
     return [(body.strip(), [int(n) for n in MARKER_RE.findall(markers)]) for body, markers in pieces]
 

@@ -18,12 +18,12 @@ from .test_cli import ASSISTANT
 pytestmark = pytest.mark.slow
 
 GATE = {
-    "answer_accuracy": 0.68,
+    "answer_accuracy": 0.77,
     "recall@5": 0.90,
     "mrr": 0.79,
-    "citation_precision": 0.73,
+    "citation_precision": 0.82,
     "refusal_rate": 0.88,
-    "false_refusal_rate": 0.11,  # at most
+    "false_refusal_rate": 0.08,  # at most
 }
 
 

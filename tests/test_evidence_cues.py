@@ -1,0 +1,45 @@
+"""Answer-type cues: what a question asks for, and whether a sentence holds it (no model needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.evidence import answer_cue, question_kind, question_parts
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which newspaper interviewed the mayor when she announced the budget?", "name"),  # "when" is a conjunction
+        ("When did the mayor announce the budget?", "date"),
+        ("What proportion of the city's water comes from the river?", "share"),
+        ("In which city was the treaty signed?", "place"),
+        ("Where did the talks take place?", "place"),
+        ("What kind of company does the town rely on?", None),  # a description, not a name
+        ("How much did the bridge cost?", "money"),
+        ("How many bridges were built?", "number"),
+        ("Why did the council delay the vote?", "reason"),
+    ],
+)
+def test_the_first_interrogative_decides_what_is_asked(question: str, kind: str | None) -> None:
+    assert question_kind(question) == kind
+
+
+def test_a_share_question_wants_a_level_not_a_change() -> None:
+    question = "What share of exports went to Canada in 2020?"
+    assert answer_cue(question, "Canada took 12 percent of the country's exports.") == 1.0
+    assert answer_cue(question, "Exports to Canada rose by 20.7% in 2020.") < 1.0
+
+
+def test_a_place_question_prefers_a_name_placed_by_a_preposition() -> None:
+    question = "In which city was the treaty signed?"
+    assert answer_cue(question, "The treaty was signed in Lisbon after long talks.") == 1.0
+    assert answer_cue(question, "The treaty was signed by Portugal in July.") < 1.0
+
+
+def test_a_two_part_question_is_split_only_when_each_part_stands_alone() -> None:
+    assert question_parts("On what date did the mayor arrive in Oslo, and how many agreements were signed there?") == (
+        "On what date did the mayor arrive in Oslo?",
+        "How many agreements were signed there?",
+    )
+    assert question_parts("What did the mayor say is missing, and in which fields?") is None
