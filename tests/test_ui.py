@@ -137,7 +137,7 @@ def test_answer_streams_in_before_it_is_complete(page: Any, bot: Assistant) -> N
         }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
     }"""
     )
-    question = "Why are cargo volumes through Azerbaijan expected to rise in the future?"
+    question = "How could China's growing role end up complicating Baku's own ambitions, according to Jamestown?"
     parts = ui.partial_texts(bot.ask(question).text)
     assert len(parts) >= 2, "pick a question whose answer has several sentences"
     _ask(page, question)
@@ -180,7 +180,7 @@ def test_example_questions_come_from_the_corpus_and_are_answered(page: Any) -> N
 
 
 def test_screenshot(page: Any, tmp_path: Any) -> None:
-    # Two sources from two publishers: the picture shows how each [n] maps to its card.
+    # The question, a cited answer and its source card, supporting sentence highlighted, in one picture.
     answer = _ask(page, "Why are cargo volumes through Azerbaijan expected to rise in the future?")
     page.wait_for_timeout(500)  # let Gradio's scroll after the last update settle
     assert answer.locator(".source").count() >= 1
