@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from . import durations
+from . import durations, trends
 from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, question_kind
 from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
@@ -19,6 +19,9 @@ CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
 DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
+COMPUTED_CHANGE = "About {change}, computed from the figures the articles give:"
+COMPUTED_CHANGE_RE = re.compile("^" + re.escape(COMPUTED_CHANGE).replace(re.escape("{change}"), ".+?"))
+_POINTS_BACK = re.compile(r"^(?:This|That|These|Those|It|Such)\b")  # a sentence that leans on the one before
 COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -97,6 +100,10 @@ class ExtractiveWriter:
             return refusal(evidence)
         if evidence.duration is not None:
             computed = self._duration(evidence)
+            if computed is not None:
+                return computed
+        if evidence.change is not None:
+            computed = self._change(evidence)
             if computed is not None:
                 return computed
         if evidence.parts:
@@ -222,6 +229,36 @@ class ExtractiveWriter:
                 shown = cand.text  # the date the gap is counted from must be in sight
             lines.append(f"{shown} {MARKER.format(n=numbers[key])}")
         return Answer(f"{prefix} {' '.join(lines)}", False, citations, evidence.passages, evidence.question)
+
+    def _change(self, evidence: Evidence) -> Answer | None:
+        """The change of a level between two years, each given by its best sentence; None unless both are."""
+        change = evidence.change
+        assert change is not None
+        found: list[tuple[Evidence, Candidate, float]] = []
+        for part, year in zip(evidence.years, change.years, strict=True):
+            for cand in part.candidates[:8]:
+                if cand.score < self.min_score:
+                    break
+                # The year may be in the sentence or, for "This made China …", in the one just before it.
+                before = part.passages[cand.passage].text[max(0, cand.start - 250) : cand.start]
+                dated = str(year) in cand.text or (_POINTS_BACK.match(cand.text) is not None and str(year) in before)
+                values = trends.levels(cand.text, change.kind)
+                if dated and values:
+                    found.append((part, cand, values[0]))
+                    break
+        if len(found) != 2 or found[0][1].text == found[1][1].text:
+            return None
+        amount = trends.compute(change.kind, found[0][2], found[1][2])
+        if amount is None:
+            return None
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for n, (part, cand, _) in enumerate(found, start=1):  # one citation per figure, to highlight each
+            p = part.passages[cand.passage]
+            citations.append(Citation(n, p.source, p.title, p.text, p.start, p.end, cand.start, cand.end))
+            lines.append(f"{cand.text} {MARKER.format(n=n)}")
+        text = f"{COMPUTED_CHANGE.format(change=amount)} {' '.join(lines)}"
+        return Answer(text, False, citations, evidence.passages, evidence.question)
 
     def _conflicting(
         self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]] | None = None
