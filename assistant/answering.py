@@ -21,7 +21,6 @@ DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
 COMPUTED_CHANGE = "About {change}, computed from the figures the articles give:"
 COMPUTED_CHANGE_RE = re.compile("^" + re.escape(COMPUTED_CHANGE).replace(re.escape("{change}"), ".+?"))
-_POINTS_BACK = re.compile(r"^(?:This|That|These|Those|It|Such)\b")  # a sentence that leans on the one before
 COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -212,23 +211,13 @@ class ExtractiveWriter:
         gap = durations.gap(found[0][2], found[1][2], evidence.duration.unit)
         if gap is None:
             return None
-        prefix = COMPUTED.format(gap=durations.phrase(*gap))
-        citations: list[Citation] = []
-        numbers: dict[tuple[str, int], int] = {}
-        lines: list[str] = []
+        parts = []
         for event, cand, date in found:
-            p = event.passages[cand.passage]
-            key = (p.source, p.start)
-            if key not in numbers:
-                numbers[key] = len(citations) + 1
-                citations.append(
-                    Citation(numbers[key], p.source, p.title, p.text, p.start, p.end, cand.start, cand.end)
-                )
             shown = _trim(cand, "When?", set(analyse(event.question)), 35)
             if str(date.year) not in shown:
                 shown = cand.text  # the date the gap is counted from must be in sight
-            lines.append(f"{shown} {MARKER.format(n=numbers[key])}")
-        return Answer(f"{prefix} {' '.join(lines)}", False, citations, evidence.passages, evidence.question)
+            parts.append(_Part(cand, shown, event.passages[cand.passage]))
+        return compose(evidence, parts, COMPUTED.format(gap=durations.phrase(*gap)))
 
     def _change(self, evidence: Evidence) -> Answer | None:
         """The change of a level between two years, each given by its best sentence; None unless both are."""
@@ -239,9 +228,9 @@ class ExtractiveWriter:
             for cand in part.candidates[:8]:
                 if cand.score < self.min_score:
                     break
-                # The year may be in the sentence or, for "This made China …", in the one just before it.
-                before = part.passages[cand.passage].text[max(0, cand.start - 250) : cand.start]
-                dated = str(year) in cand.text or (_POINTS_BACK.match(cand.text) is not None and str(year) in before)
+                # The year may be in the sentence or, for "This made it …", in the one it points back to.
+                before = _antecedent(part, cand)
+                dated = str(year) in cand.text or (before is not None and str(year) in before.text)
                 values = trends.levels(cand.text, change.kind)
                 if dated and values:
                     found.append((part, cand, values[0]))
@@ -251,14 +240,8 @@ class ExtractiveWriter:
         amount = trends.compute(change.kind, found[0][2], found[1][2])
         if amount is None:
             return None
-        citations: list[Citation] = []
-        lines: list[str] = []
-        for n, (part, cand, _) in enumerate(found, start=1):  # one citation per figure, to highlight each
-            p = part.passages[cand.passage]
-            citations.append(Citation(n, p.source, p.title, p.text, p.start, p.end, cand.start, cand.end))
-            lines.append(f"{cand.text} {MARKER.format(n=n)}")
-        text = f"{COMPUTED_CHANGE.format(change=amount)} {' '.join(lines)}"
-        return Answer(text, False, citations, evidence.passages, evidence.question)
+        parts = [_Part(cand, cand.text, part.passages[cand.passage]) for part, cand, _ in found]
+        return compose(evidence, parts, COMPUTED_CHANGE.format(change=amount))
 
     def _conflicting(
         self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]] | None = None

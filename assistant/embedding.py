@@ -281,13 +281,8 @@ class SentenceTransformerEmbedder:
     def _onnx_encoder(self) -> onnx_query.OnnxEncoder | None:
         """The exported model when there is one (see `prepare_fast_queries`), loaded once."""
         if not self._onnx_checked:
-            exported = onnx_query.onnx_file(self._path)
-            if (
-                exported is not None
-                and exported.is_file()
-                and _plain_mean_pooling(self._path)
-                and onnx_query.available()
-            ):
+            exported = self._export_target()
+            if exported is not None and exported.is_file():
                 self._fast_tokenizer()
                 try:
                     self._onnx = onnx_query.OnnxEncoder(exported, self._tokenize)
@@ -308,21 +303,23 @@ class SentenceTransformerEmbedder:
     @property
     def fast_queries_pending(self) -> bool:
         """Whether `prepare_fast_queries` has an export to do."""
+        exported = self._export_target()
+        return exported is not None and not exported.is_file()
+
+    def _export_target(self) -> Path | None:
+        """Where this model's ONNX export lives, if the model and the installed packages allow one."""
         exported = onnx_query.onnx_file(self._path)
-        return (
-            exported is not None
-            and not exported.is_file()
-            and _plain_mean_pooling(self._path)
-            and onnx_query.available()
-        )
+        if exported is None or not _plain_mean_pooling(self._path) or not onnx_query.available():
+            return None
+        return exported
 
     def prepare_fast_queries(self) -> bool:
         """Export the model for ONNX Runtime once (a few seconds, needs torch); True when questions use it.
 
         Done when an index is built and when the chat starts, never while a question waits.
         """
-        exported = onnx_query.onnx_file(self._path)
-        if exported is None or not _plain_mean_pooling(self._path) or not onnx_query.available():
+        exported = self._export_target()
+        if exported is None:
             return False
         if not exported.is_file():
             self._fast_tokenizer()

@@ -39,7 +39,7 @@ _WANTS_NAME = re.compile(
     r"what (?:is|was|are|were) the names? of)\b",
     re.I,
 )
-# "In which city …", "Where …": a place name, best one placed by a preposition ("in Astana").
+# "In which city …", "Where …": a place name, best one placed by a preposition ("in Geneva").
 _WANTS_PLACE = re.compile(
     r"\b(?:where|(?:which|what) (?:[\w-]+ )?(?:city|cities|town|capital|place|venue|region))\b", re.I
 )
@@ -90,7 +90,7 @@ _ATTRIBUTION = re.compile(
     r"(?:report|article|piece|analysis|story|study|survey|paper|commentary)\b",
     re.I,
 )
-_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 29 of "COP29"
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 20 of "G20"
 MIN_WORDS = 4  # fragments do not answer questions
 _SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
 HEADING_WORDS = 12  # a shorter line without closing punctuation is a heading, not a statement

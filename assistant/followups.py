@@ -28,7 +28,7 @@ def is_follow_up(question: str, known: Collection[str] | None = None, said: Coll
 
     It does when it points back ("that", "they", "And in 2017?"), or when it is too short to stand
     alone ("What's the minister's name?") and names nothing of its own. A short question with a
-    name or a year in it ("What is the Middle Corridor?") stands alone; so does one of two or three
+    name or a year in it ("What is the Suez Canal?") stands alone; so does one of two or three
     content words that picks up nothing already `said` in the conversation and uses a word the
     articles (`known`, their vocabulary) never do: "How do I bake bread?" is a new question, not
     one about the last answer.

@@ -27,7 +27,7 @@ EXAMPLES = 4
 _MARKER = re.compile(r"\[(\d+)\]")
 # Boundaries at which a partial answer may be shown: after a citation marker, or at a line break.
 _PIECE_END = re.compile(r"\[\d+\](?=\s)|\n")
-# Capitalised phrases ("Middle Corridor", "Belt and Road Initiative") as example-question topics.
+# Capitalised phrases ("Suez Canal", "European Central Bank") as example-question topics.
 _PHRASE = re.compile(r"\b[A-Z][\w’'-]+(?:(?: (?:and|of|for|the))? [A-Z][\w’'-]+){1,3}")
 # Sentence-initial words that a capitalised phrase should not start with.
 _LEADING = {
@@ -296,7 +296,7 @@ def turns_from(history: Sequence[Mapping[str, Any]] | None) -> list[Turn]:
 def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
     """Questions about topics the indexed articles share, kept only if the assistant can answer them.
 
-    Topics are capitalised phrases ("Middle Corridor") in each article's passages that best match
+    Topics are capitalised phrases ("Suez Canal") in each article's passages that best match
     its title, ranked by how many articles mention them, so the examples fit any folder of articles.
     """
     sources = bot.sources
