@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from assistant.metrics import matches, value_groups
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "eval" / "gold.jsonl"
 CORPUS_DIR = ROOT / "corpus"
@@ -111,3 +113,14 @@ def test_coverage() -> None:
     assert set(counts) == TYPES, f"missing types: {TYPES - set(counts)}"
     assert counts["unanswerable"] >= 8
     assert len({item["conversation"] for item in ITEMS if item["type"] == "conversation"}) >= 4
+
+
+@pytest.mark.parametrize("item", by_id([i for i in ITEMS if i["type"] in {"list", "conflict"}]))
+def test_each_listed_value_has_its_evidence(item: dict[str, Any]) -> None:
+    """A list or conflict answer gives several values: each that an article states is in a quote,
+    so that citing the passage that gives it counts as citing evidence."""
+    quotes = [evidence["quote"] for evidence in item["evidence"]]
+    for group in value_groups(item["answers"]):
+        stated = [v for v in group if any(matches(article(e["source"]), v) for e in item["evidence"])]
+        if stated:
+            assert any(matches(q, v) for q in quotes for v in group), f"no evidence quote gives {group}"
