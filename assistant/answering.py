@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from . import durations, trends
-from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, question_kind
+from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, enumerated, question_kind
 from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
@@ -92,6 +92,7 @@ class ExtractiveWriter:
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
     min_new_weight: float = 2.0  # idf a second sentence's new question terms must sum to (short answers)
     min_new_weight_long: float = 1.0  # the same for each further sentence of a list or why/how answer
+    full_list: int = 4  # a list question is answered by one sentence that names this many items
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
@@ -141,8 +142,11 @@ class ExtractiveWriter:
         if other is not None:
             parts.append(_Part(other, _trim(other, question, terms, piece)))
             return compose(evidence, parts)
+        enough = 3 if long_form else 2
+        if LIST_QUESTION.search(question) and enumerated(best.text) >= self.full_list:
+            enough = 1  # "petrochemicals, metallurgy, textiles, pharmaceuticals and …": the list is given
         for cand in cands[1:]:
-            if len(parts) >= (3 if long_form else 2) or cand.score < self.second_ratio * best.score:
+            if len(parts) >= enough or cand.score < self.second_ratio * best.score:
                 break
             # A second sentence must answer a part of the question the first did not.
             new = sum(evidence.weights.get(t, 1.0) for t in (terms - covered) & set(analyse(cand.text)))

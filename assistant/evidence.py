@@ -31,10 +31,10 @@ _WANTS_NUMBER = re.compile(
 )
 _ORGS = (
     r"company|companies|firm|organi[sz]ations?|agency|agencies|channel|outlets?|media|broadcaster|network|newspaper|"
-    r"bank|university|association|institution|ministry|corporation"
+    r"bank|university|association|institution|ministry|corporation|countries|nations?|economy|economies"
 )
 _WANTS_NAME = re.compile(
-    r"\b(?:who|whom|whose|which (?:person|leader|president|minister|official|country)|"
+    r"\b(?:who|whom|whose|which (?:person|leader|head of (?:state|government)|president|minister|official|country)|"
     r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r")|"
     r"what (?:is|was|are|were) the names? of)\b",
     re.I,
@@ -188,6 +188,18 @@ def answer_cue(question: str, sentence: str) -> float:
     if LIST_QUESTION.search(question):
         return 1.0 if _enumerates(question, sentence) else 0.5
     return 0.5
+
+
+# A run of short items, "peace, development, equality, justice and freedom" or "A, B, C, etc.".
+_ITEM = r"[\w’'“”\"-]+(?: [\w’'“”\"-]+){0,4}"
+_LIST_RUN = re.compile(rf"{_ITEM}(?:, {_ITEM})+(?:,? (?:and|or) {_ITEM}|, etc\b)")
+_ITEM_BREAK = re.compile(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def enumerated(sentence: str) -> int:
+    """How many items the sentence's longest list names (0 when it lists nothing)."""
+    runs = (_ITEM_BREAK.split(m.group(0)) for m in _LIST_RUN.finditer(sentence))
+    return max((sum(item.strip() not in ("", "etc") for item in run) for run in runs), default=0)
 
 
 def _enumerates(question: str, sentence: str) -> bool:

@@ -20,6 +20,7 @@ from assistant.answering import (
     MARKER_RE,
     NO_ANSWER,
     SOURCES_DIFFER,
+    ExtractiveWriter,
 )
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
@@ -149,6 +150,30 @@ def test_sources_that_disagree_are_both_cited(tmp_path: Path, embedder: Sentence
     assert answer.text.startswith(SOURCES_DIFFER), answer.text
     assert "3.7 billion" in answer.text and "4.2 billion" in answer.text
     assert {c.source for c in answer.citations} == {"wire.txt", "gazette.txt"}
+
+
+CROPS = {
+    "valley.txt": (
+        "Farming in the Orlo valley\n"
+        "Farmers in the Orlo valley grow wheat, barley, rye, oats, maize and sunflowers on the old terraces. "
+        "Crops grown in the Orlo valley are sold at the cooperative market in the town square. "
+        "Spring floods damaged several bridges last year."
+    ),
+    "coast.txt": "Fishing on the coast\nBoats from Merra land sardines and mackerel every morning.",
+}
+
+
+def test_a_list_given_whole_by_one_sentence_needs_no_second(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    corpus = write_articles(tmp_path / "c", CROPS)
+    question = "List the crops grown in the Orlo valley."
+    answers = [
+        Assistant(corpus_dir=corpus, index_dir=tmp_path / "i", embedder=embedder, writer=writer).ask(question)
+        for writer in (ExtractiveWriter(), ExtractiveWriter(full_list=100))
+    ]
+    assert "wheat, barley, rye" in answers[0].text and len(answers[0].citations) == 1, answers[0].text
+    assert len(answers[1].citations) == 2, "the market sentence competes: without the rule it is added"
 
 
 def test_time_between_two_events_is_computed_from_two_cited_dates(bot: Assistant) -> None:

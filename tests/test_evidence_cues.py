@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evidence import answer_cue, question_kind, question_parts
+from assistant.evidence import answer_cue, enumerated, question_kind, question_parts
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,26 @@ def test_a_two_part_question_is_split_only_when_each_part_stands_alone() -> None
         "How many agreements were signed there?",
     )
     assert question_parts("What did the mayor say is missing, and in which fields?") is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "items"),
+    [
+        ("The port ships grain, timber, coal, steel and machinery to the north.", 5),
+        ("Talks covered trade, energy, and culture.", 3),
+        ("They aim to promote “peace, development, equality and freedom” abroad.", 4),
+        ("Exports went to Spain, Italy, Greece, etc., last year.", 3),
+        ("The mayor and the council met on Monday.", 0),
+        ("Prices rose, and wages fell.", 0),
+    ],
+)
+def test_enumerated_counts_the_items_of_the_longest_list(sentence: str, items: int) -> None:
+    assert enumerated(sentence) == items
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which head of state sent congratulations first?", "Which other large economy is courting the region?"],
+)
+def test_a_head_of_state_or_a_country_is_a_name(question: str) -> None:
+    assert question_kind(question) == "name"
