@@ -206,7 +206,10 @@ class ExtractiveWriter:
             for cand in event.candidates[:5]:
                 if cand.score < self.min_score or not cand.complete:
                     break
-                dated = [d for d in durations.dates(cand.text) if not named or d.year in named]
+                if found and _where(event, cand) == _where(*found[0][:2]):
+                    continue  # the sentence that dates the first event cannot date the second as well
+                # "(see EDM, May 14, 2025)" dates the source the sentence cites, not the event
+                dated = [d for d in durations.dates(REFERENCE.sub("", cand.text)) if not named or d.year in named]
                 if dated:
                     found.append((event, cand, dated[0]))
                     break
@@ -350,6 +353,12 @@ def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
     ):
         return None
     return replace(cand, start=a, end=b, text=previous)
+
+
+def _where(evidence: Evidence, cand: Candidate) -> tuple[str, int]:
+    """The article and offset of a candidate sentence, whichever search found it."""
+    passage = evidence.passages[cand.passage]
+    return passage.source, passage.start + cand.start
 
 
 def _tagged(text: str) -> set[tuple[float, str]]:

@@ -50,14 +50,33 @@ class DurationQuestion:
     second: str
 
 
+# ", per the Jamestown report" / "according to X": says where to look, not what happened.
+_ATTRIBUTED = re.compile(r",?\s+(?:per|according to)\s+[^,]+$", re.I)
+# "… did B follow?": a verb that only says that B happened.
+_HAPPENED = re.compile(r"\s+(?:follow|come|happen|occur|take place|come about)$", re.I)
+# "the comprehensive one": the thing named in the other event ("the plain partnership").
+_ONE = re.compile(r"\b((?:the|a|an) [\w-]+) one\b", re.I)
+
+
+def _event(words: str) -> str:
+    return _HAPPENED.sub("", _ATTRIBUTED.sub("", words.strip(" ,"))).strip(" ,")
+
+
+def _one_resolved(words: str, other: str) -> str:
+    """ "the comprehensive one" after "the plain partnership" -> "the comprehensive partnership"."""
+    noun = other.split()[-1]
+    return _ONE.sub(lambda one: f"{one.group(1)} {noun}", words)
+
+
 def parse(question: str) -> DurationQuestion | None:
     """The two events of a "how long between" question, or None for any other question."""
     text = question.strip().rstrip("?").strip()
     for pattern in _SPLITS:
         m = pattern.search(text)
         if m:
-            a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
+            a, b = _event(m.group("a")), _event(m.group("b"))
             if a and b:
+                b = _one_resolved(b, a)
                 return DurationQuestion((m.group("unit") or "").lower(), a, b)
     return None
 

@@ -176,6 +176,29 @@ def test_a_list_given_whole_by_one_sentence_needs_no_second(
     assert len(answers[1].citations) == 2, "the market sentence competes: without the rule it is added"
 
 
+BRIDGE = {
+    "bridge.txt": (
+        "The Orlo bridge\n"
+        "The new Orlo bridge opened less than a year after the old Orlo ferry service was closed in March 2019. "
+        "The bridge is a key part of the regional road plan (see Valley Times, June 2, 2021). "
+        "After two years of work, the Orlo bridge opened to traffic in January 2020."
+    ),
+    "birds.txt": "Birds of the marsh\nHerons nest in the reeds every April. Their chicks fledge in June.",
+}
+
+
+def test_each_event_is_dated_by_its_own_sentence_not_by_a_source_reference(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """The sentence that dates the ferry's closure mentions the bridge too, and another gives only the date
+    of the source it cites: neither dates the opening."""
+    bot = Assistant(corpus_dir=write_articles(tmp_path / "c", BRIDGE), index_dir=tmp_path / "i", embedder=embedder)
+    answer = bot.ask("How long after the ferry closure did the new bridge open, according to the Valley Times?")
+    assert answer.text.startswith("About 10 months"), answer.text
+    assert ["March 2019" in c.sentence for c in answer.citations] == [True, False]
+    assert "January 2020" in answer.citations[1].sentence
+
+
 def test_time_between_two_events_is_computed_from_two_cited_dates(bot: Assistant) -> None:
     answer = bot.ask(
         "How many years lie between the establishment of diplomatic relations and Aliyev's arrival in Beijing?"
@@ -299,6 +322,19 @@ def test_unknown_search_mode_is_a_clear_error(bot: Assistant) -> None:
         ("How many months after the election did the strike begin?", "months", "the election", "the strike begin"),
         ("How long after the merger was the plant closed?", "", "the merger", "the plant closed"),
         ("How many months separated the summit from the treaty?", "months", "the summit", "the treaty"),
+        # where to look and "did B follow" say nothing about the events; "the new one" is the first event's thing
+        (
+            "How long after the old bridge did the new one follow, per the city report?",
+            "",
+            "the old bridge",
+            "the new bridge",
+        ),
+        (
+            "How many years passed between the flood and the strike, according to Reuters?",
+            "years",
+            "the flood",
+            "the strike",
+        ),
     ],
 )
 def test_duration_questions_are_split_into_two_events(question: str, unit: str, first: str, second: str) -> None:
