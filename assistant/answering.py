@@ -21,7 +21,13 @@ DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
 COMPUTED_CHANGE = "About {change}, computed from the figures the articles give:"
 COMPUTED_CHANGE_RE = re.compile("^" + re.escape(COMPUTED_CHANGE).replace(re.escape("{change}"), ".+?"))
-COMPUTED_RE = re.compile("^" + re.escape(COMPUTED).replace(re.escape("{gap}"), ".+?"))
+COMPUTED_FIRST = "Yes, by about {gap}, counting from the dates the articles give:"
+COMPUTED_SECOND = "No, it came about {gap} later, counting from the dates the articles give:"
+COMPUTED_RE = re.compile(
+    "^(?:"
+    + "|".join(re.escape(t).replace(re.escape("{gap}"), ".+?") for t in (COMPUTED, COMPUTED_FIRST, COMPUTED_SECOND))
+    + ")"
+)
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
@@ -224,7 +230,11 @@ class ExtractiveWriter:
             if str(date.year) not in shown:
                 shown = cand.text  # the date the gap is counted from must be in sight
             parts.append(_Part(cand, shown, event.passages[cand.passage]))
-        return compose(evidence, parts, COMPUTED.format(gap=durations.phrase(*gap)))
+        prefix = COMPUTED
+        if evidence.duration.order:  # "Did A come before B?": yes when A's date is the earlier one
+            first, second = (found[0][2].year, found[0][2].month or 0), (found[1][2].year, found[1][2].month or 0)
+            prefix = COMPUTED_FIRST if first < second else COMPUTED_SECOND
+        return compose(evidence, parts, prefix.format(gap=durations.phrase(*gap)))
 
     def _change(self, evidence: Evidence) -> Answer | None:
         """The change of a level between two years, each given by its best sentence; None unless both are."""

@@ -12,6 +12,12 @@ from dataclasses import dataclass
 _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december"]  # fmt: skip
 _UNIT = r"(?:how many (?P<unit>years|months)|how long)"
+# "Did A come before B, and by how many years?"
+_ORDER = re.compile(
+    r"^(?:did|was|were) (?P<a>.+?) (?:before|earlier than) (?P<b>.+?),? "
+    r"and by how (?:many (?P<unit>years|months)|long)$",
+    re.I,
+)
 _SPLITS = [
     # "How many years passed between A and B?"
     re.compile(_UNIT + r"\b.*?\bbetween (?P<a>.+?) and (?P<b>.+)$", re.I),
@@ -21,6 +27,7 @@ _SPLITS = [
     # "How many years before B did A?"
     re.compile(_UNIT + r" before (?P<b>.+?) (?:did|do|does) (?P<a>.+)$", re.I),
     re.compile(_UNIT + r" before (?P<b>.+?) (?:was|were|had|has|have) (?P<a>.+)$", re.I),
+    _ORDER,
     # "How many months separated A from B?"
     re.compile(_UNIT + r"\b.*?\bseparated? (?P<a>.+?) from (?P<b>.+)$", re.I),
     # "How long was it from A to B?"
@@ -48,12 +55,13 @@ class DurationQuestion:
     unit: str  # "years", "months", or "" for "how long"
     first: str  # the earlier event, as the question words it
     second: str
+    order: bool = False  # "Did A come before B, and by how many years?": whether A was first is asked too
 
 
 # ", per the Jamestown report" / "according to X": says where to look, not what happened.
 _ATTRIBUTED = re.compile(r",?\s+(?:per|according to)\s+[^,]+$", re.I)
 # "… did B follow?": a verb that only says that B happened.
-_HAPPENED = re.compile(r"\s+(?:follow|come|happen|occur|take place|come about)$", re.I)
+_HAPPENED = re.compile(r"\s+(?:follow|come|happen|occur|take place|come about|exist)$", re.I)
 # "the comprehensive one": the thing named in the other event ("the plain partnership").
 _ONE = re.compile(r"\b((?:the|a|an) [\w-]+) one\b", re.I)
 
@@ -77,7 +85,7 @@ def parse(question: str) -> DurationQuestion | None:
             a, b = _event(m.group("a")), _event(m.group("b"))
             if a and b:
                 b = _one_resolved(b, a)
-                return DurationQuestion((m.group("unit") or "").lower(), a, b)
+                return DurationQuestion((m.group("unit") or "").lower(), a, b, order=pattern is _ORDER)
     return None
 
 

@@ -199,6 +199,25 @@ def test_each_event_is_dated_by_its_own_sentence_not_by_a_source_reference(
     assert "January 2020" in answer.citations[1].sentence
 
 
+@pytest.mark.parametrize(
+    ("question", "prefix"),
+    [
+        ("Did the ferry service close before the bridge opened, and by how many months?", "Yes, by about 10 months"),
+        (
+            "Was the opening of the bridge before the ferry closure, and by how long?",
+            "No, it came about 10 months later",
+        ),
+    ],
+)
+def test_which_came_first_is_answered_from_the_two_dates(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder, question: str, prefix: str
+) -> None:
+    bot = Assistant(corpus_dir=write_articles(tmp_path / "c", BRIDGE), index_dir=tmp_path / "i", embedder=embedder)
+    answer = bot.ask(question)
+    assert answer.text.startswith(prefix), answer.text
+    assert len(answer.citations) == 2
+
+
 def test_time_between_two_events_is_computed_from_two_cited_dates(bot: Assistant) -> None:
     answer = bot.ask(
         "How many years lie between the establishment of diplomatic relations and Aliyev's arrival in Beijing?"
@@ -356,3 +375,10 @@ def test_dates_and_gaps() -> None:
     assert gap(Date(2024, 7), Date(2025, 4), "") == (9, "months")
     assert gap(Date(2025, 4), Date(2024, 11), "months") == (5, "months")
     assert gap(Date(1992), Date(2025, 4), "months") is None  # a bare year cannot give months
+
+
+def test_a_which_came_first_question_is_a_duration_that_asks_the_order() -> None:
+    from assistant.durations import DurationQuestion, parse
+
+    question = "Did the museum exist before the city was founded, and by how many years?"
+    assert parse(question) == DurationQuestion("years", "the museum", "the city was founded", order=True)
