@@ -19,13 +19,17 @@ CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
 DATES_DIFFER = "The sources give different dates:"
 COMPUTED = "About {gap}, counting from the dates the articles give:"
-COMPUTED_CHANGE = "About {change}, computed from the figures the articles give:"
-COMPUTED_CHANGE_RE = re.compile("^" + re.escape(COMPUTED_CHANGE).replace(re.escape("{change}"), ".+?"))
 COMPUTED_FIRST = "Yes, by about {gap}, counting from the dates the articles give:"
 COMPUTED_SECOND = "No, it came about {gap} later, counting from the dates the articles give:"
+COMPUTED_CHANGE = "About {change}, computed from the figures the articles give:"
+COMPUTED_MORE = "{figures}, computed from the figures the articles give:"
+# Any computed answer's opening, before the cited sentences it is computed from.
 COMPUTED_RE = re.compile(
     "^(?:"
-    + "|".join(re.escape(t).replace(re.escape("{gap}"), ".+?") for t in (COMPUTED, COMPUTED_FIRST, COMPUTED_SECOND))
+    + "|".join(
+        re.sub(r"\\\{\w+\\\}", ".+?", re.escape(t))
+        for t in (COMPUTED, COMPUTED_FIRST, COMPUTED_SECOND, COMPUTED_CHANGE, COMPUTED_MORE)
+    )
     + ")"
 )
 MARKER = "[{n}]"
@@ -110,6 +114,10 @@ class ExtractiveWriter:
                 return computed
         if evidence.change is not None:
             computed = self._change(evidence)
+            if computed is not None:
+                return computed
+        if evidence.comparison is not None:
+            computed = self._more(evidence)
             if computed is not None:
                 return computed
         if evidence.parts:
@@ -241,7 +249,7 @@ class ExtractiveWriter:
         change = evidence.change
         assert change is not None
         found: list[tuple[Evidence, Candidate, float]] = []
-        for part, year in zip(evidence.years, change.years, strict=True):
+        for part, year in zip(evidence.sides, change.years, strict=True):
             for cand in part.candidates[:8]:
                 if cand.score < self.min_score:
                     break
@@ -259,6 +267,28 @@ class ExtractiveWriter:
             return None
         parts = [_Part(cand, cand.text, part.passages[cand.passage]) for part, cand, _ in found]
         return compose(evidence, parts, COMPUTED_CHANGE.format(change=amount))
+
+    def _more(self, evidence: Evidence) -> Answer | None:
+        """The difference of two counts, each given by its side's best sentence; None unless both are."""
+        more = evidence.comparison
+        assert more is not None
+        found: list[tuple[Evidence, Candidate, float]] = []
+        for side, counted in zip(evidence.sides, more.counted, strict=True):
+            for cand in side.candidates[:5]:
+                if cand.score < self.min_score:
+                    break
+                count = trends.count_of(cand.text, counted)
+                if count is not None and not (found and _where(side, cand) == _where(*found[0][:2])):
+                    found.append((side, cand, count))
+                    break
+        if len(found) != 2:
+            return None
+        first, second = found[0][2], found[1][2]
+        difference = (second - first) if more.fewer else (first - second)
+        word = ("fewer" if more.fewer else "more") if difference >= 0 else ("more" if more.fewer else "fewer")
+        figures = f"{abs(difference):g} {word} ({first:g} against {second:g})"
+        parts = [_Part(cand, cand.text, side.passages[cand.passage]) for side, cand, _ in found]
+        return compose(evidence, parts, COMPUTED_MORE.format(figures=figures))
 
     def _conflicting(
         self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]] | None = None

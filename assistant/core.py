@@ -213,10 +213,11 @@ class Assistant:
         if duration is not None:  # "how many years between A and B": gather evidence for A and for B
             events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))
             found = dataclasses.replace(found, duration=duration, events=events)
-        change = trends.parse(asked)
-        if change is not None:  # "how much did X grow between 2017 and 2024": gather evidence for each year
-            years = tuple(self._gather(part, sources) for part in (change.first, change.second))
-            found = dataclasses.replace(found, change=change, years=years)
+        change, more = trends.parse(asked), trends.parse_more(asked)
+        two = change or more
+        if two is not None:  # "how much did X grow between 2017 and 2024", "how many more X than Y": each figure
+            sides = tuple(self._gather(part, sources) for part in (two.first, two.second))
+            found = dataclasses.replace(found, change=change, comparison=more, sides=sides)
         split = evidence.question_parts(asked) if duration is None else None
         if split is not None:  # "On what date …, and how many …?": evidence for each part, the other as context
             parts = tuple(self._gather(part, sources, context=other) for part, other in (split, split[::-1]))

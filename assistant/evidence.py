@@ -14,7 +14,7 @@ from .lexical import terms as term_set
 from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
 from .store import IndexData
-from .trends import ChangeQuestion
+from .trends import ChangeQuestion, MoreQuestion
 
 _WANTS_DATE = re.compile(
     r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago|"
@@ -323,9 +323,11 @@ class Evidence:
     # For "how many years between A and B": what A and B are, and the evidence gathered for each.
     duration: DurationQuestion | None = None
     events: tuple[Evidence, ...] = ()
-    # For "how much did X grow between 2017 and 2024": the evidence gathered for each year.
+    # For "how much did X grow between 2017 and 2024" or "how many more X than Y": the evidence
+    # gathered for each of the two figures.
     change: ChangeQuestion | None = None
-    years: tuple[Evidence, ...] = ()
+    comparison: MoreQuestion | None = None
+    sides: tuple[Evidence, ...] = ()
     # "On what date …, and how many …?": the evidence gathered for each part on its own.
     parts: tuple[Evidence, ...] = ()
     # How much each of the question's terms says about its subject (idf; 0 for words naming the source).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .quantities import NUMBER, changes, measures
+from .quantities import NUMBER, NUMBER_WORDS, changes, measures
 
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _SPAN = re.compile(rf"\b(?:between (?P<a>{_YEAR}) and (?P<b>{_YEAR})|from (?P<c>{_YEAR}) to (?P<d>{_YEAR}))\b")
@@ -67,3 +67,57 @@ def compute(kind: str, first: float, second: float) -> str | None:
     if first <= 0 or second <= 0:
         return None
     return f"{second / first:.1f} times"
+
+
+# "How many more documents were signed during A than agreements during B?"
+_MORE = re.compile(r"\bhow many (?P<dir>more|fewer|less) (?P<a>.+?) than (?P<b>.+?)\s*\??$", re.I)
+_AUX = re.compile(r"\b(?:was|were|is|are|did|do|does|have|has|had|will|would|could|can)\b", re.I)
+_NOT_COUNTED = {"the", "a", "an", "it", "its", "they", "their", "this", "that", "those", "these", "he", "she"}
+_PLACE_OR_TIME = re.compile(r"^(?:in|on|at|during|for|from|by|under|over|with|after|before|since)\b", re.I)
+
+
+@dataclass(frozen=True)
+class MoreQuestion:
+    """ "How many more X … A than Y … B?": a count for each side, and their difference."""
+
+    fewer: bool
+    counted: tuple[str, str]  # what is counted on each side ("documents", "agreements")
+    first: str  # the question asked for each side alone
+    second: str
+
+
+def parse_more(question: str) -> MoreQuestion | None:
+    """The two counts a "how many more … than …" question compares, or None for any other question."""
+    m = _MORE.search(question.strip())
+    if not m:
+        return None
+    a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
+    aux = _AUX.search(a)
+    noun_a = a[: aux.start()].strip() if aux else a.split()[0]
+    verb = " ".join(a[aux.start() :].split()[:2]) if aux else ""  # "were signed"
+    if not noun_a or not b:
+        return None
+    if _PLACE_OR_TIME.match(b):  # "… than in 2020": the same thing counted
+        noun_b, rest_b = noun_a, b
+    else:
+        noun_b, _, rest_b = b.partition(" ")
+        if noun_b.lower() in _NOT_COUNTED:
+            return None  # "… than the airport handled planes": too loose to split
+        if _AUX.match(rest_b):
+            verb = ""  # "… than agreements were signed in 1994": the second side says its own verb
+    first = f"How many {a}?"
+    second = " ".join(w for w in ("How many", noun_b, verb, rest_b) if w) + "?"
+    return MoreQuestion(m.group("dir").lower() != "more", (noun_a, noun_b), first, second)
+
+
+def count_of(sentence: str, counted: str) -> float | None:
+    """The count a sentence gives for the thing counted ("signed 8 important agreements" -> 8)."""
+    head = counted.split()[-1].lower().rstrip("s")
+    if len(head) < 3:
+        return None
+    number = r"\d+(?:,\d{3})*|" + "|".join(NUMBER_WORDS)
+    m = re.search(rf"(?<![\w.,])({number})\s+(?:[\w-]+\s+){{0,2}}?{re.escape(head)}\w*\b", sentence, re.I)
+    if not m:
+        return None
+    value = m.group(1).lower().replace(",", "")
+    return float(NUMBER_WORDS[value]) if value in NUMBER_WORDS else float(value)

@@ -13,7 +13,6 @@ from langchain_core.language_models import FakeListChatModel
 from assistant import Answer, Assistant, AssistantError, Turn
 from assistant.answering import (
     CLOSEST_MATCHES,
-    COMPUTED_CHANGE_RE,
     COMPUTED_RE,
     DATES_DIFFER,
     ELLIPSIS,
@@ -53,7 +52,7 @@ def gold_answers(bot: Assistant) -> list[tuple[dict, Answer]]:
 def _claims(answer: Answer) -> list[tuple[str, list[int]]]:
     """The answer's sentences, each with the markers that end it."""
     text = answer.text.removeprefix(SOURCES_DIFFER).removeprefix(DATES_DIFFER)
-    text = COMPUTED_CHANGE_RE.sub("", COMPUTED_RE.sub("", text)).strip()
+    text = COMPUTED_RE.sub("", text).strip()
     pieces = re.findall(r"(.*?)((?:\s*\[\d+\])+)", text, flags=re.S)
     return [(body.strip(), [int(n) for n in MARKER_RE.findall(markers)]) for body, markers in pieces]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.answering import COMPUTED_CHANGE
+from assistant.answering import COMPUTED_CHANGE, COMPUTED_MORE
 from assistant.embedding import SentenceTransformerEmbedder
-from assistant.trends import compute, levels, parse
+from assistant.trends import compute, count_of, levels, parse, parse_more
 
 from .conftest import write_articles
 
@@ -67,3 +67,52 @@ def test_growth_between_two_years_is_computed_from_two_cited_levels(
     assert answer.text.startswith(COMPUTED_CHANGE.format(change="3.0 times")), answer.text
     assert "$1.2 billion" in answer.text and "$3.6 billion" in answer.text
     assert {c.source for c in answer.citations} == {"early.txt", "late.txt"}
+
+
+@pytest.mark.parametrize(
+    ("question", "counted", "first", "second"),
+    [
+        (
+            "How many more treaties were signed in Rome than agreements during the Paris visit?",
+            ("treaties", "agreements"),
+            "How many treaties were signed in Rome?",
+            "How many agreements were signed during the Paris visit?",
+        ),
+        (
+            "How many fewer ferries were running in 2020 than in 2019?",
+            ("ferries", "ferries"),
+            "How many ferries were running in 2020?",
+            "How many ferries were running in 2019?",
+        ),
+    ],
+)
+def test_parse_more_asks_each_count_alone(question: str, counted: tuple[str, str], first: str, second: str) -> None:
+    q = parse_more(question)
+    assert q is not None and (q.counted, q.first, q.second) == (counted, first, second)
+    assert q.fewer == ("fewer" in question)
+    assert parse_more("How many ferries run each day?") is None
+
+
+def test_count_of_finds_the_number_before_the_thing_counted() -> None:
+    assert count_of("During the visit, 20 cooperation documents were signed.", "documents") == 20
+    assert count_of("He met the premier and signed eight important agreements.", "agreements") == 8
+    assert count_of("He signed agreements in 1994.", "agreements") is None
+
+
+VISITS = {
+    "rome.txt": (
+        "The Rome visit\nDuring the minister's visit to Rome in 2019, 14 trade treaties were signed. "
+        "The delegation also toured the Colosseum."
+    ),
+    "paris.txt": (
+        "The Paris visit\nOn her Paris visit in 2021 the minister met the mayor and signed 5 agreements. "
+        "The talks ran late into the evening."
+    ),
+}
+
+
+def test_how_many_more_is_computed_from_two_cited_counts(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    bot = Assistant(corpus_dir=write_articles(tmp_path / "c", VISITS), index_dir=tmp_path / "i", embedder=embedder)
+    answer = bot.ask("How many more treaties were signed in Rome than agreements during the Paris visit?")
+    assert answer.text.startswith(COMPUTED_MORE.format(figures="9 more (14 against 5)")), answer.text
+    assert [c.source for c in answer.citations] == ["rome.txt", "paris.txt"]
