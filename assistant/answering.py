@@ -137,12 +137,13 @@ class ExtractiveWriter:
         best = cands[0]
         piece = self.max_piece_long if long_form else self.max_piece
         parts = [_Part(best, _trim(best, question, terms, piece))]
-        context = _antecedent(evidence, best)
-        if context is not None and len(context.text.split()) + len(parts[0].text.split()) <= budget:
+        pointed = _antecedent(evidence, best)
+        if pointed is not None and len(pointed[0].text.split()) + len(parts[0].text.split()) <= budget:
             # One citation for both: the highlight runs from the sentence pointed to through the answer.
-            passage_text = evidence.passages[best.passage].text
-            merged = replace(best, start=context.start, text=passage_text[context.start : best.end])
-            parts[0] = _Part(merged, f"{context.text} {parts[0].text}")
+            context, holder = pointed
+            end = best.end + evidence.passages[best.passage].start - holder.start
+            merged = replace(best, start=context.start, end=end, text=holder.text[context.start : end])
+            parts[0] = _Part(merged, f"{context.text} {parts[0].text}", holder)
 
         conflict = self._conflicting(evidence, best)
         dated = conflict is None and question_kind(question) == "date"
@@ -255,7 +256,7 @@ class ExtractiveWriter:
                     break
                 # The year may be in the sentence or, for "This made it …", in the one it points back to.
                 before = _antecedent(part, cand)
-                dated = str(year) in cand.text or (before is not None and str(year) in before.text)
+                dated = str(year) in cand.text or (before is not None and str(year) in before[0].text)
                 values = trends.levels(cand.text, change.kind)
                 if dated and values:
                     found.append((part, cand, values[0]))
@@ -368,7 +369,8 @@ def _dated(text: str) -> set[str]:
 _ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
 
 _ANAPHOR = re.compile(
-    r"^(?:This|These|Those|It|Its|They|Their|Such|He|She|His|Her|The latter|The former)\b"
+    r"^(?:This|These|Those|It(?! (?:is|was|has been|had been|(?:should|must|can|could|would|will|may|might) be) "
+    r"(?:[\w-]+ ){1,2}?(?:that|to|whether|how)\b)|Its|They|Their|Such|He|She|His|Her|The latter|The former)\b"
     r"|^(?:[\w’'-]+,?\s+){1,5}(?:these|those|such)\s"
 )
 
@@ -377,22 +379,28 @@ _ANAPHOR = re.compile(
 _DEFINITE = re.compile(r"\bthe ([a-z]{4,})\b")
 
 
-def _antecedent(evidence: Evidence, cand: Candidate) -> Candidate | None:
-    """The sentence before `cand` in its passage when `cand` points back to it: it opens with "These
-    routes…", or says "the association" where the sentence before named "… Exchange Association"."""
-    text = evidence.passages[cand.passage].text
-    before = [(a, b) for a, b in sentence_spans(text) if b <= cand.start]
+def _antecedent(evidence: Evidence, cand: Candidate) -> tuple[Candidate, Passage] | None:
+    """The sentence before `cand` when `cand` points back to it: it opens with "These routes…", or says
+    "the association" where the sentence before named "… Exchange Association".
+
+    Returns it with the passage that holds both sentences, which its offsets are into: the retrieved
+    passage, or that passage widened back to the sentence before when `cand` opens it.
+    """
+    passage = evidence.passages[cand.passage]
+    holder = cand.widened or passage
+    start = cand.start + passage.start - holder.start
+    before = [(a, b) for a, b in sentence_spans(holder.text) if b <= start]
     if not before:
         return None
     a, b = before[-1]
-    previous = text[a:b]
+    previous = holder.text[a:b]
     named = {m.group(1) for m in _DEFINITE.finditer(cand.text)}
     if not _ANAPHOR.match(cand.text) and not any(
         re.search(rf"\b[A-Z]\w+ {noun.capitalize()}\b", previous) and noun.capitalize() not in cand.text
         for noun in named
     ):
         return None
-    return replace(cand, start=a, end=b, text=previous)
+    return replace(cand, start=a, end=b, text=previous), holder
 
 
 def _where(evidence: Evidence, cand: Candidate) -> tuple[str, int]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -121,6 +121,9 @@ class Candidate:
     cue: float  # 1 when the sentence holds what the question asks for (a date, a figure, a name)
     score: float
     complete: bool = True  # every figure the question names is in the sentence or the one before
+    # The passage widened back to the sentence before, when this sentence opens the passage: what a
+    # citation shows when that sentence is needed ("the association's leadership" names it there).
+    widened: Passage | None = None
 
 
 @dataclass(frozen=True)
@@ -298,16 +301,21 @@ def collect(
         before = (
             data.sentences[row - 1] if row and data.sentences[row - 1].source == data.sentences[row].source else None
         )
-        around = text + (" " + passages[i].text[max(0, before.start - passages[i].start) : a] if before else "")
+        passage = passages[i]
+        article = data.articles.get(passage.source) if before is not None else None
+        widened = None
+        if before is not None and before.start < passage.start and article is not None:
+            widened = replace(passage, start=before.start, text=article.text[before.start : passage.end])
+        around = text + (" " + article.text[before.start : before.end] if before is not None and article else "")
         around_terms = term_set(around)
         complete = (
             figures <= set(_FIGURE.findall(around))
             and (not counted or bool(counted & around_terms))
-            and role <= around_terms
+            and role <= words  # the office asked about is named by the answering sentence itself
         )
         if not complete:
             score *= weights.incomplete
-        out.append(Candidate(i, a, b, text, sim, overlap, cue, score, complete))
+        out.append(Candidate(i, a, b, text, sim, overlap, cue, score, complete, widened))
     out.sort(key=lambda c: -c.score)
     return out
 

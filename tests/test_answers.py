@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from langchain_core.language_models import FakeListChatModel
 
-from assistant import Answer, Assistant, AssistantError, Turn
+from assistant import Answer, Assistant, AssistantError, Settings, Turn
 from assistant.answering import (
     CLOSEST_MATCHES,
     COMPUTED_RE,
@@ -21,6 +21,7 @@ from assistant.answering import (
     SOURCES_DIFFER,
     ExtractiveWriter,
 )
+from assistant.chunking import ChunkSettings
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
 
@@ -215,6 +216,55 @@ def test_which_came_first_is_answered_from_the_two_dates(
     answer = bot.ask(question)
     assert answer.text.startswith(prefix), answer.text
     assert len(answer.citations) == 2
+
+
+CLUB = {
+    "club.txt": (
+        "The chess club\n"
+        "Last spring the town was visited by the Northern Chess Association, which runs tournaments across the region. "
+        "During a meeting with the mayor, Ana Pereira, the association's leaders proposed a summer tournament in the "
+        "old market hall. The mayor welcomed the idea and offered the hall for free. "
+        "It should be noted that the market hall was repaired in 2019. "
+        "The roof had leaked for years before the repair."
+    ),
+    "birds.txt": "Birds of the marsh\nHerons nest in the reeds every April. Their chicks fledge in June.",
+}
+
+
+def test_a_sentence_pointing_back_across_a_passage_boundary_brings_its_antecedent(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """With one sentence or two per passage, "the association's leaders" opens a passage: the citation
+    widens back to the sentence that names the association. "It should be noted" points back to nothing."""
+    settings = Settings(chunking=ChunkSettings(chunk_tokens=30, overlap_tokens=0))
+    corpus = write_articles(tmp_path / "c", CLUB)
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "i", settings=settings, embedder=embedder)
+    chunks = {c.start for c in bot._ready().data.chunks if c.source == "club.txt"}
+    article = bot._ready().data.articles["club.txt"].text
+
+    answer = bot.ask("Which organisation's leaders met the mayor?")
+    assert "Northern Chess Association" in answer.text and len(answer.citations) == 1, answer.text
+    cited = answer.citations[0]
+    assert cited.start not in chunks and article[cited.start : cited.end] == cited.text
+    assert cited.sentence.startswith("Last spring") and cited.sentence.endswith("old market hall.")
+
+    answer = bot.ask("When was the market hall repaired?")
+    assert answer.text.startswith("It should be noted that the market hall was repaired in 2019."), answer.text
+
+
+def test_the_office_asked_about_must_be_named_by_the_answering_sentence(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    articles = {
+        "talks.txt": (
+            "Talks in Lumen\nA Chinese delegation arrived in Lumen on Monday for trade talks. "
+            "Foreign Minister Anna Berg hosted the talks at the old town hall."
+        ),
+        "birds.txt": "Birds of the marsh\nHerons nest in the reeds every April. Their chicks fledge in June.",
+    }
+    bot = Assistant(corpus_dir=write_articles(tmp_path / "c", articles), index_dir=tmp_path / "i", embedder=embedder)
+    assert bot.ask("Which Chinese foreign minister hosted the talks in Lumen?").abstained
+    assert "Anna Berg" in bot.ask("Which foreign minister hosted the talks in Lumen?").text
 
 
 def test_time_between_two_events_is_computed_from_two_cited_dates(bot: Assistant) -> None:
