@@ -18,12 +18,12 @@ from .test_cli import ASSISTANT
 pytestmark = pytest.mark.slow
 
 GATE = {
-    "answer_accuracy": 0.77,
+    "answer_accuracy": 0.80,  # the answers issue's acceptance figure
     "recall@5": 0.90,
-    "mrr": 0.79,
-    "citation_precision": 0.82,
+    "mrr": 0.82,
+    "citation_precision": 0.85,  # the answers issue's acceptance figure
     "refusal_rate": 0.88,
-    "false_refusal_rate": 0.08,  # at most
+    "false_refusal_rate": 0.05,  # at most
 }
 
 
