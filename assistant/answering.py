@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from . import durations, trends
 from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, enumerated, question_kind
@@ -39,6 +39,9 @@ MIN_PIECE_WORDS = 6  # a cut shorter than this reads as a fragment
 
 _WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
+
+
+_T = TypeVar("_T")
 
 
 class AnswerWriter(Protocol):
@@ -212,25 +215,43 @@ class ExtractiveWriter:
             found.append(_Part(best, _trim(best, part.question, set(analyse(part.question)), self.max_piece), passage))
         return compose(evidence, found)
 
+    def _two_figures(
+        self,
+        sides: tuple[Evidence, ...],
+        read: Callable[[int, Evidence, Candidate], _T | None],
+        depth: int = 5,
+        complete: bool = False,
+    ) -> list[tuple[Evidence, Candidate, _T]]:
+        """For each side of a computed answer, its best sentence that `read` finds a figure in; [] unless
+        both sides have one. One sentence cannot give both: the second side looks past the first's."""
+        found: list[tuple[Evidence, Candidate, _T]] = []
+        for k, side in enumerate(sides):
+            for cand in side.candidates[:depth]:
+                if cand.score < self.min_score or (complete and not cand.complete):
+                    break
+                if found and _where(side, cand) == _where(found[0][0], found[0][1]):
+                    continue
+                value = read(k, side, cand)
+                if value is not None:
+                    found.append((side, cand, value))
+                    break
+        return found if len(found) == 2 else []
+
     def _duration(self, evidence: Evidence) -> Answer | None:
         """The time between two events, each dated by its best sentence; None unless both are found."""
-        assert evidence.duration is not None
-        found: list[tuple[Evidence, Candidate, durations.Date]] = []
-        for event, words in zip(evidence.events, (evidence.duration.first, evidence.duration.second), strict=True):
-            named = {d.year for d in durations.dates(words)}
-            for cand in event.candidates[:5]:
-                if cand.score < self.min_score or not cand.complete:
-                    break
-                if found and _where(event, cand) == _where(*found[0][:2]):
-                    continue  # the sentence that dates the first event cannot date the second as well
-                # "(see EDM, May 14, 2025)" dates the source the sentence cites, not the event
-                dated = [d for d in durations.dates(REFERENCE.sub("", cand.text)) if not named or d.year in named]
-                if dated:
-                    found.append((event, cand, dated[0]))
-                    break
-        if len(found) != 2 or found[0][2] == found[1][2]:
+        duration = evidence.duration
+        assert duration is not None
+
+        def event_date(k: int, event: Evidence, cand: Candidate) -> durations.Date | None:
+            named = {d.year for d in durations.dates((duration.first, duration.second)[k])}
+            # "(see EDM, May 14, 2025)" dates the source the sentence cites, not the event
+            dated = [d for d in durations.dates(REFERENCE.sub("", cand.text)) if not named or d.year in named]
+            return dated[0] if dated else None
+
+        found = self._two_figures(evidence.events, event_date, complete=True)
+        if not found or found[0][2] == found[1][2]:
             return None
-        gap = durations.gap(found[0][2], found[1][2], evidence.duration.unit)
+        gap = durations.gap(found[0][2], found[1][2], duration.unit)
         if gap is None:
             return None
         parts = []
@@ -240,7 +261,7 @@ class ExtractiveWriter:
                 shown = cand.text  # the date the gap is counted from must be in sight
             parts.append(_Part(cand, shown, event.passages[cand.passage]))
         prefix = COMPUTED
-        if evidence.duration.order:  # "Did A come before B?": yes when A's date is the earlier one
+        if duration.order:  # "Did A come before B?": yes when A's date is the earlier one
             first, second = (found[0][2].year, found[0][2].month or 0), (found[1][2].year, found[1][2].month or 0)
             prefix = COMPUTED_FIRST if first < second else COMPUTED_SECOND
         return compose(evidence, parts, prefix.format(gap=durations.phrase(*gap)))
@@ -249,19 +270,17 @@ class ExtractiveWriter:
         """The change of a level between two years, each given by its best sentence; None unless both are."""
         change = evidence.change
         assert change is not None
-        found: list[tuple[Evidence, Candidate, float]] = []
-        for part, year in zip(evidence.sides, change.years, strict=True):
-            for cand in part.candidates[:8]:
-                if cand.score < self.min_score:
-                    break
-                # The year may be in the sentence or, for "This made it …", in the one it points back to.
-                before = _antecedent(part, cand)
-                dated = str(year) in cand.text or (before is not None and str(year) in before[0].text)
-                values = trends.levels(cand.text, change.kind)
-                if dated and values:
-                    found.append((part, cand, values[0]))
-                    break
-        if len(found) != 2 or found[0][1].text == found[1][1].text:
+
+        def level(k: int, part: Evidence, cand: Candidate) -> float | None:
+            # The year may be in the sentence or, for "This made it …", in the one it points back to.
+            before = _antecedent(part, cand)
+            year = str(change.years[k])
+            dated = year in cand.text or (before is not None and year in before[0].text)
+            values = trends.levels(cand.text, change.kind)
+            return values[0] if dated and values else None
+
+        found = self._two_figures(evidence.sides, level, depth=8)
+        if not found:
             return None
         amount = trends.compute(change.kind, found[0][2], found[1][2])
         if amount is None:
@@ -273,16 +292,8 @@ class ExtractiveWriter:
         """The difference of two counts, each given by its side's best sentence; None unless both are."""
         more = evidence.comparison
         assert more is not None
-        found: list[tuple[Evidence, Candidate, float]] = []
-        for side, counted in zip(evidence.sides, more.counted, strict=True):
-            for cand in side.candidates[:5]:
-                if cand.score < self.min_score:
-                    break
-                count = trends.count_of(cand.text, counted)
-                if count is not None and not (found and _where(side, cand) == _where(*found[0][:2])):
-                    found.append((side, cand, count))
-                    break
-        if len(found) != 2:
+        found = self._two_figures(evidence.sides, lambda k, _, cand: trends.count_of(cand.text, more.counted[k]))
+        if not found:
             return None
         first, second = found[0][2], found[1][2]
         difference = (second - first) if more.fewer else (first - second)
