@@ -296,9 +296,8 @@ class ExtractiveWriter:
         if not found:
             return None
         first, second = found[0][2], found[1][2]
-        difference = (second - first) if more.fewer else (first - second)
-        word = ("fewer" if more.fewer else "more") if difference >= 0 else ("more" if more.fewer else "fewer")
-        figures = f"{abs(difference):g} {word} ({first:g} against {second:g})"
+        word = "fewer" if first < second or (first == second and more.fewer) else "more"
+        figures = f"{abs(first - second):g} {word} ({first:g} against {second:g})"
         parts = [_Part(cand, cand.text, side.passages[cand.passage]) for side, cand, _ in found]
         return compose(evidence, parts, COMPUTED_MORE.format(figures=figures))
 
@@ -312,42 +311,43 @@ class ExtractiveWriter:
         instead: none of the years, months or days of the one in the other.
         """
         if dates is not None:
-            return self._other_date(evidence, best, dates)
+            our_dates = dates(best.text)
+
+            def other_date(cand: Candidate) -> bool:
+                theirs = dates(cand.text)
+                return bool(theirs) and our_dates.isdisjoint(theirs)
+
+            return self._disagreeing(evidence, best, other_date) if our_dates else None
         ours = _tagged(best.text)
         if not ours:
             return None
-        source = evidence.passages[best.passage].source
-        for cand in evidence.candidates[1:]:
-            if cand.score < self.conflict_ratio * best.score:
-                break
-            if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
-                continue
+
+        def differs(cand: Candidate) -> bool:
             theirs = _tagged(cand.text)
             kinds = {k for _, k in ours} & {k for _, k in theirs}
             if "n" in kinds and not _same_things_counted(best.text, cand.text):
                 kinds.discard("n")  # "20 documents" and "two leaders" do not disagree
             same_kind = {q for q in ours if q[1] in kinds}, {q for q in theirs if q[1] in kinds}
             periods = years(best.text), years(cand.text)
-            if (
+            return bool(
                 kinds
                 and same_kind[0].isdisjoint(same_kind[1])
                 and (not periods[0] or not periods[1] or periods[0] & periods[1])
-            ):
-                return cand
-        return None
+            )
 
-    def _other_date(self, evidence: Evidence, best: Candidate, dates: Callable[[str], set[str]]) -> Candidate | None:
-        ours = dates(best.text)
-        if not ours:
-            return None
+        return self._disagreeing(evidence, best, differs)
+
+    def _disagreeing(
+        self, evidence: Evidence, best: Candidate, differs: Callable[[Candidate], bool]
+    ) -> Candidate | None:
+        """The first strong sentence from another article, as close a match as `best`, that `differs`."""
         source = evidence.passages[best.passage].source
         for cand in evidence.candidates[1:]:
             if cand.score < self.conflict_ratio * best.score:
                 break
             if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
                 continue
-            theirs = dates(cand.text)
-            if theirs and ours.isdisjoint(theirs):
+            if differs(cand):
                 return cand
         return None
 
