@@ -244,7 +244,7 @@ class ExtractiveWriter:
 
         def event_date(k: int, event: Evidence, cand: Candidate) -> durations.Date | None:
             named = {d.year for d in durations.dates((duration.first, duration.second)[k])}
-            # "(see EDM, May 14, 2025)" dates the source the sentence cites, not the event
+            # "(see Harbour Review, May 14, 2021)" dates the source the sentence cites, not the event
             dated = [d for d in durations.dates(REFERENCE.sub("", cand.text)) if not named or d.year in named]
             return dated[0] if dated else None
 

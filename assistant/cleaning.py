@@ -25,7 +25,7 @@ _FURNITURE = re.compile(
 )
 # Short lines that carry these are page chrome even with other words around them.
 _CHROME_MARKERS = re.compile(
-    # No \b before the digits: templates glue "5 minute read" to the title ("Beijing5 minute read").
+    # No \b before the digits: templates glue "5 minute read" to the title ("Lisbon5 minute read").
     r"(?:\bno\ comments|\bleave\ a\ comment|\d+\ min(?:ute)?s?\ read|\bread\ more|\bshare\ this|"
     r"\bprint\ this|\bskip\ to\ content)\b",
     re.IGNORECASE | re.VERBOSE,

@@ -58,7 +58,7 @@ class DurationQuestion:
     order: bool = False  # "Did A come before B, and by how many years?": whether A was first is asked too
 
 
-# ", per the Jamestown report" / "according to X": says where to look, not what happened.
+# ", per the city report" / "according to X": says where to look, not what happened.
 _ATTRIBUTED = re.compile(r",?\s+(?:per|according to)\s+[^,]+$", re.I)
 # "… did B follow?": a verb that only says that B happened.
 _HAPPENED = re.compile(r"\s+(?:follow|come|happen|occur|take place|come about|exist)$", re.I)

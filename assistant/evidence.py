@@ -137,7 +137,7 @@ class Weights:
     incomplete: float = 0.8  # score factor for a sentence missing a figure the question names
 
 
-# A source reference in brackets, "(see EDM, May 14, 2025)": its date is not the sentence's fact.
+# A source reference in brackets, "(see Harbour Review, May 14, 2021)": its date is not the sentence's fact.
 REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
 
 
@@ -403,7 +403,7 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
 
 
 def named_sources(question: str, data: IndexData) -> list[str]:
-    """The articles a question attributes itself to by publisher or author ("according to Jamestown").
+    """The articles a question attributes itself to by publisher or author ("according to Reuters").
 
     A capitalised word of the question counts when every term of it belongs to the publisher or
     author of some articles, and the articles' texts do not use one of its terms more widely than that (so a
