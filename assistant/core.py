@@ -17,6 +17,7 @@ from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, CorpusError, IndexStateError, QuestionError
+from .index_folder import check_writable
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -85,8 +86,13 @@ class Assistant:
         return self._embedder
 
     def index(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-        """Build or update the index from the corpus folder; embeds only what changed."""
-        report = load_corpus(self.settings.corpus_dir)
+        """Build or update the index from the corpus folder; embeds only what changed.
+
+        Raises UnsafeFolderError, before anything is read or written, when the index folder holds
+        files the assistant did not write or overlaps the corpus folder.
+        """
+        check_writable(self.settings.index_dir, self.settings.corpus_dir)
+        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
         result = sync(
             report.articles,
             self.settings.index_dir,
@@ -95,6 +101,7 @@ class Assistant:
             self.settings.index_type,
             rebuild=rebuild,
             progress=progress,
+            corpus_dir=self.settings.corpus_dir,
         )
         result.skipped = report.skipped
         with self._lock:

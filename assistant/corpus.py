@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-from collections.abc import Iterator
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -166,14 +167,74 @@ def _read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
 
 
-def article_files(folder: Path) -> Iterator[Path]:
-    """Every article file under `folder`, in a stable order; hidden files are skipped."""
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts):
+def _special(mode: int) -> str | None:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(mode):
+            return name
+    return None
+
+
+def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str, str]]:
+    """Every article file under `folder` in a stable order, and what was passed over and why.
+
+    Hidden files and files of other types are passed over silently. Links that lead out of the
+    folder are not followed unless `follow_links`; links to folders, dangling links, special files
+    (pipes, sockets, devices) and sub-folders that cannot be read are reported.
+    """
+    root = folder.resolve()
+    files: list[Path] = []
+    skipped: dict[str, str] = {}
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename or folder)
+        rel = where.relative_to(folder).as_posix() if where.is_relative_to(folder) else str(where)
+        skipped[rel + "/"] = f"folder cannot be read: {exc.strerror or exc}"
+
+    seen: set[Path] = set()
+    for top, dirs, names in os.walk(folder, onerror=unreadable, followlinks=follow_links):
+        here = Path(top)
+        real = here.resolve()
+        if real in seen:  # a followed link that loops back
+            dirs[:] = []
             continue
-        if path.is_file() and path.suffix.lower() in SUFFIXES:
-            yield path
+        seen.add(real)
+        kept = []
+        for name in sorted(dirs):
+            path = here / name
+            if name.startswith("."):
+                continue
+            if path.is_symlink() and not follow_links:
+                skipped[path.relative_to(folder).as_posix() + "/"] = (
+                    f"a link to the folder {os.readlink(path)}: not followed (set follow_links to read it)"
+                )
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        for name in sorted(names):
+            path = here / name
+            rel = path.relative_to(folder).as_posix()
+            if name.startswith("."):
+                continue
+            try:
+                mode = path.lstat().st_mode
+                if stat.S_ISLNK(mode):
+                    target = path.resolve()
+                    if not target.exists():
+                        skipped[rel] = f"a dangling link (to {os.readlink(path)})"
+                        continue
+                    if not follow_links and not target.is_relative_to(root):
+                        skipped[rel] = f"a link out of the corpus folder (to {target}): not followed"
+                        continue
+                    mode = target.stat().st_mode
+            except OSError as exc:
+                skipped[rel] = f"cannot be read: {exc.strerror or exc}"
+                continue
+            if (kind := _special(mode)) is not None:
+                skipped[rel] = f"{kind}, not a file"
+            elif stat.S_ISREG(mode) and path.suffix.lower() in SUFFIXES:
+                files.append(path)
+    return sorted(files), skipped
 
 
 def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -> Article:
@@ -203,14 +264,20 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     )
 
 
-def load_corpus(folder: str | Path) -> LoadReport:
-    """Read every article in `folder`. Unreadable files are reported in `skipped`, not raised."""
+def load_corpus(folder: str | Path, follow_links: bool = False) -> LoadReport:
+    """Read every article in `folder`. Unreadable files are reported in `skipped`, not raised.
+
+    `follow_links`: also read files that symbolic links lead to outside the folder.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder not found: {folder}")
     manifest = _read_manifest(folder)
     report = LoadReport()
-    for path in article_files(folder):
+    paths, report.skipped = scan(folder, follow_links)
+    for source, reason in report.skipped.items():
+        logger.warning("skipped %s: %s", source, reason)
+    for path in paths:
         source = path.relative_to(folder).as_posix()
         try:
             report.articles.append(read_article(path, source, manifest.get(source)))

@@ -21,3 +21,7 @@ class ModelNotFoundError(AssistantError):
 
 class QuestionError(AssistantError):
     """The question is empty or unusable."""
+
+
+class UnsafeFolderError(AssistantError):
+    """Writing the index there could overwrite or delete files the assistant did not write."""

@@ -38,6 +38,7 @@ class Settings:
     index_type: str = "auto"  # flat (exact) below dense.APPROXIMATE_FROM chunks, HNSW above; or name one
     fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 10
+    follow_links: bool = False  # read files that links in the corpus lead to outside it
 
     def __post_init__(self) -> None:
         # Accept plain strings for paths, as programmers will pass them.

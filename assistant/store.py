@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -23,6 +21,23 @@ from . import dense
 from .chunking import ChunkSettings, split_article
 from .embedding import Embedder
 from .errors import CorpusError, IndexStateError
+from .index_folder import (
+    ARTICLES,
+    BM25,
+    CHUNKS,
+    DENSE,
+    FILES,
+    MANIFEST,
+    README,
+    SENTENCE_VECTORS,
+    SENTENCES,
+    VECTORS,
+    check_writable,
+    recover,
+    remove_ours,
+    sidecar,
+    swap,
+)
 from .index_format import FORMAT_README
 from .lexical import LexicalIndex, analyse
 from .records import Article, Chunk, Sentence
@@ -33,15 +48,6 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 2
 # Bump when split_article() would cut the same text differently.
 CHUNKER_VERSION = 1
-MANIFEST = "manifest.json"
-ARTICLES = "articles.jsonl"
-CHUNKS = "chunks.jsonl"
-VECTORS = "vectors.npy"
-SENTENCES = "sentences.jsonl"
-SENTENCE_VECTORS = "sentences.npy"
-DENSE = "dense.faiss"
-BM25 = "bm25"
-README = "README.md"
 
 Progress = Callable[[int, int], None]
 
@@ -194,7 +200,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 def verify(
     folder: Path,
     manifest: dict[str, Any],
-    names: tuple[str, ...] = (ARTICLES, CHUNKS, VECTORS, DENSE, BM25, SENTENCES, SENTENCE_VECTORS),
+    names: tuple[str, ...] = FILES,
 ) -> None:
     """Check the listed files against the manifest's checksums."""
     for name in names:
@@ -207,7 +213,7 @@ def verify(
 
 def open_index(folder: Path) -> IndexData:
     """Load a verified index. Raises IndexStateError saying how to fix a broken one."""
-    _recover(folder)
+    recover(folder, building=folder in _held)
     manifest = read_manifest(folder)
     verify(folder, manifest)
     try:
@@ -232,10 +238,6 @@ def open_index(folder: Path) -> IndexData:
 # --- writing -------------------------------------------------------------------------------
 
 
-def _sidecar(folder: Path, tag: str) -> Path:
-    return folder.with_name(f".{folder.name}.{tag}")
-
-
 _held: set[Path] = set()
 
 
@@ -245,40 +247,12 @@ def build_lock(folder: Path, timeout: float = 600) -> Iterator[None]:
     from filelock import FileLock
 
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(_sidecar(folder, "lock")), timeout=timeout):
+    with FileLock(str(sidecar(folder, "lock")), timeout=timeout):
         _held.add(folder)
         try:
             yield
         finally:
             _held.discard(folder)
-
-
-def _holding_lock(folder: Path) -> bool:
-    return folder in _held
-
-
-def _recover(folder: Path) -> None:
-    """Finish a swap that a crash interrupted between its two renames."""
-    if folder.parent.is_dir() and _holding_lock(folder):
-        for leftover in folder.parent.glob(f".{folder.name}.tmp-*"):
-            shutil.rmtree(leftover, ignore_errors=True)  # from a build that died; none runs now
-    old = _sidecar(folder, "old")
-    if not (folder / MANIFEST).exists() and (old / MANIFEST).exists():
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(old, folder)
-        logger.warning("restored the previous index at %s after an interrupted build", folder)
-
-
-def _swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
-    """Put the new build in place: the old index stays whole until the last rename."""
-    old = _sidecar(folder, "old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        os.replace(folder, old)
-    fault("between-renames")  # a crash here is undone by _recover() on the next open
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -300,9 +274,11 @@ def write_index(
 ) -> None:
     """Write a complete index into a temporary folder beside `folder`, then swap it in."""
     fault = fault or (lambda step: None)
+    check_writable(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
     try:
+        (tmp / README).write_text(FORMAT_README, encoding="utf-8")  # first: it marks the folder as ours
         _write_jsonl(tmp / ARTICLES, [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
         _write_jsonl(tmp / CHUNKS, [asdict(c) for c in chunks])
         fault("chunks")
@@ -312,7 +288,6 @@ def write_index(
         dense.save(dense.build(vectors, index_type), tmp / DENSE)
         fault("dense")
         LexicalIndex.build([c.text for c in chunks]).save(tmp / BM25)
-        (tmp / README).write_text(FORMAT_README, encoding="utf-8")
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -320,17 +295,14 @@ def write_index(
             "dense": {"type": index_type},
             "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
             "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
-            "files": {
-                name: _file_hash(tmp / name)
-                for name in (ARTICLES, CHUNKS, VECTORS, DENSE, BM25, SENTENCES, SENTENCE_VECTORS)
-            },
+            "files": {name: _file_hash(tmp / name) for name in FILES},
         }
         fault("manifest")
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
         fault("swap")
-        _swap(tmp, folder, fault)
+        swap(tmp, folder, fault)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_ours(tmp)
 
 
 def _intact(folder: Path, manifest: dict[str, Any], names: tuple[str, ...]) -> bool:
@@ -363,16 +335,24 @@ def sync(
     rebuild: bool = False,
     progress: Progress | None = None,
     fault: Callable[[str], None] | None = None,
+    corpus_dir: Path | None = None,
 ) -> SyncReport:
-    """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles."""
+    """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles.
+
+    `corpus_dir`: the folder the articles came from; the index may not be it, inside it or around it.
+    Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours.
+    """
     chunking = chunking or ChunkSettings()
+    folder = folder.resolve()
+    check_writable(folder, corpus_dir)
     if not corpus:
         raise CorpusError("the corpus holds no readable articles; add .txt, .md or .html files")
     if index_type not in dense.INDEX_TYPES:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
     report = SyncReport()
     with build_lock(folder):
-        _recover(folder)
+        recover(folder, building=True)
+        check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
         old, reason = (None, "rebuild requested") if rebuild else _reusable(folder, embedder, chunking)
         if old is None:
             report.rebuilt = reason
