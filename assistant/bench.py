@@ -347,7 +347,7 @@ def cpu_flops() -> float:
 
 
 def _questions(root: Path, n: int) -> list[str]:
-    gold = root / "eval" / "gold.jsonl"
+    gold = root / "eval" / "news" / "gold.jsonl"
     qs = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [q for q in qs if len(q.split()) > 4][:n]
 

@@ -157,10 +157,23 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
 
 @cli.command(name="eval")
 @click.option(
+    "--suite",
+    "suite_names",
+    multiple=True,
+    help="Eval suite from eval/suites.json (default: every suite). Repeatable.",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "test"]),
+    default="all",
+    show_default=True,
+    help="Which gold items to run: tune (fit rules and weights only on these), test (what CI gates), or all.",
+)
+@click.option(
     "--gold",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Gold Q&A file (default: eval/gold.jsonl beside the shipped corpus).",
+    help="One gold Q&A file of your own instead of the suites (with --corpus, and --index).",
 )
 @_corpus
 @_index
@@ -174,11 +187,14 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
     "--fail-under",
     "fail_under",
     multiple=True,
-    metavar="[METRIC=]X",
-    help="Exit non-zero when a metric is below X (plain X gates answer_accuracy). Repeatable.",
+    metavar="[SCOPE:][METRIC=]X",
+    help="Exit non-zero when a metric is below X (above, for false refusals, fragments, latency). SCOPE is a "
+    "suite, a split or suite/split (test:refusal_rate=0.85); plain X gates answer_accuracy everywhere. Repeatable.",
 )
 @click.option("--compare", is_flag=True, help="Also compare retrieval modes (dense, lexical, hybrid) side by side.")
 def eval_(
+    suite_names: tuple[str, ...],
+    split: str,
     gold: Path | None,
     corpus_dir: Path | None,
     index_dir: Path | None,
@@ -186,42 +202,68 @@ def eval_(
     fail_under: tuple[str, ...],
     compare: bool,
 ) -> None:
-    """Run the gold set through the assistant and report retrieval, answer and citation metrics."""
+    """Run gold sets through the assistant; report retrieval, answer and citation metrics per corpus and split."""
     from datetime import datetime
 
     from tqdm import tqdm
 
-    from . import evaluation
+    from . import evaluation, suites
     from .settings import PROJECT_ROOT
 
     with _friendly_errors():
-        thresholds = evaluation.parse_thresholds(fail_under)
-        gold = gold or PROJECT_ROOT / "eval" / "gold.jsonl"
-        items = evaluation.load_gold(gold)
-        bot = _assistant(corpus_dir, index_dir)
-        _prepare(bot)
-        bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
-        with tqdm(total=len(items), unit="question", desc="Evaluating", file=sys.stderr) as bar:
-            results = evaluation.run(bot, items, progress=bar.update)
-        rep = evaluation.report(results)
-        meta = {
-            "gold": str(gold),
-            "corpus": str(bot.settings.corpus_dir),
-            "model": bot.settings.model,
-            "created": datetime.now().isoformat(timespec="seconds"),
-        }
-        if compare:
-            rep["compare"] = evaluation.compare(bot, items)
+        gates = suites.parse_gates(fail_under)
+        if gold is not None:  # one set of the user's: the shipped folders unless others are named
+            from .settings import default_corpus_dir, default_index_dir
+
+            corpus = corpus_dir or default_corpus_dir()
+            index = index_dir or (default_index_dir() if corpus_dir is None else None)
+            chosen = [suites.Suite(corpus.resolve().name, corpus, gold, index)]
+        else:
+            chosen = suites.load_suites(names=suite_names)
+            if corpus_dir is not None or index_dir is not None:
+                if len(chosen) != 1:
+                    raise click.UsageError("--corpus/--index need --gold or a single --suite")
+                one = chosen[0]
+                chosen = [suites.Suite(one.name, corpus_dir or one.corpus, one.gold, index_dir or one.index)]
         out = out or PROJECT_ROOT / "eval" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
-        files = evaluation.write(rep, results, meta, out)
-        click.echo(evaluation.markdown_table({"all": rep["overall"]}))
-        click.echo()
-        click.echo(evaluation.markdown_table(rep["by_type"]))
-        if compare:
-            click.echo("\nRetrieval modes side by side:")
-            click.echo(evaluation.markdown_table(rep["compare"]))
-        click.echo("\nwrote " + ", ".join(str(f) for f in files))
-        bad = evaluation.failures(rep["overall"], thresholds)
+        rows: dict[str, dict[str, Any]] = {}
+        for suite in chosen:
+            items = suites.select(evaluation.load_gold(suite.gold), split)
+            if not items:
+                raise AssistantError(f"{suite.gold} has no {split} items")
+            bot = _assistant(suite.corpus, suite.index_dir())
+            _prepare(bot)
+            bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
+            with tqdm(total=len(items), unit="question", desc=f"Evaluating {suite.name}", file=sys.stderr) as bar:
+                results = evaluation.run(bot, items, progress=bar.update)
+            rep = evaluation.report(results)
+            meta = {
+                "suite": suite.name,
+                "gold": str(suite.gold),
+                "corpus": str(suite.corpus),
+                "split": split,
+                "model": bot.settings.model,
+                "created": datetime.now().isoformat(timespec="seconds"),
+            }
+            if compare:
+                rep["compare"] = evaluation.compare(bot, items)
+            files = evaluation.write(rep, results, meta, out / suite.name if len(chosen) > 1 else out)
+            here = {f"{suite.name}/{name}": row for name, row in rep["by_split"].items() if name in suites.SPLITS}
+            if split == "all":
+                here[f"{suite.name}/all"] = rep["overall"]
+            rows.update(here)
+            click.echo(f"\n## {suite.name} ({len(items)} items; {suite.corpus})\n")
+            click.echo(evaluation.markdown_table(rep["by_type"]))
+            if compare:
+                click.echo("\nRetrieval modes side by side:")
+                click.echo(evaluation.markdown_table(rep["compare"]))
+            click.echo("\nwrote " + ", ".join(str(f) for f in files))
+        click.echo("\n## Every corpus and split\n")
+        click.echo(evaluation.markdown_table(rows))
+        if len(chosen) > 1:
+            (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
+            (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        bad = suites.failures(rows, gates)
         if bad:
             raise click.ClickException("below --fail-under: " + "; ".join(bad))
 

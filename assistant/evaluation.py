@@ -31,6 +31,7 @@ class GoldItem:
     difficulty: str
     conversation: str | None = None
     turn: int | None = None
+    split: str | None = None  # "tune" (rules and weights may be fitted to it) or "test" (never)
 
     @property
     def quotes(self) -> list[str]:
@@ -38,7 +39,8 @@ class GoldItem:
 
     @property
     def answerable(self) -> bool:
-        return self.type != UNANSWERABLE
+        """Unanswerable items, and follow-up turns with no gold answer, should be refused."""
+        return self.type != UNANSWERABLE and bool(self.answers)
 
 
 @dataclass
@@ -60,6 +62,8 @@ class ItemResult:
     citation_recall: float = 0.0
     latency_s: float = 0.0
     answerable: bool = True
+    split: str | None = None
+    fragments: list[str] = field(default_factory=list)  # shown pieces that are not whole statements
 
 
 def load_gold(path: str | Path) -> list[GoldItem]:
@@ -98,7 +102,7 @@ def _in_order(items: list[GoldItem]) -> list[list[GoldItem]]:
 def score_item(item: GoldItem, answer: Any, latency_s: float) -> ItemResult:
     """Score one Answer against its gold item."""
     passages = [p.text for p in answer.passages]
-    cited = [c.text for c in answer.citations] if not answer.abstained else []
+    cited = [c.sentence for c in answer.citations] if not answer.abstained else []
     rank = metrics.first_rank(item.quotes, passages) if item.quotes else None
     return ItemResult(
         id=item.id,
@@ -116,6 +120,8 @@ def score_item(item: GoldItem, answer: Any, latency_s: float) -> ItemResult:
         citation_recall=metrics.citation_recall(item.quotes, cited),
         latency_s=latency_s,
         answerable=item.answerable,
+        split=item.split,
+        fragments=[] if answer.abstained else metrics.fragments(answer.text),
     )
 
 
@@ -155,6 +161,7 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
         "citation_recall": _mean(r.citation_recall for r in ok),
         "refusal_rate": _mean(float(r.abstained) for r in no),
         "false_refusal_rate": _mean(float(r.abstained) for r in ok),
+        "fragments": sum(bool(r.fragments) for r in results),
         "latency_p50_ms": 1000 * metrics.percentile(latencies, 50) if latencies else None,
         "latency_p95_ms": 1000 * metrics.percentile(latencies, 95) if latencies else None,
     }
@@ -164,12 +171,17 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
 def report(results: list[ItemResult]) -> dict[str, Any]:
     """Overall, per-type and per-difficulty summaries."""
     by: dict[str, dict[str, Any]] = {}
-    for key in ("type", "difficulty"):
+    for key in ("type", "difficulty", "split"):
         groups: dict[str, list[ItemResult]] = {}
         for r in results:
-            groups.setdefault(getattr(r, key), []).append(r)
+            groups.setdefault(str(getattr(r, key)), []).append(r)
         by[key] = {name: summarise(group) for name, group in sorted(groups.items())}
-    return {"overall": summarise(results), "by_type": by["type"], "by_difficulty": by["difficulty"]}
+    return {
+        "overall": summarise(results),
+        "by_split": by["split"],
+        "by_type": by["type"],
+        "by_difficulty": by["difficulty"],
+    }
 
 
 def compare(bot: Any, items: list[GoldItem], modes: Iterable[str] = MODES) -> dict[str, dict[str, Any]]:
@@ -195,7 +207,7 @@ def compare(bot: Any, items: list[GoldItem], modes: Iterable[str] = MODES) -> di
 
 COLUMNS = ["items", "answer_accuracy", "token_f1", "recall@1", "recall@3", "recall@5", "recall@10", "mrr",
            "citation_precision", "citation_recall", "refusal_rate", "false_refusal_rate",
-           "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
+           "fragments", "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
 
 
 def _cell(value: Any) -> str:
@@ -232,7 +244,9 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
         "Answer accuracy: a gold answer stated (two distinct values for list and conflict items), not abstained, "
         "and concise (≤ 60 words, ≤ 100 for list/why/multi-passage types, never a whole retrieved chunk). "
         "Recall@k: share of evidence quotes found, by normalised text, in the top k passages. "
-        "Citation precision: cited passages that hold evidence.",
+        "Citation precision: cited sentences that hold evidence (a quote, half of one, or part of one). "
+        "Fragments: answers showing a piece that is not a whole statement (a cut sentence, a heading, "
+        "a line ending in ':').",
     ]
     return "\n".join(parts) + "\n"
 
@@ -278,29 +292,4 @@ def write(rep: dict[str, Any], results: list[ItemResult], meta: dict[str, Any], 
     return files
 
 
-def parse_thresholds(specs: Iterable[str]) -> dict[str, float]:
-    """ "0.8" gates answer accuracy; "recall@5=0.9" gates a named metric."""
-    out: dict[str, float] = {}
-    for spec in specs:
-        name, _, value = spec.rpartition("=")
-        name = name or "answer_accuracy"
-        if name not in COLUMNS:
-            raise AssistantError(f"unknown metric {name!r} in --fail-under; one of: {', '.join(COLUMNS)}")
-        try:
-            out[name] = float(value)
-        except ValueError:
-            raise AssistantError(f"--fail-under needs a number, got {value!r}") from None
-    return out
-
-
-def failures(overall: dict[str, Any], thresholds: dict[str, float]) -> list[str]:
-    """Each gated metric that is under its threshold, as a sentence."""
-    lower_is_better = {"false_refusal_rate", "latency_p50_ms", "latency_p95_ms"}
-    bad = []
-    for name, limit in thresholds.items():
-        value = overall.get(name)
-        if value is None:
-            continue
-        if (value > limit) if name in lower_is_better else (value < limit):
-            bad.append(f"{name} = {value:.3f} (limit {limit})")
-    return bad
+LOWER_IS_BETTER = frozenset({"false_refusal_rate", "fragments", "latency_p50_ms", "latency_p95_ms"})

@@ -187,7 +187,7 @@ def main(conversations: int, turns: int, url: str | None, timeout_s: float, gold
     """Run concurrent multi-turn conversations against the chat server and report errors and latency."""
     from .settings import PROJECT_ROOT
 
-    scripts = conversations_from_gold(gold or PROJECT_ROOT / "eval" / "gold.jsonl")
+    scripts = conversations_from_gold(gold or PROJECT_ROOT / "eval" / "news" / "gold.jsonl")
     server = None
     if url is None:  # a server of its own, in its own process, as users would run it
         port = free_port()

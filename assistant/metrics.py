@@ -126,18 +126,50 @@ def recall_at(quotes: Sequence[str], passages: Sequence[str], k: int) -> float:
     return sum(any(evidence_found(q, p) for p in passages[:k]) for q in quotes) / len(quotes)
 
 
+def supports(quote: str, sentence: str, min_words: int = 5) -> bool:
+    """Does a cited sentence hold evidence: the quote is in it (or half of it is), or it is part of the quote?"""
+    if evidence_found(quote, sentence):
+        return True
+    words = normalise(sentence)
+    return len(words.split()) >= min_words and f" {words} " in f" {normalise(quote)} "
+
+
 def citation_precision(quotes: Sequence[str], cited: Sequence[str]) -> float | None:
-    """Share of cited passages that hold some evidence; None when nothing is cited."""
+    """Share of cited sentences that hold some evidence; None when nothing is cited."""
     if not cited:
         return None
-    return sum(any(evidence_found(q, c) for q in quotes) for c in cited) / len(cited)
+    return sum(any(supports(q, c) for q in quotes) for c in cited) / len(cited)
 
 
 def citation_recall(quotes: Sequence[str], cited: Sequence[str]) -> float:
-    """Share of the evidence quotes that some cited passage covers."""
+    """Share of the evidence quotes that some cited sentence covers."""
     if not quotes:
         return 0.0
-    return sum(any(evidence_found(q, c) for c in cited) for q in quotes) / len(quotes)
+    return sum(any(supports(q, c) for c in cited) for q in quotes) / len(quotes)
+
+
+_PIECE = re.compile(r"(.+?)\s*\[\d+\](?:\s+|$)", re.S)
+_LOWER_START = re.compile(r"[a-z]+(?:[\s,;:]|$)")  # "with a size limit.", not "lru_cache() does …"
+_CLOSED = re.compile(r"[.!?…\"”’')\]]$")
+
+
+def fragments(answer: str) -> list[str]:
+    """The shown pieces of an answer that are not whole statements: a sentence's tail or head cut
+    with "…", a piece opening in lower case, a heading (short, no closing punctuation), or a line
+    that announces what follows ("… as follows:")."""
+    bad = []
+    for match in _PIECE.finditer(answer):
+        piece = match.group(1).strip().split(":", 1)[-1].strip() if _COMPUTED_HEAD.match(match.group(1)) else ""
+        piece = piece or match.group(1).strip()
+        piece = piece.lstrip("-• ").strip()
+        cut = piece.startswith(("…", "...")) or piece.endswith((":", "…", "...")) or _LOWER_START.match(piece)
+        if cut or len(piece.split()) < 4 or not _CLOSED.search(piece):
+            bad.append(piece)
+    return bad
+
+
+# An answer's own opening before the quoted sentences ("About 6 years, counting from …:").
+_COMPUTED_HEAD = re.compile(r"^[^“\"]*?(?:computed|counting) from [^:]*:", re.S)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

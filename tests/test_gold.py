@@ -1,55 +1,64 @@
-"""Validate the gold evaluation set in eval/gold.jsonl against the articles in corpus/."""
+"""Validate every gold set of eval/suites.json against the articles of its corpus."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.corpus import load_corpus
 from assistant.metrics import matches, value_groups
+from assistant.suites import load_suites, split_of
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLD = ROOT / "eval" / "gold.jsonl"
-CORPUS_DIR = ROOT / "corpus"
-
+SUITES = {s.name: s for s in load_suites()}
 TYPES = {
     "factoid", "numeric", "date", "list", "why_how", "multi_hop", "cross_doc",
     "conflict", "paraphrase", "unanswerable", "conversation",
 }  # fmt: skip
 DIFFICULTIES = {"easy", "medium", "hard"}
 REQUIRED: dict[str, type] = {
-    "id": str, "question": str, "answers": list, "evidence": list, "type": str, "difficulty": str,
+    "id": str, "question": str, "answers": list, "evidence": list, "type": str, "difficulty": str, "split": str,
 }  # fmt: skip
 
 
 def load_items() -> list[dict[str, Any]]:
-    lines = GOLD.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    items = []
+    for name, suite in SUITES.items():
+        for line in suite.gold.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                items.append({**json.loads(line), "_suite": name})
+    return items
 
 
 @cache
-def article(source: str) -> str:
-    return (CORPUS_DIR / source).read_text(encoding="utf-8")
+def articles(suite: str) -> dict[str, str]:
+    """The cleaned text of each article, as the assistant indexes it, whitespace collapsed."""
+    return {a.source: " ".join(a.text.split()) for a in load_corpus(SUITES[suite].corpus).articles}
+
+
+def article(suite: str, source: str) -> str:
+    return articles(suite)[source]
 
 
 ITEMS = load_items()
 
 
 def by_id(items: list[dict[str, Any]]) -> list[Any]:
-    return [pytest.param(item, id=str(item.get("id"))) for item in items]
+    return [pytest.param(item, id=f"{item['_suite']}-{item.get('id')}") for item in items]
 
 
 def test_every_line_is_a_json_object() -> None:
-    for number, line in enumerate(GOLD.read_text(encoding="utf-8").splitlines(), 1):
-        assert isinstance(json.loads(line), dict), f"line {number} is not a JSON object"
+    for suite in SUITES.values():
+        for number, line in enumerate(suite.gold.read_text(encoding="utf-8").splitlines(), 1):
+            assert isinstance(json.loads(line), dict), f"{suite.gold}: line {number} is not a JSON object"
 
 
 def test_ids_are_unique() -> None:
-    duplicates = [key for key, count in Counter(item["id"] for item in ITEMS).items() if count > 1]
+    keys = Counter((item["_suite"], item["id"]) for item in ITEMS)
+    duplicates = [key for key, count in keys.items() if count > 1]
     assert not duplicates, f"duplicate ids: {duplicates}"
 
 
@@ -66,20 +75,28 @@ def test_item_schema(item: dict[str, Any]) -> None:
         assert isinstance(evidence["source"], str) and isinstance(evidence["quote"], str)
 
 
+def test_split_is_the_stable_hash_of_the_id() -> None:
+    first = {(i["_suite"], i["conversation"]): i["id"] for i in ITEMS if i.get("turn") == 1}
+    for item in ITEMS:
+        key = first[item["_suite"], item["conversation"]] if item.get("conversation") else item["id"]
+        assert item["split"] == split_of(key), f"{item['_suite']} {item['id']}: split {item['split']}"
+
+
 @pytest.mark.parametrize("item", by_id(ITEMS))
 def test_evidence_quotes_are_exact(item: dict[str, Any]) -> None:
+    """Each quote is in its article as the assistant reads it (whitespace collapsed, as a browser shows it)."""
     for evidence in item["evidence"]:
         source, quote = evidence["source"], evidence["quote"]
-        assert (CORPUS_DIR / source).is_file(), f"unknown source {source}"
+        assert source in articles(item["_suite"]), f"unknown source {source}"
         assert quote.strip() and "\n" not in quote, f"empty or multi-line quote from {source}"
-        assert quote in article(source), f"quote not found verbatim in {source}: {quote!r}"
+        assert " ".join(quote.split()) in article(item["_suite"], source), f"quote not found in {source}: {quote!r}"
 
 
 @pytest.mark.parametrize("item", by_id(ITEMS))
 def test_answers_and_evidence_match_type(item: dict[str, Any]) -> None:
     sources = {evidence["source"] for evidence in item["evidence"]}
-    if item["type"] == "unanswerable":
-        assert item["answers"] == [] and item["evidence"] == []
+    if item["type"] == "unanswerable" or (item["type"] == "conversation" and not item["answers"]):
+        assert item["answers"] == [] and item["evidence"] == []  # a follow-up the articles do not answer
         return
     assert item["answers"] and item["evidence"], "answerable item needs answers and evidence"
     if item["type"] in {"conflict", "cross_doc"}:
@@ -98,21 +115,25 @@ def test_conversation_fields(item: dict[str, Any]) -> None:
 
 
 def test_conversation_turns_are_contiguous() -> None:
-    turns: dict[str, list[int]] = defaultdict(list)
+    turns: dict[tuple[str, str], list[int]] = defaultdict(list)
     for item in ITEMS:
         if item["type"] == "conversation":
-            turns[item["conversation"]].append(item["turn"])
+            turns[item["_suite"], item["conversation"]].append(item["turn"])
     for conversation, numbers in turns.items():
         assert numbers == list(range(1, len(numbers) + 1)), f"{conversation}: turns {numbers}"
         assert len(numbers) >= 2, f"{conversation} has a single turn"
 
 
-def test_coverage() -> None:
-    counts = Counter(item["type"] for item in ITEMS)
-    assert len(ITEMS) >= 100
+@pytest.mark.parametrize("suite", sorted(SUITES))
+def test_coverage(suite: str) -> None:
+    items = [i for i in ITEMS if i["_suite"] == suite]
+    counts = Counter(item["type"] for item in items)
+    assert len(items) >= 100
     assert set(counts) == TYPES, f"missing types: {TYPES - set(counts)}"
-    assert counts["unanswerable"] >= 8
-    assert len({item["conversation"] for item in ITEMS if item["type"] == "conversation"}) >= 4
+    assert counts["unanswerable"] >= 0.12 * len(items)
+    assert len({item["conversation"] for item in items if item["type"] == "conversation"}) >= 4
+    splits = Counter(item["split"] for item in items)
+    assert set(splits) == {"tune", "test"} and min(splits.values()) >= 0.4 * len(items)
 
 
 @pytest.mark.parametrize("item", by_id([i for i in ITEMS if i["type"] in {"list", "conflict"}]))
@@ -121,6 +142,6 @@ def test_each_listed_value_has_its_evidence(item: dict[str, Any]) -> None:
     so that citing the passage that gives it counts as citing evidence."""
     quotes = [evidence["quote"] for evidence in item["evidence"]]
     for group in value_groups(item["answers"]):
-        stated = [v for v in group if any(matches(article(e["source"]), v) for e in item["evidence"])]
+        stated = [v for v in group if any(matches(article(item["_suite"], e["source"]), v) for e in item["evidence"])]
         if stated:
             assert any(matches(q, v) for q in quotes for v in group), f"no evidence quote gives {group}"

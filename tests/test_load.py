@@ -35,7 +35,7 @@ def server(bot: Assistant) -> Iterator[str]:
 
 
 def test_concurrent_conversations_have_no_errors_and_valid_citations(server: str) -> None:
-    scripts = conversations_from_gold(ROOT / "eval" / "gold.jsonl")
+    scripts = conversations_from_gold(ROOT / "eval" / "news" / "gold.jsonl")
     report = run_load(server, conversations=6, turns=2, scripts=scripts, timeout_s=120)
     assert report.errors == []
     assert report.invalid == []

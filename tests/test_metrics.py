@@ -6,7 +6,7 @@ import pytest
 
 from assistant import metrics
 from assistant.errors import AssistantError
-from assistant.evaluation import failures, parse_thresholds
+from assistant.suites import failures, parse_gates, split_of
 
 
 @pytest.mark.parametrize(
@@ -95,11 +95,48 @@ def test_token_f1_and_percentile() -> None:
     assert metrics.percentile([5], 95) == 5
 
 
-def test_thresholds_parse_and_gate() -> None:
-    assert parse_thresholds(["0.8", "recall@5=0.9"]) == {"answer_accuracy": 0.8, "recall@5": 0.9}
+def test_gates_parse_scope_and_fail_on_missing_figures() -> None:
+    gates = parse_gates(["0.8", "test:recall@5=0.9", "news/test:false_refusal_rate=0.1"])
+    assert [(g.scope, g.metric, g.limit) for g in gates] == [
+        ("", "answer_accuracy", 0.8), ("test", "recall@5", 0.9), ("news/test", "false_refusal_rate", 0.1),
+    ]  # fmt: skip
     with pytest.raises(AssistantError, match="unknown metric"):
-        parse_thresholds(["nonsense=1"])
-    overall = {"answer_accuracy": 0.75, "recall@5": 0.95, "false_refusal_rate": 0.2}
-    assert failures(overall, {"answer_accuracy": 0.8}) == ["answer_accuracy = 0.750 (limit 0.8)"]
-    assert failures(overall, {"recall@5": 0.9, "false_refusal_rate": 0.3}) == []
-    assert failures(overall, {"false_refusal_rate": 0.1}) == ["false_refusal_rate = 0.200 (limit 0.1)"]
+        parse_gates(["nonsense=1"])
+    rows = {
+        "news/test": {"answer_accuracy": 0.75, "recall@5": 0.95, "false_refusal_rate": 0.2},
+        "news/tune": {"answer_accuracy": 0.9, "recall@5": 0.5, "false_refusal_rate": 0.0},
+    }
+    assert failures(rows, parse_gates(["test:answer_accuracy=0.8"])) == ["news/test: answer_accuracy = 0.750 (limit 0.8)"]
+    assert failures(rows, parse_gates(["test:recall@5=0.9", "news/tune:false_refusal_rate=0.1"])) == []
+    assert failures(rows, parse_gates(["news/test:false_refusal_rate=0.1"])) == [
+        "news/test: false_refusal_rate = 0.200 (limit 0.1)"
+    ]
+    assert failures(rows, parse_gates(["test:citation_precision=0.9"])) == [
+        "news/test: citation_precision was not measured (limit 0.9)"
+    ]
+    assert failures(rows, parse_gates(["wiki/test:answer_accuracy=0.1"])) == [
+        "wiki/test: no results to check answer_accuracy on"
+    ]
+
+
+def test_split_is_stable_and_about_half() -> None:
+    assert split_of("q001") == split_of("q001")
+    shares = [split_of(f"x{i}") for i in range(1000)]
+    assert 0.45 < shares.count("tune") / 1000 < 0.55
+
+
+def test_fragments_are_cut_sentences_headings_and_announcements() -> None:
+    assert metrics.fragments("The plant was completed in 2018. [1] It cost 9 billion dollars. [2]") == []
+    assert metrics.fragments("…so to speak” (President of the Republic… [1]") != []
+    assert metrics.fragments("with a size limit. [1]") == ["with a size limit."]
+    assert metrics.fragments("The steps are as follows: [1]") == ["The steps are as follows:"]
+    assert metrics.fragments("Strategic dimensions of the partnership [1]") != []
+    assert metrics.fragments("About 6 years, counting from the dates the articles give: It began in 1994. [1]") == []
+
+
+def test_citation_precision_is_scored_on_the_cited_sentence() -> None:
+    quote = "The Noor plant produces 580 megawatts of electricity."
+    assert metrics.citation_precision([quote], ["The Noor plant produces 580 megawatts of electricity."]) == 1.0
+    assert metrics.citation_precision([quote], ["Critics say the project cost 9 billion dollars."]) == 0.0
+    long_quote = "It was completed in 2018 after three phases. Engineers chose concentrated solar power."
+    assert metrics.citation_precision([long_quote], ["Engineers chose concentrated solar power."]) == 1.0
