@@ -106,6 +106,7 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
+    _collapse_whitespace(root)
     blocks = (
         "p",
         "div",
@@ -133,7 +134,29 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
     for tag in root.find_all(blocks):
         tag.insert_before("\n")
         tag.insert_after("\n")
+    for tag in root.find_all(("td", "th")):
+        tag.insert_after(" ")
     return root.get_text(), meta
+
+
+_PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
+_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
+
+
+def _collapse_whitespace(root: Any) -> None:
+    """Whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
+    <pre> and its kin. A hard-wrapped paragraph is one line, not a line per source line."""
+    from bs4 import NavigableString
+    from bs4.element import PreformattedString
+
+    for text in list(root.find_all(string=True)):
+        if isinstance(text, PreformattedString) or not isinstance(text, NavigableString):
+            continue  # comments, CDATA, doctype
+        if any(parent.name in _PRESERVED for parent in text.parents):
+            continue
+        collapsed = _HTML_SPACE.sub(" ", str(text))
+        if collapsed != text:
+            text.replace_with(collapsed)
 
 
 def _markdown_to_text(text: str) -> tuple[str, dict[str, str]]:
