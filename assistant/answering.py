@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from . import durations, trends
-from .evidence import LIST_QUESTION, REFERENCE, Candidate, Evidence, answer_cue, enumerated, question_kind
+from .evidence import REFERENCE, Candidate, Evidence, enumerated
 from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
+from .refusal import decide
+from .scoring import WEIGHTS_FILE, load
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
@@ -35,13 +37,15 @@ COMPUTED_RE = re.compile(
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
 ELLIPSIS = "…"
-MIN_PIECE_WORDS = 6  # a cut shorter than this reads as a fragment
-
-_WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
-_CLAUSE_BREAK = re.compile(r"(?<=[,;:–—])\s+|\s+(?=[–—]\s)")
 
 
 _T = TypeVar("_T")
+
+
+def _sentence_threshold(default: float) -> float:
+    """The fitted score below which a sentence does not answer its question (computed answers, parts)."""
+    model = load(WEIGHTS_FILE).get("sentence") if WEIGHTS_FILE.exists() else None
+    return model.threshold if model is not None else default
 
 
 class AnswerWriter(Protocol):
@@ -53,39 +57,8 @@ class AnswerWriter(Protocol):
 @dataclass(frozen=True)
 class _Part:
     candidate: Candidate
-    text: str  # what the answer shows: the sentence, or a faithful cut of it with "…"
+    text: str  # what the answer shows: the whole sentence (never a cut of it)
     passage: Passage | None = None  # the candidate's passage when it is not one of the evidence's
-
-
-def _trim(candidate: Candidate, question: str, question_terms: set[str], max_words: int) -> str:
-    """The sentence, or its most relevant run of clauses when it is long; words are never changed.
-
-    A cut keeps what the question asks for: if the sentence holds a date for a "when" question,
-    so does the piece.
-    """
-    text = candidate.text
-    if len(text.split()) <= max_words:
-        return text
-    needs_cue = candidate.cue >= 1
-    cuts = [0] + [m.end() for m in _CLAUSE_BREAK.finditer(text)] + [len(text)]
-    clauses = [(cuts[i], cuts[i + 1]) for i in range(len(cuts) - 1)]
-    best, best_score = (0, len(text)), -1.0
-    for i in range(len(clauses)):
-        for j in range(i, len(clauses)):
-            a, b = clauses[i][0], clauses[j][1]
-            words = len(text[a:b].split())
-            if words > max_words and j > i:
-                break
-            if (needs_cue and answer_cue(question, text[a:b]) < 1) or words < MIN_PIECE_WORDS:
-                continue
-            score = len(question_terms & set(analyse(text[a:b]))) + 0.5 * bool(measures(text[a:b])) - words / 1000
-            if score > best_score:
-                best, best_score = (a, b), score
-    a, b = best
-    piece = text[a:b].strip().rstrip(",;:–—").strip()
-    if not piece:
-        return text
-    return (ELLIPSIS if a > 0 else "") + piece + (ELLIPSIS if b < len(text) and not piece.endswith(".") else "")
 
 
 @dataclass
@@ -95,11 +68,9 @@ class ExtractiveWriter:
     Thresholds are calibrated on the gold set's answerable and unanswerable items.
     """
 
-    min_score: float = 0.42
+    min_score: float = field(default_factory=lambda: _sentence_threshold(0.42))  # a sentence that answers
     max_words: int = 60
     max_words_long: int = 100
-    max_piece: int = 45  # longest sentence shown whole; longer ones are cut to their best clauses
-    max_piece_long: int = 70
     second_ratio: float = 0.85
     conflict_ratio: float = 0.75
     conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
@@ -109,8 +80,6 @@ class ExtractiveWriter:
 
     def write(self, evidence: Evidence) -> Answer:
         cands = evidence.candidates
-        if evidence.unknown_terms:
-            return refusal(evidence)
         if evidence.duration is not None:
             computed = self._duration(evidence)
             if computed is not None:
@@ -127,19 +96,14 @@ class ExtractiveWriter:
             both = self._parts(evidence)
             if both is not None:
                 return both
-        if not cands or cands[0].score < self.min_score:
+        if not decide(evidence).answer:  # the one refusal decision (refusal.py)
             return refusal(evidence)
-        if cands[0].cue == 0 or not cands[0].complete:
-            # The best sentence lacks what the question asks for (a date, a figure, the thing counted,
-            # a year the question names): the articles hold something close, not the answer.
-            return refusal(evidence)
-        question = evidence.question
-        terms = set(analyse(question))
-        long_form = bool(LIST_QUESTION.search(question) or _WHY_QUESTION.search(question))
+        plan = evidence.plan
+        terms = set(plan.terms)
+        long_form = plan.shape in ("list", "reason")
         budget = self.max_words_long if long_form else self.max_words
         best = cands[0]
-        piece = self.max_piece_long if long_form else self.max_piece
-        parts = [_Part(best, _trim(best, question, terms, piece))]
+        parts = [_Part(best, best.text)]
         pointed = _antecedent(evidence, best)
         if pointed is not None and len(pointed[0].text.split()) + len(parts[0].text.split()) <= budget:
             # One citation for both: the highlight runs from the sentence pointed to through the answer.
@@ -149,19 +113,19 @@ class ExtractiveWriter:
             parts[0] = _Part(merged, f"{context.text} {parts[0].text}", holder)
 
         conflict = self._conflicting(evidence, best)
-        dated = conflict is None and question_kind(question) == "date"
+        dated = conflict is None and plan.kind == "date"
         if dated:
             conflict = self._conflicting(evidence, best, _dated)
         if conflict is not None:
-            parts.append(_Part(conflict, _trim(conflict, question, terms, 45)))
+            parts.append(_Part(conflict, conflict.text))
             return compose(evidence, parts, prefix=DATES_DIFFER if dated else SOURCES_DIFFER)
         covered = set(analyse(best.text))
         other = self._other_alternative(evidence, best)
         if other is not None:
-            parts.append(_Part(other, _trim(other, question, terms, piece)))
+            parts.append(_Part(other, other.text))
             return compose(evidence, parts)
         enough = 3 if long_form else 2
-        if LIST_QUESTION.search(question) and enumerated(best.text) >= self.full_list:
+        if plan.shape == "list" and enumerated(best.text) >= self.full_list:
             enough = 1  # "petrochemicals, metallurgy, textiles, pharmaceuticals and …": the list is given
         for cand in cands[1:]:
             if len(parts) >= enough or cand.score < self.second_ratio * best.score:
@@ -171,10 +135,10 @@ class ExtractiveWriter:
             if long_form and new < self.min_new_weight_long:
                 continue
             if not long_form and (
-                (best.cue >= 1 and best.overlap >= 0.6) or new < self.min_new_weight or _repeats(question, best, cand)
+                (best.cue >= 1 and best.overlap >= 0.6) or new < self.min_new_weight or _repeats(plan.kind, best, cand)
             ):
                 continue
-            text = _trim(cand, question, terms, piece)
+            text = cand.text
             if sum(len(p.text.split()) for p in parts) + len(text.split()) > budget:
                 continue
             parts.append(_Part(cand, text))
@@ -184,13 +148,9 @@ class ExtractiveWriter:
     def _other_alternative(self, evidence: Evidence, best: Candidate) -> Candidate | None:
         """For "Was it a joint declaration or a joint statement?": when the best sentence names one
         alternative only, a strong sentence that names the other (the sources may call it differently)."""
-        match = _ALTERNATIVES.search(evidence.question)
-        if not match:
+        if evidence.plan.alternatives is None:
             return None
-        first, second = set(analyse(match.group(1))), set(analyse(match.group(2)))
-        first, second = first - second, second - first  # what tells them apart
-        if not first or not second:
-            return None
+        first, second = evidence.plan.alternatives  # what tells them apart
         words = set(analyse(best.text))
         if (first <= words) == (second <= words):
             return None
@@ -212,7 +172,7 @@ class ExtractiveWriter:
             passage = part.passages[best.passage]
             if any(p.passage == passage and p.candidate.start == best.start for p in found):
                 continue  # one sentence answers both
-            found.append(_Part(best, _trim(best, part.question, set(analyse(part.question)), self.max_piece), passage))
+            found.append(_Part(best, best.text, passage))
         return compose(evidence, found)
 
     def _two_figures(
@@ -243,23 +203,18 @@ class ExtractiveWriter:
         assert duration is not None
 
         def event_date(k: int, event: Evidence, cand: Candidate) -> durations.Date | None:
-            named = {d.year for d in durations.dates((duration.first, duration.second)[k])}
+            named = evidence.plan.operand_years[k]
             # "(see Harbour Review, May 14, 2021)" dates the source the sentence cites, not the event
             dated = [d for d in durations.dates(REFERENCE.sub("", cand.text)) if not named or d.year in named]
             return dated[0] if dated else None
 
-        found = self._two_figures(evidence.events, event_date, complete=True)
+        found = self._two_figures(evidence.operands, event_date, complete=True)
         if not found or found[0][2] == found[1][2]:
             return None
         gap = durations.gap(found[0][2], found[1][2], duration.unit)
         if gap is None:
             return None
-        parts = []
-        for event, cand, date in found:
-            shown = _trim(cand, "When?", set(analyse(event.question)), 35)
-            if str(date.year) not in shown:
-                shown = cand.text  # the date the gap is counted from must be in sight
-            parts.append(_Part(cand, shown, event.passages[cand.passage]))
+        parts = [_Part(cand, cand.text, event.passages[cand.passage]) for event, cand, _ in found]
         prefix = COMPUTED
         if duration.order:  # "Did A come before B?": yes when A's date is the earlier one
             first, second = (found[0][2].year, found[0][2].month or 0), (found[1][2].year, found[1][2].month or 0)
@@ -279,7 +234,7 @@ class ExtractiveWriter:
             values = trends.levels(cand.text, change.kind)
             return values[0] if dated and values else None
 
-        found = self._two_figures(evidence.sides, level, depth=8)
+        found = self._two_figures(evidence.operands, level, depth=8)
         if not found:
             return None
         amount = trends.compute(change.kind, found[0][2], found[1][2])
@@ -292,7 +247,7 @@ class ExtractiveWriter:
         """The difference of two counts, each given by its side's best sentence; None unless both are."""
         more = evidence.comparison
         assert more is not None
-        found = self._two_figures(evidence.sides, lambda k, _, cand: trends.count_of(cand.text, more.counted[k]))
+        found = self._two_figures(evidence.operands, lambda k, _, cand: trends.count_of(cand.text, more.counted[k]))
         if not found:
             return None
         first, second = found[0][2], found[1][2]
@@ -352,11 +307,10 @@ class ExtractiveWriter:
         return None
 
 
-def _repeats(question: str, best: Candidate, cand: Candidate) -> bool:
+def _repeats(kind: str | None, best: Candidate, cand: Candidate) -> bool:
     """Does `cand` only give again the date or figure `best` already gives for what is asked?"""
     if best.cue < 1 or cand.cue == 0:
         return False
-    kind = question_kind(question)
     if kind == "date":
         ours = _dated(best.text) | set(_DAYS.findall(best.text))
         theirs = _dated(cand.text) | set(_DAYS.findall(cand.text))
@@ -375,9 +329,6 @@ def _dated(text: str) -> set[str]:
     text = REFERENCE.sub("", text)
     return set(YEAR.findall(text)) | set(MONTH.findall(text))
 
-
-# "… a joint declaration or a joint statement?": the two alternatives a question offers.
-_ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
 
 _ANAPHOR = re.compile(
     r"^(?:This|These|Those|It(?! (?:is|was|has been|had been|(?:should|must|can|could|would|will|may|might) be) "

@@ -269,6 +269,52 @@ def eval_(
 
 
 @cli.command()
+@click.option("--suite", "suite_names", multiple=True, help="Fit on these suites' tune splits (default: all).")
+def fit(suite_names: tuple[str, ...]) -> None:
+    """Fit the sentence and support (refusal) models on the tune splits; writes assistant/weights.json."""
+    from dataclasses import replace
+
+    from tqdm import tqdm
+
+    from . import fitting, suites
+
+    with _friendly_errors():
+        chosen = suites.load_suites(names=suite_names)
+        examples = []
+        for suite in chosen:
+            bot = _assistant(suite.corpus, suite.index_dir())
+            _prepare(bot)
+            with tqdm(desc=f"Gathering {suite.name}/tune", unit="question", file=sys.stderr) as bar:
+                examples.append(fitting.gather(suite, bot, progress=bar.update))
+        before = fitting.top1(examples)
+        sentence = fitting.fit_sentence_model(examples)
+        sentence = replace(sentence, threshold=fitting.sentence_threshold(examples, sentence))
+        rescored = fitting.rescore(examples, sentence)
+        after = fitting.top1(rescored)
+        support, refusals = fitting.fit_support_model(rescored)
+        report = {
+            s.name: {
+                "best_sentence_holds_evidence": {"before": before[s.name], "after": after[s.name]},
+                **refusals[s.name],
+            }
+            for s in chosen
+        }
+        fitting.write({"sentence": sentence, "support": support}, [s.name for s in chosen], report)
+        for name, row in report.items():
+            click.echo(f"{name}/tune: {json.dumps(row)}")
+        click.echo(
+            "sentence weights: "
+            + ", ".join(f"{n} {w:+.2f}" for n, w in zip(sentence.features, sentence.coef, strict=True))
+        )
+        click.echo(
+            "support weights: "
+            + ", ".join(f"{n} {w:+.2f}" for n, w in zip(support.features, support.coef, strict=True))
+        )
+        click.echo(f"support threshold {support.threshold:.3f}; sentence threshold {sentence.threshold:.2f}")
+        click.echo(f"wrote {fitting.WEIGHTS_FILE}")
+
+
+@cli.command()
 @_corpus
 @_index
 @click.option(

@@ -11,13 +11,14 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import durations, evidence, followups, trends
+from . import evidence
 from ._offline import go_offline
 from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, CorpusError, IndexStateError, QuestionError
 from .index_folder import check_writable
+from .plan import Plan, make_plan
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
@@ -176,7 +177,7 @@ class Assistant:
             return retriever.search(query, k, sources, mode)
         pool = retriever.search(query, max(k, self.settings.answer_passages), sources, "hybrid")
         candidates = evidence.collect(
-            query, retriever.embedder.embed_query(query), pool, retriever.data,
+            make_plan(query, retriever.data), retriever.embedder.embed_query(query), pool, retriever.data,
             max_passages=len(pool), reranker=self.reranker,
         )  # fmt: skip
         best: dict[int, float] = {}
@@ -202,50 +203,28 @@ class Assistant:
             text = f"{NO_ANSWER} {OTHER_SCRIPT.format(script=_script_name(script), written=written)}"
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
-        # "And ten years later?" is the earlier question for another year; other follow-ups
-        # are searched together with the conversation they lean on.
-        asked = followups.rewrite(question, history) or question
-        query = asked if asked != question else followups.resolve(question, history, retriever.data.lexical.vocabulary)
-        if sources is None:  # "according to <publisher>": search that publisher's articles
-            sources = evidence.named_sources(asked, retriever.data) or None
-        passages = retriever.search(query, self.settings.answer_passages, sources)
-        candidates = evidence.collect(
-            asked, retriever.embedder.embed_query(query), passages, retriever.data,
-            context=query[len(asked):], reranker=self.reranker,
-        )  # fmt: skip
-        unknown = evidence.unknown_terms(asked, retriever.data)
-        weights = evidence.term_weights(asked, retriever.data)
-        found = evidence.Evidence(asked, passages, candidates, unknown, weights=weights)
-        duration = durations.parse(asked)
-        if duration is not None:  # "how many years between A and B": gather evidence for A and for B
-            events = tuple(self._gather(part, sources) for part in (duration.first, duration.second))
-            found = dataclasses.replace(found, duration=duration, events=events)
-        change, more = trends.parse(asked), trends.parse_more(asked)
-        two = change or more
-        if two is not None:  # "how much did X grow between 2017 and 2024", "how many more X than Y": each figure
-            sides = tuple(self._gather(part, sources) for part in (two.first, two.second))
-            found = dataclasses.replace(found, change=change, comparison=more, sides=sides)
-        split = evidence.question_parts(asked) if duration is None else None
-        if split is not None:  # "On what date …, and how many …?": evidence for each part, the other as context
-            parts = tuple(self._gather(part, sources, context=other) for part, other in (split, split[::-1]))
-            found = dataclasses.replace(found, parts=parts)
+        found = self._evidence(question, history, sources)
         t1 = time.perf_counter()
         answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
 
-    def _gather(self, question: str, sources: Collection[str] | None, context: str = "") -> evidence.Evidence:
-        """Passages and scored sentences for one standalone question (`context`: words that count a third)."""
+    def _evidence(self, question: str, history: Sequence[Turn], sources: Collection[str] | None) -> evidence.Evidence:
+        """The question's plan, then the evidence for each of its needs: passages and scored sentences
+        for the question, and for each operand of a computed answer or each part of a two-part one."""
         retriever = self._ready()
-        passages = retriever.search(question, self.settings.answer_passages, sources)
-        vector = retriever.embedder.embed_query(question)
-        candidates = evidence.collect(
-            question, vector, passages, retriever.data, context=context, reranker=self.reranker
-        )
-        return evidence.Evidence(
-            question, passages, candidates, weights=evidence.term_weights(question, retriever.data)
-        )
+        return self._gather(make_plan(question, retriever.data, history, sources))
+
+    def _gather(self, plan: Plan) -> evidence.Evidence:
+        """Passages and scored sentences for one plan and, recursively, its operands and parts."""
+        retriever = self._ready()
+        passages = retriever.search(plan.query, self.settings.answer_passages, plan.sources)
+        vector = retriever.embedder.embed_query(plan.query)
+        candidates = evidence.collect(plan, vector, passages, retriever.data, reranker=self.reranker)
+        operands = tuple(self._gather(p) for p in plan.operands)
+        parts = tuple(self._gather(p) for p in plan.parts)
+        return evidence.Evidence(plan, passages, candidates, operands, parts)
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""

@@ -109,3 +109,40 @@ def years(text: str) -> set[str]:
 
 def has_date(text: str) -> bool:
     return bool(YEAR.search(text) or MONTH.search(text))
+
+
+# The kind of measure a question asks for, and how a sentence states one ("How long is the river?"
+# wants a length: "6,650 km" answers it, "1.3 million people" does not).
+_ASKED_UNITS = (
+    ("area", re.compile(r"\b(?:area|square (?:kilomet|mile|met))", re.I)),
+    ("volume", re.compile(r"\b(?:volume|cubic)\b", re.I)),
+    ("flow", re.compile(r"\b(?:discharge|flow rate)\b", re.I)),
+    ("length", re.compile(
+        r"\bhow (?:long|deep|high|tall|wide|far) (?:is|are|was|were)\b|\b(?:length|depth|height|elevation|altitude|"
+        r"width|distance)\b", re.I)),
+    ("bytes", re.compile(r"\b(?:bytes?|kilobytes?|megabytes?|gigabytes?)\b", re.I)),
+    ("mass", re.compile(r"\bhow heavy\b|\b(?:weight|mass)\b", re.I)),
+    ("temperature", re.compile(r"\btemperature\b|\bhow (?:hot|cold)\b", re.I)),
+)  # fmt: skip
+_FIG = r"\d[\d,.]*\s*(?:\(|-|–)?\s*"
+_STATED_UNITS = {
+    "area": re.compile(_FIG + r"(?:km2|km²|sq\.? ?(?:mi|km)|square (?:kilomet|mile|met)|hectares?|acres?|m2|m²)", re.I),
+    "volume": re.compile(_FIG + r"(?:km3|km³|cu\.? ?(?:mi|km)|cubic|litres?|liters?|gallons?|m3\b|m³)", re.I),
+    "flow": re.compile(_FIG + r"(?:m3/s|m³/s|cubic met\w+ per second|cu ft/s|cusecs?)", re.I),
+    "length": re.compile(
+        _FIG + r"(?:km|kilomet\w+|mi\b|miles?|m\b|met(?:er|re)s?|ft\b|feet|foot|yards?|nautical miles?)", re.I),
+    "bytes": re.compile(
+        r"\d[\d,.]*\s*(?:-\s*)?(?:bytes?|KiB|MiB|GiB|KB|MB|GB|TB|kilobytes?|megabytes?|gigabytes?)\b", re.I),
+    "mass": re.compile(_FIG + r"(?:kg|kilograms?|tonnes?|tons?|pounds?|lbs?)\b", re.I),
+    "temperature": re.compile(r"\d[\d,.]*\s*(?:°|degrees?)", re.I),
+}  # fmt: skip
+
+
+def asked_unit(question: str) -> str | None:
+    """The kind of measure a question asks for ("area", "length", …), or None."""
+    return next((name for name, pattern in _ASKED_UNITS if pattern.search(question)), None)
+
+
+def states_unit(sentence: str, unit: str) -> bool:
+    """Does the sentence give a figure in that kind of measure?"""
+    return bool(_STATED_UNITS[unit].search(sentence))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evidence import answer_cue, enumerated, question_kind, question_parts
+from assistant.evidence import answer_cue as _cue
+from assistant.evidence import enumerated
+from assistant.plan import make_plan, question_kind, question_parts
+
+
+def answer_cue(question: str, sentence: str) -> float:
+    return _cue(make_plan(question), sentence)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +72,32 @@ def test_enumerated_counts_the_items_of_the_longest_list(sentence: str, items: i
 )
 def test_a_head_of_state_or_a_country_is_a_name(question: str) -> None:
     assert question_kind(question) == "name"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "cue"),
+    [
+        ("How long is the river?", "The river is 2,850 km (1,770 mi) long.", 1.0),
+        ("How long is the river?", "About 80 million people live in its basin.", 0.25),
+        ("How long is the river?", "The river flows into the Black Sea.", 0.0),
+        ("What is the surface area of the lake?", "It has a surface area of 8,502 square kilometres.", 1.0),
+        ("What is the surface area of the lake?", "It is 1,642 m deep.", 0.25),
+        ("How many bytes does the header take?", "The header is 32 bytes long.", 1.0),
+    ],
+)
+def test_a_measure_question_wants_that_kind_of_measure(question: str, sentence: str, cue: float) -> None:
+    assert answer_cue(question, sentence) == cue
+
+
+def test_the_plan_records_shape_and_operands_once() -> None:
+    plan = make_plan("How many years passed between the founding of the port and the opening of the bridge?")
+    assert plan.shape == "computed" and len(plan.operands) == 2
+    parts = make_plan("On what date did the mayor arrive in Oslo, and how many agreements were signed there?")
+    assert parts.shape == "parts" and [p.asked for p in parts.parts] == [
+        "On what date did the mayor arrive in Oslo?",
+        "How many agreements were signed there?",
+    ]
+    assert parts.parts[0].kind == "date" and parts.parts[1].kind == "number"
+    listed = make_plan("Which two transport corridors does the country sit on?")
+    assert listed.shape == "list" and listed.listed == "corridors"
+    assert make_plan("Why did the council delay the vote?").shape == "reason"

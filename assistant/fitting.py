@@ -1,0 +1,209 @@
+"""`assistant fit`: fit the sentence and support models on the `tune` splits of every eval suite.
+
+Examples come from running each tune question through the assistant exactly as `ask` does:
+every candidate sentence, labelled by whether it holds a gold evidence quote; every question,
+labelled by whether its best sentence does (never, for questions the articles do not answer).
+Each corpus weighs the same, however many examples it gives. Test splits are never read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from . import metrics, refusal
+from .evaluation import GoldItem, _in_order, load_gold
+from .records import Turn
+from .scoring import SENTENCE_FEATURES, SUPPORT_FEATURES, WEIGHTS_FILE, Logistic
+from .suites import Suite, select
+
+MAX_FALSE_REFUSALS = 0.05
+
+
+@dataclass
+class Examples:
+    """What one suite's tune questions gave."""
+
+    suite: str
+    sentence_rows: list[tuple[float, ...]] = field(default_factory=list)
+    sentence_labels: list[int] = field(default_factory=list)
+    sentence_groups: list[int] = field(default_factory=list)  # which question each row came from
+    questions: list[tuple[Any, bool]] = field(default_factory=list)  # (evidence, answerable)
+    quotes: list[list[str]] = field(default_factory=list)
+
+
+def gather(suite: Suite, bot: Any, progress: Callable[[int], None] | None = None) -> Examples:
+    """Run the suite's tune questions through `bot` (an Assistant over the suite's corpus), conversations
+    in order, and keep what the models learn from."""
+    items: list[GoldItem] = select(load_gold(suite.gold), "tune")
+    out = Examples(suite.name)
+    for group in _in_order(items):
+        history: list[Turn] = []
+        for item in group:
+            found = bot._evidence(item.question, history, None)
+            answer = bot.writer.write(found)
+            qid = len(out.questions)
+            for cand in found.candidates:
+                out.sentence_rows.append(cand.features)
+                out.sentence_labels.append(int(any(metrics.supports(q, cand.text) for q in item.quotes)))
+                out.sentence_groups.append(qid)
+            out.questions.append((found, item.answerable))
+            out.quotes.append(item.quotes)
+            history += [Turn("user", item.question), Turn("assistant", answer.text)]
+            if progress:
+                progress(1)
+    return out
+
+
+def _weights_by_suite(sizes: list[int]) -> np.ndarray:
+    return np.concatenate([np.full(n, 1.0 / n if n else 0.0) for n in sizes]) * len(sizes)
+
+
+def fit_sentence_model(examples: list[Examples], l2: float = 0.1) -> Logistic:
+    """A conditional logit: within each question, the softmax of the candidates' linear scores should
+    put the mass on candidates that hold evidence (what picking the best sentence needs), then one
+    intercept makes the score a probability that a sentence holds evidence."""
+    from scipy.optimize import minimize
+
+    rows = np.array([r for e in examples for r in e.sentence_rows], dtype=np.float64)
+    labels = np.array([y for e in examples for y in e.sentence_labels], dtype=np.float64)
+    groups = np.array([g + 100_000 * k for k, e in enumerate(examples) for g in e.sentence_groups])
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    x = (rows - mean) / scale
+    # Questions with at least one positive candidate, each weighted so every suite counts the same.
+    ids = [g for g in np.unique(groups) if labels[groups == g].any()]
+    suite_of = {g: g // 100_000 for g in ids}
+    per_suite = np.bincount([suite_of[g] for g in ids], minlength=len(examples)).astype(np.float64)
+    members = [np.flatnonzero(groups == g) for g in ids]
+    weights = np.array([len(ids) / (len(examples) * per_suite[suite_of[g]]) for g in ids])
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = l2 * 0.5 * float(w @ w), l2 * w.copy()
+        for rows_of, weight in zip(members, weights, strict=True):
+            z = x[rows_of] @ w
+            z -= z.max()
+            p = np.exp(z) / np.exp(z).sum()
+            y = labels[rows_of] / labels[rows_of].sum()
+            total -= weight * float(y @ np.log(p + 1e-12))
+            grad -= weight * (x[rows_of].T @ (y - p))
+        return total, grad
+
+    w = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B").x
+    calibration = _fit(
+        ("score",), (x @ w)[:, None], labels.astype(int), _weights_by_suite([len(e.sentence_rows) for e in examples])
+    )
+    a, b = float(calibration.coef[0] / calibration.scale[0]), calibration.intercept
+    b -= a * float(calibration.mean[0])
+    return Logistic(SENTENCE_FEATURES, mean, scale, w * a, b)
+
+
+def _fit(features: tuple[str, ...], rows: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> Logistic:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = rows.mean(axis=0), rows.std(axis=0)
+    scale[scale == 0] = 1.0
+    lr = LogisticRegression(C=1.0, max_iter=5000).fit((rows - mean) / scale, labels, sample_weight=weight)
+    return Logistic(features, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+
+
+def rescore(examples: list[Examples], model: Logistic) -> list[Examples]:
+    """The same evidence with candidates scored by `model` and re-sorted, as `ask` would now see it."""
+    out = []
+    for e in examples:
+        questions = []
+        for found, answerable in e.questions:
+            if found.candidates:
+                probs = model.probabilities(np.array([c.features for c in found.candidates], dtype=np.float64))
+                cands = sorted(
+                    (replace(c, score=float(p)) for c, p in zip(found.candidates, probs, strict=True)),
+                    key=lambda c: -c.score,
+                )
+                found = replace(found, candidates=cands)
+            questions.append((found, answerable))
+        out.append(replace(e, questions=questions))
+    return out
+
+
+def top1(examples: list[Examples]) -> dict[str, float]:
+    """Share of answerable tune questions whose best candidate holds evidence, per suite."""
+    shares = {}
+    for e in examples:
+        hits = [
+            any(metrics.supports(q, found.candidates[0].text) for q in quotes)
+            for (found, answerable), quotes in zip(e.questions, e.quotes, strict=True)
+            if answerable and found.candidates
+        ]
+        shares[e.suite] = sum(hits) / len(hits) if hits else 0.0
+    return shares
+
+
+def fit_support_model(examples: list[Examples]) -> tuple[Logistic, dict[str, dict[str, float]]]:
+    """P(the articles support an answer) and the highest threshold keeping false refusals ≤ 0.05 (the mean
+    of the suites' rates, so no one corpus sets the limit alone).
+
+    Labelled by whether the gold set answers the question at all: that is what a refusal decides. (Whether
+    the best sentence holds the answer is the sentence model's job; labelling by it mixes wrong picks of
+    answerable questions in with unanswerable ones and blurs the boundary.)"""
+    rows, labels, sizes, answerable_by_suite = [], [], [], []
+    for e in examples:
+        flags = []
+        for found, answerable in e.questions:
+            values = refusal.features(found)
+            rows.append([values[n] for n in SUPPORT_FEATURES])
+            labels.append(int(answerable))
+            flags.append(answerable)
+        sizes.append(len(e.questions))
+        answerable_by_suite.append(flags)
+    matrix = np.array(rows, dtype=np.float64)
+    model = _fit(SUPPORT_FEATURES, matrix, np.array(labels), _weights_by_suite(sizes))
+    probs = model.probabilities(matrix)
+    # The highest threshold at which the suites refuse, on average, at most 5% of their answerable tune questions.
+    per_suite, start = [], 0
+    for n, flags in zip(sizes, answerable_by_suite, strict=True):
+        per_suite.append((probs[start : start + n], np.array(flags)))
+        start += n
+    threshold = 0.0
+    for t in sorted(set(np.round(probs, 4))):
+        if np.mean([np.mean(p[f] < t) for p, f in per_suite if f.any()]) <= MAX_FALSE_REFUSALS:
+            threshold = float(t)
+    model = replace(model, threshold=threshold)
+    report = {
+        e.suite: {
+            "false_refusals": float(np.mean(p[f] < threshold)) if f.any() else 0.0,
+            "refusals": float(np.mean(p[~f] < threshold)) if (~f).any() else 0.0,
+        }
+        for e, (p, f) in zip(examples, per_suite, strict=True)
+    }
+    return model, report
+
+
+def sentence_threshold(examples: list[Examples], model: Logistic) -> float:
+    """The score above which a candidate most often holds evidence (best F1 on the tune rows)."""
+    rows = np.array([r for e in examples for r in e.sentence_rows], dtype=np.float64)
+    labels = np.array([y for e in examples for y in e.sentence_labels], dtype=bool)
+    probs = model.probabilities(rows)
+    best, best_f1 = 0.5, -1.0
+    for t in np.linspace(0.05, 0.95, 91):
+        predicted = probs >= t
+        tp = np.sum(predicted & labels)
+        f1 = 2 * tp / (np.sum(predicted) + np.sum(labels)) if tp else 0.0
+        if f1 > best_f1:
+            best, best_f1 = float(t), float(f1)
+    return best
+
+
+def write(models: dict[str, Logistic], suites: list[str], report: dict[str, Any]) -> None:
+    payload = {
+        "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "assistant fit",
+        "fitted_on": [f"{s}/tune" for s in suites],
+        "report": report,
+        "models": {name: m.to_dict() for name, m in models.items()},
+    }
+    WEIGHTS_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

@@ -1,0 +1,327 @@
+"""The question plan: what a question asks, worked out once, before anything is retrieved.
+
+A `Plan` records the answer type (a date, a figure and its unit, a name, a place, a reason),
+the shape of the answer (plain, list, reason, computed, two parts), the names, figures, years,
+office and counted thing the question names, the articles it restricts itself to, and — for a
+follow-up — the standalone question it stands for. Retrieval, sentence scoring, refusal and the
+writer read the plan; nothing downstream parses the question again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from . import durations, followups, trends
+from .durations import DurationQuestion
+from .lexical import analyse
+from .quantities import asked_unit
+from .records import Turn
+from .trends import ChangeQuestion, MoreQuestion
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from .store import IndexData
+
+_WANTS_DATE = re.compile(
+    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago|"
+    r"the same (?:day|date|month|year))\b",
+    re.I,
+)
+_WANTS_DAY = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|(?:what|which) (?:exact )?(?:date|day))\b", re.I)
+_WANTS_NUMBER = re.compile(
+    r"\b(?:how (?:much|many|large|big|far|long)|what (?:share|percentage|proportion|amount|volume|value|number|"
+    r"figure|level|size|capacity|sum)|by how|what per ?cent)\b",
+    re.I,
+)
+_ORGS = (
+    r"company|companies|firm|organi[sz]ations?|agency|agencies|channel|outlets?|media|broadcaster|network|newspaper|"
+    r"bank|university|association|institution|ministry|corporation|countries|nations?|economy|economies"
+)
+_WANTS_NAME = re.compile(
+    r"\b(?:who|whom|whose|which (?:person|leader|head of (?:state|government)|president|minister|official|country)|"
+    r"(?:which|what) (?!(?:kind|sort|type)s? of\b)(?:[\w-]+ ){0,3}?(?:" + _ORGS + r")|"
+    r"what (?:is|was|are|were) the names? of)\b",
+    re.I,
+)
+# "In which city …", "Where …": a place name, best one placed by a preposition ("in Geneva").
+_WANTS_PLACE = re.compile(
+    r"\b(?:where|(?:which|what) (?:[\w-]+ )?(?:city|cities|town|capital|place|venue|region))\b", re.I
+)
+_WANTS_SHARE = re.compile(r"\b(?:what|which) (?:share|percentage|proportion|per ?cent(?:age)?)\b", re.I)
+_WANTS_REASON = re.compile(
+    r"^\s*why\b|\b(?:reasons?|what makes|how (?:does|do|did|could|can|would|will) .+ (?:help|benefit|affect|"
+    r"change|complicate|hurt|shape)|what (?:does|do|did|would|could) .+ gain|dangers?|risks?|benefits?|advantages?)\b",
+    re.I,
+)
+LIST_QUESTION = re.compile(
+    r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
+    r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds|types|which two|which three)\b",
+    re.I,
+)
+# What a list question enumerates: "Which two transport corridors …" -> corridors.
+_LISTED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*[a-rt-z]s)\b", re.I)
+_CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
+_WANTS_MONEY = re.compile(r"\bhow much\b.*\b(?:cost|costs|worth|pay|paid|spend|spent|invest|invested|price|budget|"
+                          r"fund|funding|value)\b|\bwhat (?:is|was) the (?:cost|price|value)\b", re.I)  # fmt: skip
+# "How many direct flights …": the thing counted must be in the sentence that gives the count.
+_COUNTED = re.compile(r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}[\w-]+)", re.I)
+# "Who is China's ambassador …", "Which foreign minister hosted …": the office asked about must be named.
+_ROLES = (
+    r"minister|ambassador|envoy|president|premier|chancellor|spokes(?:man|woman|person)|governor|mayor|"
+    r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince"
+)
+_ASKED_ROLE = re.compile(
+    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
+    re.I,
+)
+# "according to the April 2025 report": the year dates the source, not the fact asked about.
+_ATTRIBUTION = re.compile(
+    r"\b(?:according to|per|in|from) (?:the |a |an |this |that )?(?:[\w’'-]+ ){0,4}?"
+    r"(?:report|article|piece|analysis|story|study|survey|paper|commentary)\b",
+    re.I,
+)
+FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 20 of "G20"
+_WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
+# "… a joint declaration or a joint statement?": the two alternatives a question offers.
+_ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
+
+
+def question_kind(question: str) -> str | None:
+    """What the question asks for, decided by the interrogative that comes first.
+
+    "Which TV channel interviewed him when he said …" asks for a name: the later "when" is a conjunction.
+    Returns one of "money", "share", "date", "number", "reason", "place", "name", or None.
+    """
+    kinds = (
+        ("money", _WANTS_MONEY),
+        ("share", _WANTS_SHARE),
+        ("date", _WANTS_DATE),
+        ("number", _WANTS_NUMBER),
+        ("reason", _WANTS_REASON),
+        ("place", _WANTS_PLACE),
+        ("name", _WANTS_NAME),
+    )
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(kinds) if (m := pattern.search(question))]
+    return min(found)[2] if found else None
+
+
+def _role_terms(question: str) -> set[str]:
+    """The words of the office a who/which question asks about ("foreign minister")."""
+    match = _ASKED_ROLE.search(question)
+    return set(analyse(match.group(1))) if match else set()
+
+
+def _counted_terms(question: str) -> set[str]:
+    """The content words of what a "how many/how much" question counts ("direct flights")."""
+    match = _COUNTED.search(question)
+    if not match:
+        return set()
+    return {t for t in analyse(match.group(1)) if not t[0].isdigit()} - _GENERIC_COUNTED
+
+
+_GENERIC_COUNTED = set(analyse("time times money percent per cent more less larger bigger further"))
+
+
+def name_terms(question: str) -> set[str]:
+    """The terms of the capitalised words after the question's first word: the names it asks about."""
+    words = question.split(maxsplit=1)
+    return set(analyse(" ".join(_CAPITALISED.findall(words[1])))) if len(words) > 1 else set()
+
+
+# Words that say where a claim comes from ("according to the report", "per the article", "in the author's view").
+_SOURCE_WORDS = frozenset(
+    analyse("according per article articles piece report analysis author authors view opinion story outlet source")
+)
+
+
+_SECOND_QUESTION = re.compile(
+    r",?\s+and\s+((?:(?:in|on|at|by|for|from|to|with) )?(?:what|when|how|which|who|whom|where|why)\b.*)$", re.I
+)
+
+
+_ASKS = re.compile(r"^\W*(?:[\w-]+ ){0,2}?(?:what|when|how|which|who|whom|where|why)\b", re.I)
+
+
+def question_parts(question: str) -> tuple[str, str] | None:
+    """ "On what date did X arrive, and how many documents were signed?" as two questions; None for one.
+
+    The second part must say something of its own (two content words besides where it comes from):
+    "…, and in which fields?" leans on the first part and stays with it.
+    """
+    match = _SECOND_QUESTION.search(question)
+    if not match or not _ASKS.match(question):
+        return None
+    first, second = question[: match.start()].strip(), match.group(1).strip()
+    if len(set(analyse(second)) - _SOURCE_WORDS) < 2 or len(set(analyse(first)) - _SOURCE_WORDS) < 2:
+        return None
+    second = second[0].upper() + second[1:]
+    return first.rstrip(",;") + "?", second if second.endswith("?") else second + "?"
+
+
+# Words that say how to answer ("List some …", "Name several", "Give examples").
+_INSTRUCTION_WORDS = frozenset(analyse("list name names several some few give example examples mention"))
+
+
+def term_weights(question: str, data: IndexData) -> dict[str, float]:
+    """The idf of each term of the question; terms that name the source (its publisher, "according to the
+    report") or say how to answer ("list several") weigh nothing: they are not what the question is about."""
+    owners, _ = data.attribution_terms
+    source = _SOURCE_WORDS.union(_INSTRUCTION_WORDS, *owners.values())
+    return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
+
+
+def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
+    """Figures and names in the question that occur in no article and no article's metadata.
+
+    Words that open a sentence ("List", "Name several") are capitalised for grammar, not names.
+    """
+    openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
+    asked = [w for w in _CAPITALISED.findall(question) if w not in openers]
+    asked += re.findall(r"\b\d[\d.,]*\d\b|\b\d\b", question)
+    known = data.lexical.vocabulary
+    meta = data.metadata_terms
+    missing = []
+    for word in asked:
+        terms = analyse(word)
+        if terms and all(t not in known and t not in meta for t in terms):
+            missing.append(word)
+    return tuple(missing)
+
+
+def named_sources(question: str, data: IndexData) -> list[str]:
+    """The articles a question attributes itself to by publisher or author ("according to Reuters").
+
+    A capitalised word of the question counts when every term of it belongs to the publisher or
+    author of some articles, and the articles' texts do not use one of its terms more widely than that (so a
+    publisher called "Eurasia Daily" does not capture every question about Eurasia).
+    """
+    owners, in_texts = data.attribution_terms
+    openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
+    named: set[str] = set()
+    for word in _CAPITALISED.findall(question):
+        terms = analyse(word)
+        if word in openers or not terms:
+            continue
+        hits = {s for s, t in owners.items() if all(term in t for term in terms)}
+        if hits and len(hits) < len(owners) and any(in_texts[t] <= len(hits) for t in terms):
+            named |= hits
+    return sorted(named)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a question asks, decided once; `needs` are what retrieval runs for."""
+
+    question: str  # as asked
+    asked: str  # standalone: a follow-up rewritten for its new year ("And ten years later?"), else the question
+    query: str  # what retrieval searches: `asked`, plus the conversation a leaning follow-up needs
+    kind: str | None  # money, share, date, number, reason, place, name, or None
+    unit: str | None  # for a figure: the kind of measure asked (length, area, volume, flow, bytes, …)
+    day: bool  # a "when exactly" question: a full date, not a year
+    shape: str  # plain, list, reason, computed, parts
+    terms: frozenset[str]
+    names: frozenset[str]  # terms of the names the question asks about
+    asked_names: frozenset[str]  # its capitalised words, lower-cased (a "who" answer names someone else)
+    figures: frozenset[str]  # figures the question names, which the answer must give too
+    counted: frozenset[str]  # what a "how many" question counts
+    role: frozenset[str]  # the office a "who is the minister" question asks about
+    listed: str | None  # what a list question enumerates ("corridors")
+    alternatives: tuple[frozenset[str], frozenset[str]] | None  # "Was it A or B?"
+    sources: tuple[str, ...] | None  # articles the question is restricted to
+    unknown: tuple[str, ...] = ()  # names or figures no article contains
+    weights: dict[str, float] = field(default_factory=dict)  # idf of each term; 0 for words naming the source
+    duration: DurationQuestion | None = None
+    change: ChangeQuestion | None = None
+    comparison: MoreQuestion | None = None
+    operands: tuple[Plan, ...] = ()  # the two events or figures of a computed answer
+    parts: tuple[Plan, ...] = ()  # the two questions of a two-part question
+    operand_years: tuple[frozenset[int], ...] = ()  # years each event's phrase names
+
+    @property
+    def context(self) -> str:
+        """Words the conversation adds to the query; they count a third."""
+        return self.query[len(self.asked) :] if self.query.startswith(self.asked) else ""
+
+
+def make_plan(
+    question: str,
+    data: IndexData | None = None,
+    history: Sequence[Turn] = (),
+    sources: Collection[str] | None = None,
+    context: str = "",
+) -> Plan:
+    """The plan for `question` in its conversation, against the index's vocabulary and metadata
+    (without an index: no article filter, unknown names or term weights).
+
+    `context`: words from elsewhere that count a third (the other part of a two-part question).
+    """
+    asked = followups.rewrite(question, history) or question
+    vocabulary = data.lexical.vocabulary if data is not None else None
+    query = asked if asked != question else followups.resolve(question, history, vocabulary)
+    if context:
+        query = f"{asked} {context}"
+    if sources is None and data is not None:  # "according to <publisher>": that publisher's articles
+        sources = named_sources(asked, data) or None
+    kind = question_kind(asked)
+    listed = _LISTED.search(asked)
+    alternatives = None
+    if match := _ALTERNATIVES.search(asked):
+        first, second = set(analyse(match.group(1))), set(analyse(match.group(2)))
+        if first - second and second - first:
+            alternatives = (frozenset(first - second), frozenset(second - first))
+    duration = durations.parse(asked)
+    change, comparison = trends.parse(asked), trends.parse_more(asked)
+    split = question_parts(asked) if duration is None else None
+    is_list = bool(LIST_QUESTION.search(asked))
+    shape = (
+        "computed" if duration or change or comparison
+        else "parts" if split
+        else "list" if is_list
+        else "reason" if _WHY_QUESTION.search(asked)
+        else "plain"
+    )  # fmt: skip
+    terms = frozenset(analyse(asked))
+    plan = Plan(
+        question=question,
+        asked=asked,
+        query=query,
+        kind=kind,
+        unit=asked_unit(asked) if kind in ("number", None) else None,
+        day=kind == "date" and bool(_WANTS_DAY.search(asked)),
+        shape=shape,
+        terms=terms,
+        names=frozenset(name_terms(asked)) & terms,
+        asked_names=frozenset(w.lower() for w in _CAPITALISED.findall(asked)),
+        figures=frozenset(FIGURE.findall(_ATTRIBUTION.sub("", asked))),
+        counted=frozenset(_counted_terms(asked)),
+        role=frozenset(_role_terms(asked)),
+        listed=listed.group(1) if listed and is_list else None,
+        alternatives=alternatives,
+        sources=tuple(sorted(sources)) if sources is not None else None,
+        unknown=unknown_terms(asked, data) if data is not None else (),
+        weights=term_weights(asked, data) if data is not None else {},
+        duration=duration,
+        change=change,
+        comparison=comparison,
+    )
+    if duration is not None:
+        operands = tuple(make_plan(part, data, sources=sources) for part in (duration.first, duration.second))
+        years = tuple(frozenset(d.year for d in durations.dates(p)) for p in (duration.first, duration.second))
+        return _replace(plan, operands=operands, operand_years=years)
+    if change is not None or comparison is not None:
+        two = change or comparison
+        assert two is not None
+        return _replace(plan, operands=tuple(make_plan(p, data, sources=sources) for p in (two.first, two.second)))
+    if split is not None:  # each part searched with the other as context
+        parts = tuple(make_plan(p, data, sources=sources, context=o) for p, o in (split, split[::-1]))
+        return _replace(plan, parts=parts)
+    return plan
+
+
+def _replace(plan: Plan, **changes: object) -> Plan:
+    from dataclasses import replace
+
+    return replace(plan, **changes)  # type: ignore[arg-type]
