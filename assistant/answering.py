@@ -13,7 +13,7 @@ from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .refusal import decide
-from .scoring import WEIGHTS_FILE, load
+from .scoring import WEIGHTS_FILE, load, load_writer
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
@@ -40,6 +40,13 @@ ELLIPSIS = "…"
 
 
 _T = TypeVar("_T")
+
+
+def _fitted(name: str, default: float) -> float:
+    """A writer constant as `assistant fit` chose it on the tune splits."""
+    if not WEIGHTS_FILE.exists():
+        return default
+    return float(load_writer(WEIGHTS_FILE).get(name, default))
 
 
 def _sentence_threshold(default: float) -> float:
@@ -71,10 +78,10 @@ class ExtractiveWriter:
     min_score: float = field(default_factory=lambda: _sentence_threshold(0.42))  # a sentence that answers
     max_words: int = 60
     max_words_long: int = 100
-    second_ratio: float = 0.85
-    conflict_ratio: float = 0.75
-    conflict_overlap: float = 0.65  # share of the best sentence's term overlap a disagreeing one needs
-    min_new_weight: float = 2.0  # idf a second sentence's new question terms must sum to (short answers)
+    # Fitted on the tune splits by `assistant fit` (assistant/weights.json), these defaults before it:
+    second_ratio: float = field(default_factory=lambda: _fitted("second_ratio", 0.85))  # a further sentence's score
+    conflict_ratio: float = field(default_factory=lambda: _fitted("conflict_ratio", 0.75))  # a disagreeing one's
+    min_new_weight: float = field(default_factory=lambda: _fitted("min_new_weight", 2.0))  # idf of new terms
     min_new_weight_long: float = 1.0  # the same for each further sentence of a list or why/how answer
     full_list: int = 4  # a list question is answered by one sentence that names this many items
 
@@ -295,14 +302,16 @@ class ExtractiveWriter:
     def _disagreeing(
         self, evidence: Evidence, best: Candidate, differs: Callable[[Candidate], bool]
     ) -> Candidate | None:
-        """The first strong sentence from another article, as close a match as `best`, that `differs`."""
+        """The first strong sentence from another article that `differs` about the same thing: it names
+        every term of the question that `best` names, and gives the kind of answer asked for."""
         source = evidence.passages[best.passage].source
+        same_thing = evidence.plan.terms & set(analyse(best.text))
         for cand in evidence.candidates[1:]:
             if cand.score < self.conflict_ratio * best.score:
                 break
-            if evidence.passages[cand.passage].source == source or cand.overlap < self.conflict_overlap * best.overlap:
+            if evidence.passages[cand.passage].source == source or cand.cue < 1:
                 continue
-            if differs(cand):
+            if same_thing <= set(analyse(cand.text)) and differs(cand):
                 return cand
         return None
 

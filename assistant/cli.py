@@ -299,7 +299,11 @@ def fit(suite_names: tuple[str, ...]) -> None:
             }
             for s in chosen
         }
-        fitting.write({"sentence": sentence, "support": support}, [s.name for s in chosen], report)
+        names = [s.name for s in chosen]
+        fitting.write({"sentence": sentence, "support": support}, names, report)  # the writer is fitted with them
+        writer, score = fitting.fit_writer(rescored)
+        fitting.write({"sentence": sentence, "support": support}, names, report, writer)
+        click.echo(f"writer constants: {json.dumps(writer)} (tune score {score:.3f})")
         for name, row in report.items():
             click.echo(f"{name}/tune: {json.dumps(row)}")
         click.echo(

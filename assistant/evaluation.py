@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from . import metrics
+from .answering import DATES_DIFFER, SOURCES_DIFFER
 from .errors import AssistantError
 from .records import Turn
 
 UNANSWERABLE = "unanswerable"
+DISAGREE = (SOURCES_DIFFER, DATES_DIFFER)
 KS = (1, 3, 5, 10)
 MODES = ("dense", "lexical", "hybrid", "rerank")
 
@@ -64,6 +66,7 @@ class ItemResult:
     answerable: bool = True
     split: str | None = None
     fragments: list[str] = field(default_factory=list)  # shown pieces that are not whole statements
+    conflict_claimed: bool = False  # the answer says the sources disagree
 
 
 def load_gold(path: str | Path) -> list[GoldItem]:
@@ -122,6 +125,7 @@ def score_item(item: GoldItem, answer: Any, latency_s: float) -> ItemResult:
         answerable=item.answerable,
         split=item.split,
         fragments=[] if answer.abstained else metrics.fragments(answer.text),
+        conflict_claimed=not answer.abstained and answer.text.startswith(DISAGREE),
     )
 
 
@@ -162,6 +166,9 @@ def summarise(results: list[ItemResult]) -> dict[str, Any]:
         "refusal_rate": _mean(float(r.abstained) for r in no),
         "false_refusal_rate": _mean(float(r.abstained) for r in ok),
         "fragments": sum(bool(r.fragments) for r in results),
+        "conflicts_claimed": sum(r.conflict_claimed for r in results),
+        # of the answers that say the sources disagree, the share whose gold item is a conflict
+        "conflict_precision": _mean(float(r.type == "conflict") for r in results if r.conflict_claimed),
         "latency_p50_ms": 1000 * metrics.percentile(latencies, 50) if latencies else None,
         "latency_p95_ms": 1000 * metrics.percentile(latencies, 95) if latencies else None,
     }
@@ -207,7 +214,7 @@ def compare(bot: Any, items: list[GoldItem], modes: Iterable[str] = MODES) -> di
 
 COLUMNS = ["items", "answer_accuracy", "token_f1", "recall@1", "recall@3", "recall@5", "recall@10", "mrr",
            "citation_precision", "citation_recall", "refusal_rate", "false_refusal_rate",
-           "fragments", "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
+           "fragments", "conflicts_claimed", "conflict_precision", "latency_p50_ms", "latency_p95_ms"]  # fmt: skip
 
 
 def _cell(value: Any) -> str:

@@ -100,6 +100,10 @@ def answer_cue(plan: Plan, sentence: str) -> float:
         return float(bool(measures(sentence)))
     if kind == "reason":
         return 1.0 if _REASON.search(sentence) else 0.5
+    if kind == "name" and plan.office:  # "Who is the president of X?": a name that holds the office
+        held = _holder(plan.office, sentence) - plan.asked_names
+        if held:
+            return 1.0 if len(held) >= 2 else 0.75
     if kind in ("name", "place"):
         asked = plan.asked_names
         names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])} - asked
@@ -110,6 +114,21 @@ def answer_cue(plan: Plan, sentence: str) -> float:
     if plan.shape == "list":
         return 1.0 if _enumerates(plan, sentence) else 0.5
     return 0.5
+
+
+def _holder(office: str, sentence: str) -> set[str]:
+    """The words of the name written right after an office ("President Jane Doe", "the president of X,
+    Jane Doe"), lower-cased; empty when no name holds it there."""
+    cap = r"[A-Z][\w’'-]+"
+    pattern = re.compile(
+        rf"\b(?i:{re.escape(office)})s?\b(?:\s+of\s+(?:the\s+)?{cap}(?:\s+{cap})*)*,?\s+((?:{cap}\s+){{0,2}}{cap})"
+    )
+    names: set[str] = set()
+    for match in pattern.finditer(sentence):
+        words = match.group(1).split()
+        if all(w[0].isupper() for w in words):
+            names |= {w.lower() for w in words}
+    return names
 
 
 # A run of short items, "peace, development, equality, justice and freedom" or "A, B, C, etc.".
@@ -231,8 +250,10 @@ def collect(
         })  # fmt: skip
         out.append(Candidate(i, a, b, text, sim, overlap, cue, 0.0, complete, widened))
     best_sim, best_overlap = max(similarities), max(d["overlap"] for d in described)
-    for d in described:
+    for d, c in zip(described, out, strict=True):
         d["similarity_gap"], d["overlap_gap"] = d["similarity"] - best_sim, d["overlap"] - best_overlap
+        d["names_and_cue"], d["names_and_predicate"] = d["names"] * d["cue"], d["names"] * d["predicate"]
+        d["asks"] = float(c.text.rstrip(" \"”’')").endswith("?"))
     model = _sentence_model()
     if model is not None:
         rows = sentence_rows(described)

@@ -35,6 +35,7 @@ class Examples:
     sentence_groups: list[int] = field(default_factory=list)  # which question each row came from
     questions: list[tuple[Any, bool]] = field(default_factory=list)  # (evidence, answerable)
     quotes: list[list[str]] = field(default_factory=list)
+    items: list[GoldItem] = field(default_factory=list)
 
 
 def gather(suite: Suite, bot: Any, progress: Callable[[int], None] | None = None) -> Examples:
@@ -54,6 +55,7 @@ def gather(suite: Suite, bot: Any, progress: Callable[[int], None] | None = None
                 out.sentence_groups.append(qid)
             out.questions.append((found, item.answerable))
             out.quotes.append(item.quotes)
+            out.items.append(item)
             history += [Turn("user", item.question), Turn("assistant", answer.text)]
             if progress:
                 progress(1)
@@ -114,20 +116,22 @@ def _fit(features: tuple[str, ...], rows: np.ndarray, labels: np.ndarray, weight
 
 def rescore(examples: list[Examples], model: Logistic) -> list[Examples]:
     """The same evidence with candidates scored by `model` and re-sorted, as `ask` would now see it."""
-    out = []
-    for e in examples:
-        questions = []
-        for found, answerable in e.questions:
-            if found.candidates:
-                probs = model.probabilities(np.array([c.features for c in found.candidates], dtype=np.float64))
-                cands = sorted(
-                    (replace(c, score=float(p)) for c, p in zip(found.candidates, probs, strict=True)),
-                    key=lambda c: -c.score,
-                )
-                found = replace(found, candidates=cands)
-            questions.append((found, answerable))
-        out.append(replace(e, questions=questions))
-    return out
+    return [replace(e, questions=[(_rescored(found, model), ok) for found, ok in e.questions]) for e in examples]
+
+
+def _rescored(found: Any, model: Logistic) -> Any:
+    cands = found.candidates
+    if cands:
+        probs = model.probabilities(np.array([c.features for c in cands], dtype=np.float64))
+        cands = sorted(
+            (replace(c, score=float(p)) for c, p in zip(cands, probs, strict=True)), key=lambda c: -c.score
+        )
+    return replace(
+        found,
+        candidates=cands,
+        operands=tuple(_rescored(o, model) for o in found.operands),
+        parts=tuple(_rescored(p, model) for p in found.parts),
+    )
 
 
 def top1(examples: list[Examples]) -> dict[str, float]:
@@ -145,41 +149,41 @@ def top1(examples: list[Examples]) -> dict[str, float]:
 
 def fit_support_model(examples: list[Examples]) -> tuple[Logistic, dict[str, dict[str, float]]]:
     """P(the articles support an answer) and the highest threshold keeping false refusals ≤ 0.05 (the mean
-    of the suites' rates, so no one corpus sets the limit alone).
+    of the suites' rates, vetoes included, so no one corpus sets the limit alone).
 
     Labelled by whether the gold set answers the question at all: that is what a refusal decides. (Whether
     the best sentence holds the answer is the sentence model's job; labelling by it mixes wrong picks of
-    answerable questions in with unanswerable ones and blurs the boundary.)"""
-    rows, labels, sizes, answerable_by_suite = [], [], [], []
+    answerable questions in with unanswerable ones and blurs the boundary.) Fitted on the questions no
+    veto refuses: the model learns what the vetoes leave."""
+    per_suite = []
+    rows, labels, suite_sizes = [], [], []
+    report: dict[str, dict[str, float]] = {}
     for e in examples:
-        flags = []
-        for found, answerable in e.questions:
-            values = refusal.features(found)
-            rows.append([values[n] for n in SUPPORT_FEATURES])
-            labels.append(int(answerable))
-            flags.append(answerable)
-        sizes.append(len(e.questions))
-        answerable_by_suite.append(flags)
-    matrix = np.array(rows, dtype=np.float64)
-    model = _fit(SUPPORT_FEATURES, matrix, np.array(labels), _weights_by_suite(sizes))
-    probs = model.probabilities(matrix)
-    # The highest threshold at which the suites refuse, on average, at most 5% of their answerable tune questions.
-    per_suite, start = [], 0
-    for n, flags in zip(sizes, answerable_by_suite, strict=True):
-        per_suite.append((probs[start : start + n], np.array(flags)))
-        start += n
-    threshold = 0.0
-    for t in sorted(set(np.round(probs, 4))):
-        if np.mean([np.mean(p[f] < t) for p, f in per_suite if f.any()]) <= MAX_FALSE_REFUSALS:
-            threshold = float(t)
-    model = replace(model, threshold=threshold)
-    report = {
-        e.suite: {
-            "false_refusals": float(np.mean(p[f] < threshold)) if f.any() else 0.0,
-            "refusals": float(np.mean(p[~f] < threshold)) if (~f).any() else 0.0,
+        values = [refusal.features(found) for found, _ in e.questions]
+        flags = np.array([answerable for _, answerable in e.questions])
+        veto = np.array([refusal.vetoed(v) for v in values])
+        matrix = np.array([[v[n] for n in SUPPORT_FEATURES] for v in values], dtype=np.float64)
+        per_suite.append((matrix, flags, veto))
+        rows.append(matrix[~veto])
+        labels.append(flags[~veto].astype(int))
+        suite_sizes.append(int((~veto).sum()))
+        report[e.suite] = {
+            "veto_refuses_answerable": float(veto[flags].mean()) if flags.any() else 0.0,
+            "veto_refuses_unanswerable": float(veto[~flags].mean()) if (~flags).any() else 0.0,
         }
-        for e, (p, f) in zip(examples, per_suite, strict=True)
-    }
+    model = _fit(SUPPORT_FEATURES, np.vstack(rows), np.concatenate(labels), _weights_by_suite(suite_sizes))
+    scored = [(model.probabilities(m), f, v) for m, f, v in per_suite]
+
+    def false_refusals(t: float) -> float:
+        return float(np.mean([np.mean((p[f] < t) | v[f]) for p, f, v in scored if f.any()]))
+
+    candidates = sorted({float(x) for p, _, _ in scored for x in np.round(p, 4)})
+    threshold = max([t for t in candidates if false_refusals(t) <= MAX_FALSE_REFUSALS], default=0.0)
+    model = replace(model, threshold=threshold)
+    for e, (p, f, v) in zip(examples, scored, strict=True):
+        refused = (p < threshold) | v
+        report[e.suite]["false_refusals"] = float(refused[f].mean()) if f.any() else 0.0
+        report[e.suite]["refusals"] = float(refused[~f].mean()) if (~f).any() else 0.0
     return model, report
 
 
@@ -198,12 +202,57 @@ def sentence_threshold(examples: list[Examples], model: Logistic) -> float:
     return best
 
 
-def write(models: dict[str, Logistic], suites: list[str], report: dict[str, Any]) -> None:
+WRITER_GRID = {
+    "second_ratio": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
+    "min_new_weight": (0.5, 1.0, 2.0, 3.0),
+    "conflict_ratio": (0.5, 0.6, 0.75, 0.9),
+}
+
+
+def writer_score(examples: list[Examples], **constants: float) -> float:
+    """Mean over suites of answer accuracy plus half the citation precision, answering the tune questions
+    from their gathered evidence with these writer constants."""
+    from .answering import ExtractiveWriter
+    from .evaluation import score_item
+
+    writer = ExtractiveWriter(**constants)  # type: ignore[arg-type]
+    per_suite = []
+    for e in examples:
+        results = [
+            score_item(item, writer.write(found), 0.0) for (found, _), item in zip(e.questions, e.items, strict=True)
+        ]
+        ok = [r for r in results if r.answerable]
+        accuracy = float(np.mean([r.correct and r.concise for r in ok])) if ok else 0.0
+        precision = [r.citation_precision for r in ok if r.citation_precision is not None]
+        per_suite.append(accuracy + 0.5 * (float(np.mean(precision)) if precision else 0.0))
+    return float(np.mean(per_suite))
+
+
+def fit_writer(examples: list[Examples]) -> tuple[dict[str, float], float]:
+    """Each writer constant in turn, on its grid, keeping the others: the value that scores best on tune."""
+    chosen = {name: grid[len(grid) // 2] for name, grid in WRITER_GRID.items()}
+    best = writer_score(examples, **chosen)
+    for name, grid in WRITER_GRID.items():
+        for value in grid:
+            score = writer_score(examples, **{**chosen, name: value})
+            if score > best + 1e-9:
+                best, chosen[name] = score, value
+    return chosen, best
+
+
+def write(
+    models: dict[str, Logistic], suites: list[str], report: dict[str, Any], writer: dict[str, float] | None = None
+) -> None:
     payload = {
         "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "assistant fit",
         "fitted_on": [f"{s}/tune" for s in suites],
         "report": report,
         "models": {name: m.to_dict() for name, m in models.items()},
+        "writer": writer or {},
     }
     WEIGHTS_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    from .scoring import load, load_writer
+
+    load.cache_clear()
+    load_writer.cache_clear()

@@ -25,15 +25,17 @@ if TYPE_CHECKING:
 
     from .store import IndexData
 
+# "When" asks for a date where it opens the question ("When was …", "And when did …"), not where it joins
+# a clause ("What happens when …") or asks for a circumstance ("When can …", "When is it safe …").
 _WANTS_DATE = re.compile(
-    r"\b(?:when|what (?:year|date|month|day)|which (?:year|date|month)|since when|how long ago|"
-    r"the same (?:day|date|month|year))\b",
+    r"^\W*(?:(?:and|so|but|then)\s+)?when\b(?!\s+(?:can|could|should|must|may|might|would|is it|are they|does|do)\b)"
+    r"|\b(?:what (?:year|date|month|day)|which (?:year|date|month)|since when|the same (?:day|date|month|year))\b",
     re.I,
 )
 _WANTS_DAY = re.compile(r"\b(?:exact(?:ly)?|precise(?:ly)?|(?:what|which) (?:exact )?(?:date|day))\b", re.I)
 _WANTS_NUMBER = re.compile(
-    r"\b(?:how (?:much|many|large|big|far|long)|what (?:share|percentage|proportion|amount|volume|value|number|"
-    r"figure|level|size|capacity|sum)|by how|what per ?cent)\b",
+    r"\b(?:how long ago|how (?:much|many|large|big|far|long)|what (?:share|percentage|proportion|amount|volume|"
+    r"value|number|figure|level|size|capacity|sum)|by how|what per ?cent)\b",
     re.I,
 )
 _ORGS = (
@@ -74,7 +76,7 @@ _ROLES = (
     r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince"
 )
 _ASKED_ROLE = re.compile(
-    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
+    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(" + _ROLES + r"))\b",
     re.I,
 )
 # "according to the April 2025 report": the year dates the source, not the fact asked about.
@@ -103,9 +105,19 @@ def question_kind(question: str) -> str | None:
         ("reason", _WANTS_REASON),
         ("place", _WANTS_PLACE),
         ("name", _WANTS_NAME),
+        # "What error is raised when …": an opening what/which of no kind above; the later "when" is a conjunction
+        ("thing", _OPENING_WHAT),
     )
-    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(kinds) if (m := pattern.search(question))]
-    return min(found)[2] if found else None
+    found = [
+        (m.start("wh") if "wh" in pattern.groupindex else m.start(), order, kind)
+        for order, (kind, pattern) in enumerate(kinds)
+        if (m := pattern.search(question))
+    ]
+    kind = min(found)[2] if found else None
+    return None if kind == "thing" else kind
+
+
+_OPENING_WHAT = re.compile(r"^\W*(?:(?:in|on|at|for|from|to|by|with|of) )?(?P<wh>what|which)\b", re.I)
 
 
 def _role_terms(question: str) -> set[str]:
@@ -176,7 +188,8 @@ def term_weights(question: str, data: IndexData) -> dict[str, float]:
 def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     """Figures and names in the question that occur in no article and no article's metadata.
 
-    Words that open a sentence ("List", "Name several") are capitalised for grammar, not names.
+    Words that open a sentence ("List", "Name several") are capitalised for grammar, not names; a
+    name's other forms count as known ("Swedish" where the articles say "Sweden").
     """
     openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
     asked = [w for w in _CAPITALISED.findall(question) if w not in openers]
@@ -186,9 +199,23 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     missing = []
     for word in asked:
         terms = analyse(word)
-        if terms and all(t not in known and t not in meta for t in terms):
+        if terms and all(t not in known and t not in meta and not _kin(t, data) for t in terms):
             missing.append(word)
     return tuple(missing)
+
+
+def _kin(term: str, data: IndexData) -> bool:
+    """Does the vocabulary hold another form of this name: a word sharing its first letters, at least
+    four and most of the shorter word ("swedish" and "sweden", "azerbaijani" and "azerbaijan")?"""
+    if len(term) < 5 or term.isdigit():
+        return False
+    for other in data.vocabulary_by_prefix.get(term[:4], ()):
+        shared = next(
+            (i for i, (a, b) in enumerate(zip(term, other, strict=False)) if a != b), min(len(term), len(other))
+        )
+        if shared >= 0.6 * min(len(term), len(other)):
+            return True
+    return False
 
 
 def named_sources(question: str, data: IndexData) -> list[str]:
@@ -228,6 +255,7 @@ class Plan:
     figures: frozenset[str]  # figures the question names, which the answer must give too
     counted: frozenset[str]  # what a "how many" question counts
     role: frozenset[str]  # the office a "who is the minister" question asks about
+    office: str | None  # that office's word as written ("president"), to find the name that holds it
     listed: str | None  # what a list question enumerates ("corridors")
     alternatives: tuple[frozenset[str], frozenset[str]] | None  # "Was it A or B?"
     sources: tuple[str, ...] | None  # articles the question is restricted to
@@ -298,6 +326,7 @@ def make_plan(
         figures=frozenset(FIGURE.findall(_ATTRIBUTION.sub("", asked))),
         counted=frozenset(_counted_terms(asked)),
         role=frozenset(_role_terms(asked)),
+        office=office.group(2).lower() if (office := _ASKED_ROLE.search(asked)) else None,
         listed=listed.group(1) if listed and is_list else None,
         alternatives=alternatives,
         sources=tuple(sorted(sources)) if sources is not None else None,

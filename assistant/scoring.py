@@ -32,7 +32,10 @@ SENTENCE_FEATURES = (
     "lead",  # the first sentence of its article
     "length",  # log of its word count
     "predicate",  # idf share of the question's other terms (what it asks of them) in the sentence
-    "names",  # idf share of the question's names (capitalised words) in the sentence
+    "names",  # idf share of the question's names (capitalised words) in the sentence, the one before or the title
+    "names_and_cue",  # the right subject and the right kind of answer together
+    "names_and_predicate",  # the right subject and what is asked of it together
+    "asks",  # the sentence is itself a question: it restates, it does not answer
 )
 # What an answer's best sentence and its surroundings are described by (see refusal.py).
 SUPPORT_FEATURES = (
@@ -102,6 +105,12 @@ def load(path: Path = WEIGHTS_FILE) -> dict[str, Logistic]:
         if name in models and models[name].features != wanted:
             raise ValueError(f"{path}: the {name} model was fitted on other features; run: assistant fit")
     return models
+
+
+@cache
+def load_writer(path: Path = WEIGHTS_FILE) -> dict[str, float]:
+    """The writer constants `assistant fit` chose ("second_ratio", …)."""
+    return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).get("writer", {}).items()}
 
 
 def sentence_rows(values: Sequence[Mapping[str, float]]) -> np.ndarray:

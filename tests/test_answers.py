@@ -29,7 +29,7 @@ from .conftest import CORPUS, ROOT, write_articles
 
 pytestmark = pytest.mark.slow
 
-GOLD = [json.loads(line) for line in (ROOT / "eval" / "news" / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line]
+GOLD = [json.loads(line) for line in (ROOT / "eval" / "news" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
 def _gold_answers(bot: Assistant) -> list[tuple[dict, Answer]]:

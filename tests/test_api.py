@@ -7,7 +7,7 @@ import re
 import pytest
 
 import assistant
-from assistant import Answer, Assistant, Citation, Passage, QuestionError, Turn
+from assistant import Assistant, QuestionError, Turn
 
 from .conftest import CORPUS
 
@@ -68,7 +68,7 @@ def test_answer_passage_in_top3(bot: Assistant, question: str, fact: str) -> Non
 def test_search_returns_passages_with_exact_offsets(bot: Assistant) -> None:
     hits = bot.search("trade turnover in 2024", k=10)
     assert len(hits) == 10
-    assert all(isinstance(p, Passage) for p in hits)
+    assert len({p.chunk_id for p in hits}) == 10  # ten different passages
     assert [p.score for p in hits] == sorted((p.score for p in hits), reverse=True)
     for p in hits:
         assert (CORPUS / p.source).is_file()
@@ -90,14 +90,12 @@ def test_ask_answers_with_a_citation_that_supports_it(bot: Assistant) -> None:
         "How much did trade grow in 2024?",
         history=[Turn(role="user", content="Tell me about trade."), Turn(role="assistant", content="...")],
     )
-    assert isinstance(ans, Answer)
     assert not ans.abstained
     assert "20.7" in ans.text
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", ans.text)}
     assert markers == {c.marker for c in ans.citations}
     for c in ans.citations:
-        assert isinstance(c, Citation)
-        assert c.sentence and c.sentence in ans.text
+        assert c.sentence_start < c.sentence_end and c.sentence in ans.text
         assert c.text == bot._ready().data.articles[c.source].text[c.start : c.end]
     assert ans.passages and ans.timings["retrieval_s"] > 0
 
@@ -120,7 +118,7 @@ def test_langchain_retriever_carries_metadata(bot: Assistant) -> None:
     from langchain_core.retrievers import BaseRetriever
 
     retriever = bot.as_retriever(k=3)
-    assert isinstance(retriever, BaseRetriever)
+    assert isinstance(retriever, BaseRetriever)  # LangChain's own type: what its chains accept
     docs = retriever.invoke("Belt and Road Initiative")
     assert len(docs) == 3
     for doc in docs:

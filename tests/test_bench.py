@@ -34,7 +34,7 @@ def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
     assert set(largest["types"]) == {"flat", "hnsw", "ivf"}
     assert largest["types"]["flat"]["dense"]["p50_ms"] > 0
     assert largest["types"]["flat"]["recall@10_vs_exact"] >= 0.99  # FAISS flat is exact search
-    assert 0 <= largest["types"]["hnsw"]["recall@10_vs_exact"] <= 1
+    assert largest["types"]["hnsw"]["recall@10_vs_exact"] >= 0.9  # approximate, but close to exact
     for t in largest["types"].values():  # each index type measured in its own process
         assert t["serving_rss_mb"] > 0 and t["indexing_peak_rss_mb"] > 0
     assert 0 < report["build"]["share_of_limit"] < 1  # below the arithmetic limit, as physics demands

@@ -106,7 +106,9 @@ def test_gates_parse_scope_and_fail_on_missing_figures() -> None:
         "news/test": {"answer_accuracy": 0.75, "recall@5": 0.95, "false_refusal_rate": 0.2},
         "news/tune": {"answer_accuracy": 0.9, "recall@5": 0.5, "false_refusal_rate": 0.0},
     }
-    assert failures(rows, parse_gates(["test:answer_accuracy=0.8"])) == ["news/test: answer_accuracy = 0.750 (limit 0.8)"]
+    assert failures(rows, parse_gates(["test:answer_accuracy=0.8"])) == [
+        "news/test: answer_accuracy = 0.750 (limit 0.8)"
+    ]
     assert failures(rows, parse_gates(["test:recall@5=0.9", "news/tune:false_refusal_rate=0.1"])) == []
     assert failures(rows, parse_gates(["news/test:false_refusal_rate=0.1"])) == [
         "news/test: false_refusal_rate = 0.200 (limit 0.1)"
