@@ -270,52 +270,35 @@ def eval_(
 
 @cli.command()
 @click.option("--suite", "suite_names", multiple=True, help="Fit on these suites' tune splits (default: all).")
-def fit(suite_names: tuple[str, ...]) -> None:
-    """Fit the sentence and support (refusal) models on the tune splits; writes assistant/weights.json."""
-    from dataclasses import replace
-
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write the weights (default: assistant/weights.json, what answering uses).",
+)
+def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
+    """Fit sentence scores, the refusal decision and the writer's constants on the tune splits."""
     from tqdm import tqdm
 
     from . import fitting, suites
 
     with _friendly_errors():
         chosen = suites.load_suites(names=suite_names)
-        examples = []
-        for suite in chosen:
+
+        def gathered(suite: suites.Suite) -> fitting.Examples:
             bot = _assistant(suite.corpus, suite.index_dir())
             _prepare(bot)
             with tqdm(desc=f"Gathering {suite.name}/tune", unit="question", file=sys.stderr) as bar:
-                examples.append(fitting.gather(suite, bot, progress=bar.update))
-        before = fitting.top1(examples)
-        sentence = fitting.fit_sentence_model(examples)
-        sentence = replace(sentence, threshold=fitting.sentence_threshold(examples, sentence))
-        rescored = fitting.rescore(examples, sentence)
-        after = fitting.top1(rescored)
-        support, refusals = fitting.fit_support_model(rescored)
-        report = {
-            s.name: {
-                "best_sentence_holds_evidence": {"before": before[s.name], "after": after[s.name]},
-                **refusals[s.name],
-            }
-            for s in chosen
-        }
-        names = [s.name for s in chosen]
-        fitting.write({"sentence": sentence, "support": support}, names, report)  # the writer is fitted with them
-        writer, score = fitting.fit_writer(rescored)
-        fitting.write({"sentence": sentence, "support": support}, names, report, writer)
-        click.echo(f"writer constants: {json.dumps(writer)} (tune score {score:.3f})")
-        for name, row in report.items():
+                return fitting.gather(suite, bot, progress=bar.update)
+
+        result = fitting.fit_all(chosen, gathered, out or fitting.WEIGHTS_FILE)
+        for name, row in result["report"].items():
             click.echo(f"{name}/tune: {json.dumps(row)}")
-        click.echo(
-            "sentence weights: "
-            + ", ".join(f"{n} {w:+.2f}" for n, w in zip(sentence.features, sentence.coef, strict=True))
-        )
-        click.echo(
-            "support weights: "
-            + ", ".join(f"{n} {w:+.2f}" for n, w in zip(support.features, support.coef, strict=True))
-        )
-        click.echo(f"support threshold {support.threshold:.3f}; sentence threshold {sentence.threshold:.2f}")
-        click.echo(f"wrote {fitting.WEIGHTS_FILE}")
+        for name, model in result["models"].items():
+            weights = ", ".join(f"{n} {w:+.2f}" for n, w in zip(model.features, model.coef, strict=True))
+            click.echo(f"{name} weights: {weights}; threshold {model.threshold:.3f}")
+        click.echo(f"writer constants: {json.dumps(result['writer'])}")
+        click.echo(f"wrote {out or fitting.WEIGHTS_FILE}")
 
 
 @cli.command()

@@ -211,20 +211,17 @@ class Assistant:
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
 
     def _evidence(self, question: str, history: Sequence[Turn], sources: Collection[str] | None) -> evidence.Evidence:
-        """The question's plan, then the evidence for each of its needs: passages and scored sentences
-        for the question, and for each operand of a computed answer or each part of a two-part one."""
+        """The question's plan, then the evidence it needs: passages and scored sentences."""
         retriever = self._ready()
         return self._gather(make_plan(question, retriever.data, history, sources))
 
     def _gather(self, plan: Plan) -> evidence.Evidence:
-        """Passages and scored sentences for one plan and, recursively, its operands and parts."""
+        """Passages and scored sentences for one plan: retrieval runs once."""
         retriever = self._ready()
         passages = retriever.search(plan.query, self.settings.answer_passages, plan.sources)
         vector = retriever.embedder.embed_query(plan.query)
         candidates = evidence.collect(plan, vector, passages, retriever.data, reranker=self.reranker)
-        operands = tuple(self._gather(p) for p in plan.operands)
-        parts = tuple(self._gather(p) for p in plan.parts)
-        return evidence.Evidence(plan, passages, candidates, operands, parts)
+        return evidence.Evidence(plan, passages, candidates)
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""

@@ -50,9 +50,13 @@ def decode(data: bytes) -> str:
 
 def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
     """Main text of an HTML page, one block per line, plus the metadata its head declares."""
-    from bs4 import BeautifulSoup
+    import warnings
 
-    soup = BeautifulSoup(html, "lxml")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():  # XHTML pages (<?xml …?>) read fine as HTML
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(html, "lxml")
     meta: dict[str, str] = {}
     for key, selectors in {
         "title": [("property", "og:title"), ("name", "twitter:title")],

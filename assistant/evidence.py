@@ -8,15 +8,14 @@ from typing import Protocol
 
 import numpy as np
 
-from .durations import DurationQuestion
 from .lexical import analyse
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
-from .quantities import YEAR, changes, has_date, measures, states_unit
+from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
-from .scoring import SENTENCE_FEATURES, Logistic, length_feature, sentence_rows
+from .scoring import SENTENCE_FEATURES, Logistic, length_feature, models, sentence_rows
+from .sentences import is_statement
 from .store import IndexData
-from .trends import ChangeQuestion, MoreQuestion
 
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DAY_DATE = re.compile(rf"\b{_MONTH_NAMES} \d{{1,2}}\b|\b\d{{1,2}} {_MONTH_NAMES}\b|\b\d{{4}}-\d\d-\d\d\b")
@@ -35,15 +34,6 @@ _REASON = re.compile(
     re.I,
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
-MIN_WORDS = 4  # fragments do not answer questions
-_SENTENCE_END = re.compile(r"[.!?…:;\"”’')\]]\s*$")
-HEADING_WORDS = 12  # a shorter line without closing punctuation is a heading, not a statement
-
-
-def is_statement(text: str) -> bool:
-    """A sentence that can answer something: not a fragment, not a heading ("Strategic dimensions of …")."""
-    words = len(text.split())
-    return words >= MIN_WORDS and (words >= HEADING_WORDS or bool(_SENTENCE_END.search(text)))
 
 
 class Reranker(Protocol):
@@ -79,10 +69,6 @@ def answer_cue(plan: Plan, sentence: str) -> float:
     """1.0 when the sentence has the kind of thing the question asks for; 0.5 when nothing is asked."""
     sentence = REFERENCE.sub("", sentence)
     kind = plan.kind
-    if plan.unit is not None and kind in ("number", None):  # "How long is …": a length, not any figure
-        if states_unit(sentence, plan.unit):
-            return 1.0
-        return 0.25 if measures(sentence) else 0.0
     if kind == "money":
         return float(any(kind == "$" for _, kind in measures(sentence)))
     if kind == "share":
@@ -101,9 +87,9 @@ def answer_cue(plan: Plan, sentence: str) -> float:
     if kind == "reason":
         return 1.0 if _REASON.search(sentence) else 0.5
     if kind == "name" and plan.office:  # "Who is the president of X?": a name that holds the office
-        held = _holder(plan.office, sentence) - plan.asked_names
+        held = _holder(plan.office, sentence, plan.asked_names)
         if held:
-            return 1.0 if len(held) >= 2 else 0.75
+            return held
     if kind in ("name", "place"):
         asked = plan.asked_names
         names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])} - asked
@@ -116,19 +102,33 @@ def answer_cue(plan: Plan, sentence: str) -> float:
     return 0.5
 
 
-def _holder(office: str, sentence: str) -> set[str]:
-    """The words of the name written right after an office ("President Jane Doe", "the president of X,
-    Jane Doe"), lower-cased; empty when no name holds it there."""
+def _holder(office: str, sentence: str, asked: frozenset[str]) -> float:
+    """How surely the sentence names who holds the office the question asks about: 1.0 for a full name
+    written after it and tied to what the question names ("Azerbaijani President Jane Doe", "the
+    President of Azerbaijan Jane Doe"), 0.75 for a full name with no tie, 0.5 for a surname alone, 0
+    when the only holders belong to something else ("Chinese President …" for Azerbaijan's)."""
     cap = r"[A-Z][\w’'-]+"
     pattern = re.compile(
-        rf"\b(?i:{re.escape(office)})s?\b(?:\s+of\s+(?:the\s+)?{cap}(?:\s+{cap})*)*,?\s+((?:{cap}\s+){{0,2}}{cap})"
+        rf"(?:\b(?P<before>{cap})\s+)?\b(?i:{re.escape(office)})s?\b(?P<of>(?:\s+of\s+(?:the\s+)?{cap}(?:\s+{cap})*?)*),?"
+        rf"\s+(?P<name>(?:{cap}\s+){{0,2}}{cap})"
     )
-    names: set[str] = set()
+    best = 0.0
     for match in pattern.finditer(sentence):
-        words = match.group(1).split()
-        if all(w[0].isupper() for w in words):
-            names |= {w.lower() for w in words}
-    return names
+        name = [w.lower() for w in match.group("name").split()]
+        if set(name) <= asked:
+            continue
+        ties = {w.lower() for w in (match.group("before") or "").split() + match.group("of").split() if w[0].isupper()}
+        tied = any(_same_stem(t, a) for t in ties for a in asked)
+        if ties and not tied and match.group("before") and match.start("before") > 0:
+            continue  # "Chinese President Xi": the office of something the question does not ask about
+        best = max(best, 1.0 if tied and len(name) >= 2 else 0.75 if len(name) >= 2 else 0.5)
+    return best
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """ "azerbaijani" and "azerbaijan": the same name in another form (a shared start of 5 letters or more)."""
+    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+    return shared >= 5 or (shared >= 4 and a[:4] == b[:4] and min(len(a), len(b)) <= 5)
 
 
 # A run of short items, "peace, development, equality, justice and freedom" or "A, B, C, etc.".
@@ -157,9 +157,7 @@ _MONTHS = {m.lower() for m in _MONTH_NAMES.strip("(?:)").split("|")}
 
 
 def _sentence_model() -> Logistic | None:
-    from .scoring import WEIGHTS_FILE, load
-
-    return load(WEIGHTS_FILE).get("sentence") if WEIGHTS_FILE.exists() else None
+    return models().get("sentence")
 
 
 def collect(
@@ -274,14 +272,11 @@ def collect(
 
 @dataclass(frozen=True)
 class Evidence:
-    """What an answer writer works from: the plan, ranked passages and scored sentences, and for a
-    computed or two-part question the evidence gathered for each operand or part."""
+    """What an answer writer works from: the plan, the ranked passages and their scored sentences."""
 
     plan: Plan
     passages: list[Passage]
     candidates: list[Candidate]
-    operands: tuple[Evidence, ...] = ()  # the two events (time between) or figures (change, "how many more")
-    parts: tuple[Evidence, ...] = ()  # "On what date …, and how many …?": each part on its own
 
     @property
     def question(self) -> str:
@@ -294,15 +289,3 @@ class Evidence:
     @property
     def weights(self) -> dict[str, float]:
         return self.plan.weights
-
-    @property
-    def duration(self) -> DurationQuestion | None:
-        return self.plan.duration
-
-    @property
-    def change(self) -> ChangeQuestion | None:
-        return self.plan.change
-
-    @property
-    def comparison(self) -> MoreQuestion | None:
-        return self.plan.comparison

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from .lexical import analyse
-from .quantities import NUMBER_WORDS, YEAR
+from .quantities import YEAR
 from .records import Turn
 
 _ANAPHORA = re.compile(
@@ -62,48 +62,3 @@ def resolve(question: str, history: Sequence[Turn], known: Collection[str] | Non
         if not is_follow_up(earlier, known, said):
             break
     return " ".join([question, *context, answer_terms]).strip()
-
-
-_SHIFT = re.compile(
-    r"\b(?:(?P<n>\d+|" + "|".join(NUMBER_WORDS) + r"|a) years? (?P<dir>later|after|afterwards|earlier|before|ago)"
-    r"|the (?P<dir2>following|next|previous|preceding) year|the year (?P<dir3>before|after))\b",
-    re.IGNORECASE,
-)
-
-
-def _shift(question: str) -> int | None:
-    """How many years "ten years later" / "the year before" moves, or None."""
-    m = _SHIFT.search(question)
-    if not m:
-        return None
-    if m.group("n"):
-        word = m.group("n").lower()
-        n = 1 if word == "a" else int(word) if word.isdigit() else NUMBER_WORDS[word]
-        return -n if m.group("dir").lower() in ("earlier", "before", "ago") else n
-    direction = (m.group("dir2") or m.group("dir3")).lower()
-    return -1 if direction in ("previous", "preceding", "before") else 1
-
-
-def rewrite(question: str, history: Sequence[Turn]) -> str | None:
-    """A follow-up that only changes the year, as the earlier question with the new year.
-
-    "And ten years later?" after "How much trade was there in 2007?" becomes "How much trade was
-    there in 2017?"; so does "And in 2017?". None when the question is not of that kind.
-    """
-    users = [t.content for t in history if t.role == "user" and t.content.strip()]
-    earlier = next((q for q in reversed(users) if len(set(YEAR.findall(q))) == 1), None)
-    if earlier is None:
-        return None
-    (old,) = set(YEAR.findall(earlier))
-    new_years = set(YEAR.findall(question))
-    shift = _shift(question)
-    rest = [t for t in analyse(_SHIFT.sub(" ", YEAR.sub(" ", question))) if not t.isdigit()]
-    if len(rest) > 1:
-        return None  # more than "and"/"what about": a new question, not the same one for another year
-    if len(new_years) == 1:
-        (year,) = new_years
-    elif shift is not None and not new_years:
-        year = str(int(old) + shift)
-    else:
-        return None
-    return re.sub(rf"\b{old}\b", year, earlier)

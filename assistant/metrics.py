@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from .quantities import quantities
+from .sentences import is_statement
 
 MARKERS = re.compile(r"\s*\[\d+\]")
 _WORDS = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
@@ -149,27 +150,19 @@ def citation_recall(quotes: Sequence[str], cited: Sequence[str]) -> float:
 
 
 _PIECE = re.compile(r"(.+?)\s*\[\d+\](?:\s+|$)", re.S)
-_LOWER_START = re.compile(r"[a-z]+(?:[\s,;:]|$)")  # "with a size limit.", not "lru_cache() does …"
-_CLOSED = re.compile(r"[.!?…\"”’')\]]$")
+# The answer's own framing before a quoted sentence ("The sources give different figures: …").
+_FRAME = re.compile(r"^[^.?!:“\"]{0,60}:\s+(?=[A-Z“\"(])")
 
 
 def fragments(answer: str) -> list[str]:
-    """The shown pieces of an answer that are not whole statements: a sentence's tail or head cut
-    with "…", a piece opening in lower case, a heading (short, no closing punctuation), or a line
-    that announces what follows ("… as follows:")."""
+    """The shown pieces of an answer that are not whole statements (sentences.is_statement): a
+    sentence's tail or head, a heading or label, a line that announces what follows ("… as follows:")."""
     bad = []
     for match in _PIECE.finditer(answer):
-        piece = match.group(1).strip().split(":", 1)[-1].strip() if _COMPUTED_HEAD.match(match.group(1)) else ""
-        piece = piece or match.group(1).strip()
-        piece = piece.lstrip("-• ").strip()
-        cut = piece.startswith(("…", "...")) or piece.endswith((":", "…", "...")) or _LOWER_START.match(piece)
-        if cut or len(piece.split()) < 4 or not _CLOSED.search(piece):
+        piece = _FRAME.sub("", match.group(1).strip()).lstrip("-• ").strip()
+        if not is_statement(piece):
             bad.append(piece)
     return bad
-
-
-# An answer's own opening before the quoted sentences ("About 6 years, counting from …:").
-_COMPUTED_HEAD = re.compile(r"^[^“\"]*?(?:computed|counting) from [^:]*:", re.S)
 
 
 def percentile(values: Sequence[float], q: float) -> float:

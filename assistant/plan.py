@@ -1,10 +1,10 @@
 """The question plan: what a question asks, worked out once, before anything is retrieved.
 
-A `Plan` records the answer type (a date, a figure and its unit, a name, a place, a reason),
-the shape of the answer (plain, list, reason, computed, two parts), the names, figures, years,
-office and counted thing the question names, the articles it restricts itself to, and — for a
-follow-up — the standalone question it stands for. Retrieval, sentence scoring, refusal and the
-writer read the plan; nothing downstream parses the question again.
+A `Plan` records the answer type (a date, a figure, a name, a place, a reason), the shape of the
+answer (plain, list, reason), the names, figures, office and counted thing the question names,
+the articles it restricts itself to, and — for a follow-up — what retrieval searches with the
+conversation it leans on. Retrieval, sentence scoring, refusal and the writer read the plan;
+nothing downstream parses the question again.
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import durations, followups, trends
-from .durations import DurationQuestion
+from . import followups
 from .lexical import analyse
-from .quantities import asked_unit
 from .records import Turn
-from .trends import ChangeQuestion, MoreQuestion
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -87,8 +84,6 @@ _ATTRIBUTION = re.compile(
 )
 FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")  # not the 20 of "G20"
 _WHY_QUESTION = re.compile(r"^\s*(?:why|how (?:does|do|did|could|can|has|have|will|would|is|are))\b", re.I)
-# "… a joint declaration or a joint statement?": the two alternatives a question offers.
-_ALTERNATIVES = re.compile(r"\b((?:[\w-]+ ){0,2}[\w-]+) or (?:an? |the )?((?:[\w-]+ ){0,2}[\w-]+)\s*\?\s*$")
 
 
 def question_kind(question: str) -> str | None:
@@ -147,30 +142,6 @@ def name_terms(question: str) -> set[str]:
 _SOURCE_WORDS = frozenset(
     analyse("according per article articles piece report analysis author authors view opinion story outlet source")
 )
-
-
-_SECOND_QUESTION = re.compile(
-    r",?\s+and\s+((?:(?:in|on|at|by|for|from|to|with) )?(?:what|when|how|which|who|whom|where|why)\b.*)$", re.I
-)
-
-
-_ASKS = re.compile(r"^\W*(?:[\w-]+ ){0,2}?(?:what|when|how|which|who|whom|where|why)\b", re.I)
-
-
-def question_parts(question: str) -> tuple[str, str] | None:
-    """ "On what date did X arrive, and how many documents were signed?" as two questions; None for one.
-
-    The second part must say something of its own (two content words besides where it comes from):
-    "…, and in which fields?" leans on the first part and stays with it.
-    """
-    match = _SECOND_QUESTION.search(question)
-    if not match or not _ASKS.match(question):
-        return None
-    first, second = question[: match.start()].strip(), match.group(1).strip()
-    if len(set(analyse(second)) - _SOURCE_WORDS) < 2 or len(set(analyse(first)) - _SOURCE_WORDS) < 2:
-        return None
-    second = second[0].upper() + second[1:]
-    return first.rstrip(",;") + "?", second if second.endswith("?") else second + "?"
 
 
 # Words that say how to answer ("List some …", "Name several", "Give examples").
@@ -240,15 +211,14 @@ def named_sources(question: str, data: IndexData) -> list[str]:
 
 @dataclass(frozen=True)
 class Plan:
-    """What a question asks, decided once; `needs` are what retrieval runs for."""
+    """What a question asks, decided once; retrieval runs for `query`."""
 
     question: str  # as asked
-    asked: str  # standalone: a follow-up rewritten for its new year ("And ten years later?"), else the question
+    asked: str  # what is answered: the question itself (a follow-up keeps its own words)
     query: str  # what retrieval searches: `asked`, plus the conversation a leaning follow-up needs
     kind: str | None  # money, share, date, number, reason, place, name, or None
-    unit: str | None  # for a figure: the kind of measure asked (length, area, volume, flow, bytes, …)
     day: bool  # a "when exactly" question: a full date, not a year
-    shape: str  # plain, list, reason, computed, parts
+    shape: str  # plain, list or reason
     terms: frozenset[str]
     names: frozenset[str]  # terms of the names the question asks about
     asked_names: frozenset[str]  # its capitalised words, lower-cased (a "who" answer names someone else)
@@ -257,16 +227,9 @@ class Plan:
     role: frozenset[str]  # the office a "who is the minister" question asks about
     office: str | None  # that office's word as written ("president"), to find the name that holds it
     listed: str | None  # what a list question enumerates ("corridors")
-    alternatives: tuple[frozenset[str], frozenset[str]] | None  # "Was it A or B?"
     sources: tuple[str, ...] | None  # articles the question is restricted to
     unknown: tuple[str, ...] = ()  # names or figures no article contains
     weights: dict[str, float] = field(default_factory=dict)  # idf of each term; 0 for words naming the source
-    duration: DurationQuestion | None = None
-    change: ChangeQuestion | None = None
-    comparison: MoreQuestion | None = None
-    operands: tuple[Plan, ...] = ()  # the two events or figures of a computed answer
-    parts: tuple[Plan, ...] = ()  # the two questions of a two-part question
-    operand_years: tuple[frozenset[int], ...] = ()  # years each event's phrase names
 
     @property
     def context(self) -> str:
@@ -279,78 +242,34 @@ def make_plan(
     data: IndexData | None = None,
     history: Sequence[Turn] = (),
     sources: Collection[str] | None = None,
-    context: str = "",
 ) -> Plan:
     """The plan for `question` in its conversation, against the index's vocabulary and metadata
-    (without an index: no article filter, unknown names or term weights).
-
-    `context`: words from elsewhere that count a third (the other part of a two-part question).
-    """
-    asked = followups.rewrite(question, history) or question
+    (without an index: no article filter, unknown names or term weights)."""
     vocabulary = data.lexical.vocabulary if data is not None else None
-    query = asked if asked != question else followups.resolve(question, history, vocabulary)
-    if context:
-        query = f"{asked} {context}"
+    query = followups.resolve(question, history, vocabulary)
     if sources is None and data is not None:  # "according to <publisher>": that publisher's articles
-        sources = named_sources(asked, data) or None
-    kind = question_kind(asked)
-    listed = _LISTED.search(asked)
-    alternatives = None
-    if match := _ALTERNATIVES.search(asked):
-        first, second = set(analyse(match.group(1))), set(analyse(match.group(2)))
-        if first - second and second - first:
-            alternatives = (frozenset(first - second), frozenset(second - first))
-    duration = durations.parse(asked)
-    change, comparison = trends.parse(asked), trends.parse_more(asked)
-    split = question_parts(asked) if duration is None else None
-    is_list = bool(LIST_QUESTION.search(asked))
-    shape = (
-        "computed" if duration or change or comparison
-        else "parts" if split
-        else "list" if is_list
-        else "reason" if _WHY_QUESTION.search(asked)
-        else "plain"
-    )  # fmt: skip
-    terms = frozenset(analyse(asked))
-    plan = Plan(
+        sources = named_sources(question, data) or None
+    kind = question_kind(question)
+    listed = _LISTED.search(question)
+    is_list = bool(LIST_QUESTION.search(question))
+    shape = "list" if is_list else "reason" if _WHY_QUESTION.search(question) else "plain"
+    terms = frozenset(analyse(question))
+    return Plan(
         question=question,
-        asked=asked,
+        asked=question,
         query=query,
         kind=kind,
-        unit=asked_unit(asked) if kind in ("number", None) else None,
-        day=kind == "date" and bool(_WANTS_DAY.search(asked)),
+        day=kind == "date" and bool(_WANTS_DAY.search(question)),
         shape=shape,
         terms=terms,
-        names=frozenset(name_terms(asked)) & terms,
-        asked_names=frozenset(w.lower() for w in _CAPITALISED.findall(asked)),
-        figures=frozenset(FIGURE.findall(_ATTRIBUTION.sub("", asked))),
-        counted=frozenset(_counted_terms(asked)),
-        role=frozenset(_role_terms(asked)),
-        office=office.group(2).lower() if (office := _ASKED_ROLE.search(asked)) else None,
+        names=frozenset(name_terms(question)) & terms,
+        asked_names=frozenset(w.lower() for w in _CAPITALISED.findall(question)),
+        figures=frozenset(FIGURE.findall(_ATTRIBUTION.sub("", question))),
+        counted=frozenset(_counted_terms(question)),
+        role=frozenset(_role_terms(question)),
+        office=office.group(2).lower() if (office := _ASKED_ROLE.search(question)) else None,
         listed=listed.group(1) if listed and is_list else None,
-        alternatives=alternatives,
         sources=tuple(sorted(sources)) if sources is not None else None,
-        unknown=unknown_terms(asked, data) if data is not None else (),
-        weights=term_weights(asked, data) if data is not None else {},
-        duration=duration,
-        change=change,
-        comparison=comparison,
+        unknown=unknown_terms(question, data) if data is not None else (),
+        weights=term_weights(question, data) if data is not None else {},
     )
-    if duration is not None:
-        operands = tuple(make_plan(part, data, sources=sources) for part in (duration.first, duration.second))
-        years = tuple(frozenset(d.year for d in durations.dates(p)) for p in (duration.first, duration.second))
-        return _replace(plan, operands=operands, operand_years=years)
-    if change is not None or comparison is not None:
-        two = change or comparison
-        assert two is not None
-        return _replace(plan, operands=tuple(make_plan(p, data, sources=sources) for p in (two.first, two.second)))
-    if split is not None:  # each part searched with the other as context
-        parts = tuple(make_plan(p, data, sources=sources, context=o) for p, o in (split, split[::-1]))
-        return _replace(plan, parts=parts)
-    return plan
-
-
-def _replace(plan: Plan, **changes: object) -> Plan:
-    from dataclasses import replace
-
-    return replace(plan, **changes)  # type: ignore[arg-type]

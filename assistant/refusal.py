@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .evidence import Candidate, Evidence
 from .lexical import terms as term_set
-from .scoring import SENTENCE_FEATURES, WEIGHTS_FILE, load
+from .scoring import SENTENCE_FEATURES, models
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def decide(evidence: Evidence) -> Decision:
     """Answer unless a veto holds or the fitted probability of support is under the fitted threshold."""
     if not evidence.candidates:
         return Decision(0.0, False)
-    model = load(WEIGHTS_FILE).get("support") if WEIGHTS_FILE.exists() else None
+    model = models().get("support")
     values = features(evidence)
     if model is None:  # before the first `assistant fit`: the vetoes and the plain best score
         ok = values["best"] >= 0.42 and not vetoed(values)

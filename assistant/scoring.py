@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -94,6 +95,31 @@ class Logistic:
             float(d["intercept"]),
             float(d.get("threshold", 0.5)),
         )
+
+
+_active: list[Path | None] = [WEIGHTS_FILE]
+
+
+@contextmanager
+def fitted_from(path: Path | None) -> Iterator[None]:
+    """Score with the weights in `path` (None: the plain defaults, as before any fit) inside the block."""
+    _active.append(path)
+    try:
+        yield
+    finally:
+        _active.pop()
+
+
+def models() -> dict[str, Logistic]:
+    """The fitted models in use: "sentence" and "support" (none before the first `assistant fit`)."""
+    path = _active[-1]
+    return load(path) if path is not None and path.exists() else {}
+
+
+def writer_constants() -> dict[str, float]:
+    """The writer constants in use ("second_ratio", …); empty before the first `assistant fit`."""
+    path = _active[-1]
+    return load_writer(path) if path is not None and path.exists() else {}
 
 
 @cache

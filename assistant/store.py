@@ -46,8 +46,8 @@ from .sentences import sentence_spans
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
-# Bump when split_article() would cut the same text differently.
-CHUNKER_VERSION = 1
+# Bump when split_article() or sentence_spans() would cut the same text differently.
+CHUNKER_VERSION = 2
 
 Progress = Callable[[int, int], None]
 

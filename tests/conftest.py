@@ -81,3 +81,16 @@ def shipped_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def bot(shipped_index: Path, embedder: SentenceTransformerEmbedder) -> Assistant:
     """The assistant on the shipped corpus with the real model."""
     return Assistant(corpus_dir=CORPUS, index_dir=shipped_index, embedder=embedder)
+
+
+@pytest.fixture(autouse=True)
+def _the_real_model_only_in_slow_tests(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test that loads the real embedding model must say so (`@pytest.mark.slow`), so that
+    `-m "not slow"` really is the quick plumbing run."""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"{request.node.nodeid} loads the real embedding model: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr(SentenceTransformerEmbedder, "__init__", refuse)

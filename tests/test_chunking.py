@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -75,6 +76,7 @@ def test_offsets_invariant_on_arbitrary_unicode(text: str) -> None:
     _check(article, ChunkSettings(chunk_tokens=40, overlap_tokens=10))
 
 
+@pytest.mark.slow
 def test_offsets_invariant_and_model_limit_on_the_shipped_corpus() -> None:
     embedder = SentenceTransformerEmbedder()  # only its tokenizer is used: the weights never load
     report = load_corpus(CORPUS)
@@ -87,6 +89,7 @@ def test_offsets_invariant_and_model_limit_on_the_shipped_corpus() -> None:
             assert embedder.count_tokens(c.text) <= embedder.max_tokens, c.id
 
 
+@pytest.mark.slow
 def test_model_limit_holds_even_when_tiktoken_undercounts() -> None:
     """Word pieces, not tiktoken tokens, decide what the model sees: the cap uses the model's count."""
     embedder = SentenceTransformerEmbedder()

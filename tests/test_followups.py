@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant import Turn
-from assistant.followups import is_follow_up, resolve, rewrite
+from assistant.followups import is_follow_up, resolve
 
 HISTORY = [
     Turn("user", "How much rice did Vietnam export in 2019?"),
@@ -13,26 +13,6 @@ HISTORY = [
     Turn("user", "What share of world exports was that?"),
     Turn("assistant", "About 15 percent. [1]"),
 ]
-
-
-@pytest.mark.parametrize(
-    ("question", "expected"),
-    [
-        ("And ten years later?", "How much rice did Vietnam export in 2029?"),
-        ("And in 2021?", "How much rice did Vietnam export in 2021?"),
-        ("What about the year before?", "How much rice did Vietnam export in 2018?"),
-        ("And two years earlier?", "How much rice did Vietnam export in 2017?"),
-        ("What share was that?", None),  # not a change of year
-        ("What did Thailand export in 2021?", None),  # a new question that happens to name a year
-    ],
-)
-def test_a_change_of_year_rewrites_the_earlier_question(question: str, expected: str | None) -> None:
-    assert rewrite(question, HISTORY) == expected
-
-
-def test_rewrite_needs_an_earlier_question_with_one_year() -> None:
-    assert rewrite("And in 2021?", []) is None
-    assert rewrite("And in 2021?", [Turn("user", "Compare 2019 and 2020 exports")]) is None
 
 
 @pytest.mark.parametrize(

@@ -308,6 +308,7 @@ def test_damaged_index_is_detected_and_rebuilt(
     assert bot.last_sync is not None and bot.last_sync.written
 
 
+@pytest.mark.slow
 def test_real_model_embeddings_are_normalised(tmp_path: Path) -> None:
     vecs = SentenceTransformerEmbedder().embed_documents(["one sentence", "another, longer sentence here"])
     assert vecs.dtype == np.float32 and vecs.shape == (2, 384)
