@@ -36,6 +36,10 @@ _REASON = re.compile(
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 
 
+_REF_MARK_START = re.compile(r"(?:\[\d+\]\s*)+")
+_REF_MARK_END = re.compile(r"(?:\s*\[\d+\])+$")
+
+
 class Reranker(Protocol):
     """Scores (question, sentence) pairs, higher is more relevant; a cross-encoder fits here."""
 
@@ -198,6 +202,11 @@ def collect(
             if key in seen:
                 continue  # overlapping chunks share sentences; keep the better-ranked copy
             a, b = sentence.start - passage.start, min(sentence.end, passage.end) - passage.start
+            # An article's own reference marks ("[1] BRICS is …", "… in 2009.[4]") would read as our citations.
+            if lead := _REF_MARK_START.match(passage.text, a, b):
+                a = lead.end()
+            if tail := _REF_MARK_END.search(passage.text, a, b):
+                b = tail.start()
             text = passage.text[a:b]
             if not is_statement(text):
                 continue

@@ -106,14 +106,39 @@ def fit_sentence_model(examples: list[Examples], l2: float = 0.1) -> Logistic:
     return Logistic(SENTENCE_FEATURES, mean, scale, w * a, b)
 
 
-def _fit(features: tuple[str, ...], rows: np.ndarray, labels: np.ndarray, weight: np.ndarray) -> Logistic:
-    """A weighted, L2-regularised logistic regression (scikit-learn, C=1) on standardised features."""
-    from sklearn.linear_model import LogisticRegression
+# Support features where more means less support; for every other one, more means more.
+LESS_SUPPORT = frozenset({"unknown", "no_cue"})
+
+
+def _fit(
+    features: tuple[str, ...],
+    rows: np.ndarray,
+    labels: np.ndarray,
+    weight: np.ndarray,
+    signs: np.ndarray | None = None,
+) -> Logistic:
+    """A weighted, L2-regularised logistic regression (as scikit-learn's with C=1) on standardised
+    features. With `signs`, each weight keeps the sign given (+1: more of the feature never lowers the
+    probability; -1: never raises it)."""
+    from scipy.optimize import minimize
 
     mean, scale = rows.mean(axis=0), rows.std(axis=0)
     scale[scale == 0] = 1.0
-    lr = LogisticRegression(C=1.0, max_iter=5000).fit((rows - mean) / scale, labels, sample_weight=weight)
-    return Logistic(features, mean, scale, lr.coef_[0].astype(np.float64), float(lr.intercept_[0]))
+    x = np.hstack([(rows - mean) / scale, np.ones((len(rows), 1))])
+    y = labels.astype(np.float64)
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ theta
+        p = 1.0 / (1.0 + np.exp(-z))
+        total = float(np.sum(weight * (np.logaddexp(0.0, z) - y * z))) + 0.5 * float(theta[:-1] @ theta[:-1])
+        grad = x.T @ (weight * (p - y))
+        grad[:-1] += theta[:-1]
+        return total, grad
+
+    free: list[tuple[float | None, float | None]] = [(None, None)] * len(features)
+    bounds = [(0.0, None) if s > 0 else (None, 0.0) for s in signs] if signs is not None else free
+    theta = minimize(loss, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=[*bounds, (None, None)]).x
+    return Logistic(features, mean, scale, theta[:-1].copy(), float(theta[-1]))
 
 
 def rescore(examples: list[Examples], model: Logistic) -> list[Examples]:
@@ -166,9 +191,11 @@ def fit_support_model(examples: list[Examples]) -> tuple[Logistic, dict[str, dic
             "veto_refuses_answerable": float(veto[flags].mean()) if flags.any() else 0.0,
             "veto_refuses_unanswerable": float(veto[~flags].mean()) if (~flags).any() else 0.0,
         }
-    # Unconstrained: weights held to their intuitive signs (more overlap never lowers support) refused
-    # less on the test splits (0.29 against 0.50 on wiki, 0 against 0.20 on postgres).
-    model = _fit(SUPPORT_FEATURES, np.vstack(rows), np.concatenate(labels), _weights_by_suite(suite_sizes))
+    # Each weight keeps its intuitive sign (a best sentence that matches the question better never lowers
+    # support). Unconstrained, the model refused more of the eval's plausible unanswerable questions but
+    # learned that low overlap means support, and answered "What is the best recipe for lasagne?".
+    signs = np.array([-1.0 if name in LESS_SUPPORT else 1.0 for name in SUPPORT_FEATURES])
+    model = _fit(SUPPORT_FEATURES, np.vstack(rows), np.concatenate(labels), _weights_by_suite(suite_sizes), signs)
     scored = [(model.probabilities(m), f, v) for m, f, v in per_suite]
 
     def false_refusals(t: float) -> float:

@@ -66,3 +66,20 @@ def test_the_cli_gate_fails_when_a_figure_is_under_its_limit(tmp_path: Path, shi
     assert "news/test: recall@10" in proc.stderr + proc.stdout
     for name in ("report.json", "report.md", "report.png"):
         assert (tmp_path / name).stat().st_size > 0
+
+
+def test_assistant_fit_reproduces_the_shipped_weights(report: dict[str, dict], tmp_path: Path) -> None:
+    """`assistant fit` refits assistant/weights.json from the tune splits alone, to the same numbers."""
+    from assistant.scoring import WEIGHTS_FILE
+
+    out = tmp_path / "weights.json"
+    proc = subprocess.run([ASSISTANT, "fit", "--out", str(out)], capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    shipped, refit = json.loads(WEIGHTS_FILE.read_text()), json.loads(out.read_text())
+    assert refit["fitted_on"] == [f"{s}/tune" for s in GATES]  # tune splits only
+    assert refit["writer"] == shipped["writer"]
+    for name, model in shipped["models"].items():
+        assert refit["models"][name]["features"] == model["features"]
+        for key in ("coef", "mean", "scale"):
+            assert refit["models"][name][key] == pytest.approx(model[key], rel=1e-3, abs=1e-4), (name, key)
+        assert refit["models"][name]["threshold"] == pytest.approx(model["threshold"], abs=1e-3)
