@@ -12,14 +12,14 @@ from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
 from .records import Answer, Citation, Passage
 from .refusal import decide
-from .scoring import SENTENCE_FEATURES, writer_constants
+from .scoring import SENTENCE_FEATURES, models, writer_constants
 from .sentences import sentence_spans
 
 NO_ANSWER = "The articles do not cover this."
 CLOSEST_MATCHES = "Closest matches:"
 SOURCES_DIFFER = "The sources give different figures:"
 DATES_DIFFER = "The sources give different dates:"
-# A disagreeing sentence must name this share (by idf) of what the best sentence names of the question.
+# A disagreeing sentence must name this share of the question's terms that the best sentence names.
 SAME_THING = 2 / 3
 MARKER = "[{n}]"
 MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -28,6 +28,12 @@ MARKER_RE = re.compile(r"\[(\d+)\]")
 def _fitted(name: str, default: float) -> float:
     """A writer constant as `assistant fit` chose it on the tune splits (the default before it)."""
     return float(writer_constants().get(name, default))
+
+
+def _answer_threshold() -> float:
+    """The score above which a sentence most often holds the answer (chosen on tune by `assistant fit`)."""
+    model = models().get("sentence")
+    return model.threshold if model is not None else 0.42
 
 
 class AnswerWriter(Protocol):
@@ -53,7 +59,8 @@ class ExtractiveWriter:
     max_words: int = 60
     max_words_long: int = 100  # list and why/how answers
     second_ratio: float = field(default_factory=lambda: _fitted("second_ratio", 0.85))  # a further sentence's score
-    conflict_ratio: float = field(default_factory=lambda: _fitted("conflict_ratio", 0.75))  # a disagreeing one's
+    # A disagreeing sentence must itself be a likely answer: the sentence model's fitted threshold.
+    min_score: float = field(default_factory=_answer_threshold)
     min_new_weight: float = field(default_factory=lambda: _fitted("min_new_weight", 2.0))  # idf of new terms
     min_new_weight_long: float = 1.0  # the same for each further sentence of a list or why/how answer
 
@@ -130,20 +137,18 @@ class ExtractiveWriter:
     def _disagreeing(
         self, evidence: Evidence, best: Candidate, differs: Callable[[Candidate], bool]
     ) -> Candidate | None:
-        """The first strong sentence from another article that `differs` about the same thing: it names
-        every term of the question that `best` names, and gives the kind of answer asked for."""
+        """The first likely answer from another article that `differs` about the same thing: it names most
+        of the question's terms that `best` names, what the question names, and the kind of answer asked."""
         source = evidence.passages[best.passage].source
-        weights = evidence.weights
-        named = {t: weights.get(t, 1.0) for t in evidence.plan.terms & set(analyse(best.text))}
+        named = evidence.plan.terms & set(analyse(best.text))
         for cand in evidence.candidates[1:]:
-            if cand.score < self.conflict_ratio * best.score:
+            if cand.score < self.min_score:
                 break
             if evidence.passages[cand.passage].source == source or cand.cue < 1:
                 continue
             if evidence.plan.names and _names(cand) < _names(best):
                 continue  # about something else than what the best sentence names ("he" in another biography)
-            shared = sum(w for t, w in named.items() if t in set(analyse(cand.text)))
-            if shared >= SAME_THING * sum(named.values()) and differs(cand):
+            if len(named & set(analyse(cand.text))) >= SAME_THING * len(named) and differs(cand):
                 return cand
         return None
 

@@ -229,7 +229,6 @@ def sentence_threshold(examples: list[Examples], model: Logistic) -> float:
 WRITER_GRID = {
     "second_ratio": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9),
     "min_new_weight": (0.5, 1.0, 2.0, 3.0),
-    "conflict_ratio": (0.5, 0.6, 0.75, 0.9),
 }
 
 

@@ -20,11 +20,11 @@ from .test_cli import ASSISTANT
 pytestmark = pytest.mark.slow
 
 GATES = {
-    "news": {"answer_accuracy": 0.72, "citation_precision": 0.68, "refusal_rate": 0.5, "false_refusal_rate": 0.05},
-    "wiki": {"answer_accuracy": 0.65, "citation_precision": 0.72, "refusal_rate": 0.5, "false_refusal_rate": 0.09},
-    "sqlite": {"answer_accuracy": 0.37, "citation_precision": 0.32, "refusal_rate": 0.05, "false_refusal_rate": 0.1},
-    "postgres": {"answer_accuracy": 0.42, "citation_precision": 0.4, "refusal_rate": 0.15, "false_refusal_rate": 0.05},
-    "people": {"answer_accuracy": 0.68, "citation_precision": 0.74, "refusal_rate": 0.1, "false_refusal_rate": 0.05},
+    "news": {"answer_accuracy": 0.58, "citation_precision": 0.66, "refusal_rate": 0.6, "false_refusal_rate": 0.11},
+    "wiki": {"answer_accuracy": 0.67, "citation_precision": 0.72, "refusal_rate": 0.33, "false_refusal_rate": 0.07},
+    "sqlite": {"answer_accuracy": 0.4, "citation_precision": 0.34, "refusal_rate": 0.07, "false_refusal_rate": 0.1},
+    "postgres": {"answer_accuracy": 0.47, "citation_precision": 0.42, "refusal_rate": 0.09, "false_refusal_rate": 0.06},
+    "people": {"answer_accuracy": 0.62, "citation_precision": 0.76, "refusal_rate": 0.14, "false_refusal_rate": 0.05},
 }
 EVERYWHERE = {"fragments": 0, "recall@5": 0.7}
 

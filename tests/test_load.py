@@ -52,8 +52,8 @@ def test_api_history_makes_follow_ups_work(server: str) -> None:
         "How much trade was there between China and Azerbaijan in 2007?", None, None, api_name="/ask"
     )
     history = [{"role": "user", "content": first["question"]}, {"role": "assistant", "content": first["text"]}]
-    follow = client.predict("And ten years later?", None, history, api_name="/ask")
-    assert "1.3 billion" in follow["text"]
+    follow = client.predict("What about 2017?", None, history, api_name="/ask")
+    assert "1.3 billion" in follow["text"]  # the 2007 question's subject, carried over for the new year
     with pytest.raises(Exception, match="history items"):
         client.predict("And ten years later?", None, [{"role": "system", "content": "x"}], api_name="/ask")
 
