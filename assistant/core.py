@@ -11,7 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import evidence
+from . import evidence, inputs
 from ._offline import go_offline
 from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
@@ -171,8 +171,10 @@ class Assistant:
         """
         if mode not in SEARCH_MODES:
             raise AssistantError(f"unknown search mode {mode!r}; one of: {', '.join(SEARCH_MODES)}")
-        query = clean_question(query)
+        query = clean_question(inputs.question(query))
+        k = inputs.positive_k(k)
         retriever = self._ready()
+        sources, _ = inputs.article_filter(sources, retriever.data.articles)
         if mode != "rerank":
             return retriever.search(query, k, sources, mode)
         pool = retriever.search(query, max(k, self.settings.answer_passages), sources, "hybrid")
@@ -194,9 +196,12 @@ class Assistant:
             history: earlier turns of the conversation, oldest first.
             sources: only use these articles (file names).
         """
-        question, notices = prepare_question(question)
+        question, notices = prepare_question(inputs.question(question))
+        history = inputs.turns(history)
         t0 = time.perf_counter()
         retriever = self._ready()
+        sources, filter_notices = inputs.article_filter(sources, retriever.data.articles)
+        notices += filter_notices
         script = foreign_script(question, retriever.data.scripts)
         if script is not None:  # a question in another language than the articles: say so, don't guess
             written = " and ".join(sorted(_script_name(s) for s in retriever.data.scripts))

@@ -25,3 +25,7 @@ class QuestionError(AssistantError):
 
 class UnsafeFolderError(AssistantError):
     """Writing the index there could overwrite or delete files the assistant did not write."""
+
+
+class InputError(AssistantError):
+    """An argument of the wrong type or value: k, history turns, an article filter."""

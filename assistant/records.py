@@ -119,9 +119,18 @@ class Answer:
         }
 
 
+ROLES = ("user", "assistant")
+
+
 @dataclass(frozen=True)
 class Turn:
     """One message of a conversation."""
 
     role: Literal["user", "assistant"]
     content: str
+
+    def __post_init__(self) -> None:
+        from .errors import InputError
+
+        if self.role not in ROLES or not isinstance(self.content, str):
+            raise InputError(f"a turn's role is 'user' or 'assistant' and its content text, not {self.role!r}")

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from . import inputs
 from .errors import AssistantError
 from .records import Answer, Citation, Turn
 
@@ -282,15 +283,9 @@ def _topics(text: str) -> Iterator[tuple[str, bool]]:
             yield " ".join(words), with_the
 
 
-def turns_from(history: Sequence[Mapping[str, Any]] | None) -> list[Turn]:
-    """Conversation turns from API input; anything malformed is a clear error, not a crash."""
-    turns = []
-    for item in history or []:
-        role, content = (item.get("role"), item.get("content")) if isinstance(item, Mapping) else (None, None)
-        if role not in ("user", "assistant") or not isinstance(content, str):
-            raise AssistantError('history items must be {"role": "user" or "assistant", "content": text}')
-        turns.append(Turn(role, content))
-    return turns
+def turns_from(history: Any) -> list[Turn]:
+    """Conversation turns from API input (inputs.turns: the Python API's own check and message)."""
+    return inputs.turns(history)
 
 
 def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
@@ -351,7 +346,7 @@ def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Block
     known = set(sources)
 
     def pick(selected: Sequence[str] | None) -> list[str] | None:
-        """Only real file names from the filter, so nothing a user sends reaches the assistant as a path."""
+        """The chat's own filter box offers only indexed names; an empty choice searches everything."""
         chosen = [s for s in selected or [] if s in known]
         return chosen or None
 
@@ -388,7 +383,7 @@ def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Block
         `history` is the conversation so far, oldest first: [{"role": "user" | "assistant", "content": ...}].
         """
         try:
-            answer = bot.ask(question, history=turns_from(history), sources=pick(sources_filter))
+            answer = bot.ask(question, history=turns_from(history), sources=sources_filter or None)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer_dict(answer, sources)

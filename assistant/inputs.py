@@ -1,0 +1,66 @@
+"""What callers hand the assistant, checked once: the same clear error through Python and through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from .errors import InputError, QuestionError
+from .records import ROLES, Turn
+
+HISTORY_SHAPE = 'history items must be Turn(role, content) or {"role": "user" or "assistant", "content": text}'
+
+
+def question(value: Any) -> str:
+    """The question, which must be text."""
+    if not isinstance(value, str):
+        raise QuestionError(f"a question is a string, not {type(value).__name__}")
+    return value
+
+
+def positive_k(value: Any) -> int:
+    """How many passages: a whole number of at least 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"k must be a positive integer, not {value!r}")
+    return value
+
+
+def turns(history: Any) -> list[Turn]:
+    """Conversation turns, oldest first, from Turn objects or {"role", "content"} mappings."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Iterable):
+        raise InputError(HISTORY_SHAPE)
+    out = []
+    for item in history:
+        if isinstance(item, Turn):
+            out.append(item)
+            continue
+        role, content = (item.get("role"), item.get("content")) if isinstance(item, Mapping) else (None, None)
+        if role not in ROLES or not isinstance(content, str):
+            raise InputError(HISTORY_SHAPE)
+        out.append(Turn(role, content))
+    return out
+
+
+def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None, list[str]]:
+    """The articles to search (None: all) and what the user should be told about the filter.
+
+    Unknown names are left out with a notice; a filter naming no indexed article is an error, not a
+    silent search of everything.
+    """
+    if value is None:
+        return None, []
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InputError("sources must be a list of article file names")
+    names = list(value)
+    if not names:
+        return None, []
+    if not all(isinstance(n, str) for n in names):
+        raise InputError("sources must be a list of article file names")
+    chosen = [n for n in names if n in known]
+    unknown = [n for n in names if n not in known]
+    if not chosen:
+        raise InputError(f"none of the articles named is indexed: {', '.join(unknown[:5])}")
+    notices = [f"Not indexed, so not searched: {', '.join(unknown[:5])}."] if unknown else []
+    return chosen, notices
