@@ -41,6 +41,23 @@ _LETTER = re.compile(r"[^\W\d_]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
 
+# Terminal control sequences: CSI ("\x1b[31m"), OSC ("\x1b]0;title\x07"), DCS/PM/APC strings, other
+# escapes, and the 8-bit C1 forms; what is left of one after its ESC is dropped must go too.
+_TERMINAL = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|(?:\x1b[PX^_]|[\x90\x98\x9e\x9f])[^\x1b\x9c]*(?:\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]?"
+    r"|[\x80-\x9f]"
+)
+_OTHER_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_terminal(text: str) -> str:
+    """The text with every terminal control sequence and control character removed (newlines and tabs kept)."""
+    return _OTHER_CONTROL.sub("", _TERMINAL.sub("", text))
+
+
 SHORT_LINE_WORDS = 12
 FRAGMENT_WORDS = 4
 

@@ -33,6 +33,13 @@ _index = click.option(
 )
 
 
+def _say(text: str, err: bool = False, bold: bool = False) -> None:
+    """Print article text, titles and file names with no terminal control sequence left in them."""
+    from .cleaning import strip_terminal
+
+    click.secho(strip_terminal(text), err=err, bold=bold or None)
+
+
 @contextmanager
 def _friendly_errors() -> Iterator[None]:
     """One clear line and a non-zero exit instead of a traceback."""
@@ -76,7 +83,7 @@ def _prepare(bot: Any, rebuild: bool = False, quiet: bool = False) -> Any:
     with _progress_bar() as progress:
         report = bot.index(rebuild=rebuild, progress=progress)
     for source, reason in report.skipped.items():
-        click.echo(f"warning: skipped {source}: {reason}", err=True)
+        _say(f"warning: skipped {source}: {reason}", err=True)
     if report.written and not quiet:
         click.echo(f"index: {report.summary()}", err=True)
     if getattr(bot.embedder, "fast_queries_pending", False):
@@ -126,8 +133,8 @@ def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir
             click.echo(json.dumps([p.to_dict() for p in hits], ensure_ascii=False, indent=2))
             return
         for rank, p in enumerate(hits, 1):
-            click.secho(f"{rank}. {p.title} — {p.source} [{p.start}:{p.end}]  score {p.score:.4f}", bold=True)
-            click.echo(f"   {p.text}\n")
+            _say(f"{rank}. {p.title} — {p.source} [{p.start}:{p.end}]  score {p.score:.4f}", bold=True)
+            _say(f"   {p.text}\n")
 
 
 @cli.command()
@@ -145,14 +152,14 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
         _prepare(bot)
         answer = bot.ask(question)
         for notice in answer.notices:
-            click.echo(f"note: {notice}", err=True)
+            _say(f"note: {notice}", err=True)
         if as_json:
             click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
             return
-        click.echo(answer.text + "\n")
+        _say(answer.text + "\n")
         for c in answer.citations:
-            click.secho(f"[{c.marker}] {c.title} — {c.source} [{c.start}:{c.end}]", bold=True)
-            click.echo(f"    {c.sentence}")
+            _say(f"[{c.marker}] {c.title} — {c.source} [{c.start}:{c.end}]", bold=True)
+            _say(f"    {c.sentence}")
 
 
 @cli.command(name="eval")

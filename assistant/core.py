@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -33,7 +32,6 @@ EMPTY_QUESTION = "Please ask a question."
 OTHER_SCRIPT = (
     "The question is written in {script} script and the articles in {written}: please ask in the articles' language."
 )
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
 MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are not documents
 
 
@@ -243,10 +241,10 @@ def clean_question(text: str) -> str:
 
 def prepare_question(text: str) -> tuple[str, list[str]]:
     """The cleaned question and what the user should be told about it (e.g. that it was cut)."""
-    from .cleaning import normalise
+    from .cleaning import normalise, strip_terminal
 
     text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
-    text = _ANSI.sub("", text)  # terminal colour codes pasted along with the question
+    text = strip_terminal(text)  # terminal codes pasted along with the question, whole (CSI, OSC, C1)
     cleaned = " ".join(normalise(text).split())
     if not cleaned:
         raise QuestionError(EMPTY_QUESTION)

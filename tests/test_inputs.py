@@ -66,3 +66,31 @@ def test_unknown_names_in_a_filter_are_left_out_with_a_notice(bot: Assistant) ->
     assert any("nope.txt" in n for n in answer.notices)
     assert {p.source for p in answer.passages} == {"solar.txt"}
     assert all(isinstance(e, AssistantError) for e in (InputError("x"), QuestionError("y")))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["\x1b]0;owned\x07When was the Noor plant completed?", "\x1b[2J\x1b[31mWhen was the Noor plant completed?\x1b[0m",
+     "\x9b31mWhen was the Noor plant completed?\x9d0;x\x9c"],
+)  # fmt: skip
+def test_terminal_control_sequences_are_removed_whole_from_questions(raw: str) -> None:
+    from assistant.core import clean_question
+
+    assert clean_question(raw) == "When was the Noor plant completed?"
+
+
+@pytest.mark.slow
+def test_the_cli_prints_no_control_sequence_from_a_file_name(tiny_corpus: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from assistant.cli import cli
+
+    (tiny_corpus / "evil\x1b]0;owned\x07\x1b[2J.txt").write_text(
+        "Salt pans\nThe salt pans of Merra produce 40 tonnes of salt a year."
+    )
+    result = CliRunner().invoke(
+        cli, ["search", "salt pans of Merra", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "i")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "salt pans" in result.output.lower()
+    assert "\x1b" not in result.output and "\x07" not in result.output
