@@ -64,6 +64,7 @@ class SyncReport:
     embedded_chunks: int = 0
     embedded_sentences: int = 0
     rebuilt: str | None = None  # why everything was re-embedded, if it was
+    repaired: list[str] = field(default_factory=list)  # damaged files rebuilt from the stored vectors
     written: bool = False
 
     def summary(self) -> str:
@@ -74,7 +75,12 @@ class SyncReport:
             for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
             if v
         ]
-        head = f"rebuilt ({self.rebuilt})" if self.rebuilt else "updated: " + ", ".join(parts or ["metadata"])
+        if self.rebuilt:
+            head = f"rebuilt ({self.rebuilt})"
+        elif self.repaired and not parts:
+            head = f"repaired: rebuilt {', '.join(self.repaired)} (checksum mismatch) from the stored vectors"
+        else:
+            head = "updated: " + ", ".join(parts or ["metadata"])
         return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
 
 
@@ -200,9 +206,37 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexStateError(f"no index at {folder} (missing {MANIFEST}); run: assistant index") from None
     except (OSError, ValueError) as exc:
         raise IndexStateError(f"unreadable {path}: {exc}; run: assistant index --rebuild") from exc
-    if not isinstance(manifest, dict) or "files" not in manifest:
-        raise IndexStateError(f"{path} is not an index manifest; run: assistant index --rebuild")
+    problem = _manifest_problem(manifest)
+    if problem is not None:
+        raise IndexStateError(f"{path} is not a valid index manifest ({problem}); run: assistant index --rebuild")
     return manifest
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a manifest's shape (checked with pydantic), or None when it is sound."""
+    from pydantic import BaseModel, ValidationError
+
+    class Counts(BaseModel):
+        articles: int
+        chunks: int
+        sentences: int
+
+    class Manifest(BaseModel):
+        schema_version: int
+        files: dict[str, str]
+        counts: Counts
+        articles: dict[str, dict[str, str]]
+        model: dict[str, Any]
+        chunking: dict[str, Any]
+        dense: dict[str, str]
+
+    try:
+        Manifest.model_validate(manifest, strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "manifest"
+        return f"{where}: {first['msg'].lower()}"
+    return None
 
 
 def verify(
@@ -413,12 +447,16 @@ def sync(
         metadata_same = old is not None and all(
             {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
         )
+        damaged = [name for name in (DENSE, BM25) if old is not None and not _intact(folder, old, (name,))]
+        if damaged:
+            report.repaired = [str(folder / name) for name in damaged]
+            logger.warning("damaged index files (checksum mismatch): %s; rebuilding them", ", ".join(report.repaired))
         unchanged = (
             old is not None
             and not (report.added or report.changed or report.removed)
             and metadata_same
             and old.get("dense", {}).get("type") == index_type
-            and _intact(folder, old, (DENSE, BM25))
+            and not damaged
         )
         if unchanged:
             return report

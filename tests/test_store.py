@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -369,3 +370,39 @@ def test_auto_index_type_is_exact_when_small_and_checked_hnsw_when_large(monkeyp
     index = dense.build(vectors, "auto")
     assert isinstance(index, faiss.IndexHNSW)
     assert dense.recall_at_10(index, vectors, seed=7) >= dense.MIN_RECALL  # checked on other queries too
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda m: m.pop("counts"), "counts: field required"),
+        (lambda m: m.update(files=list(m["files"])), "files: input should be a valid dictionary"),
+        (lambda m: m["counts"].update(chunks="many"), "counts.chunks"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_rebuilt_not_a_traceback(
+    damage: Any, said: str, tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    index = tmp_path / "index"
+    _sync(tiny_corpus, index, fake_embedder)
+    manifest = json.loads((index / "manifest.json").read_text())
+    damage(manifest)
+    (index / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexStateError, match="not a valid index manifest"):
+        open_index(index)
+    report = _sync(tiny_corpus, index, fake_embedder)
+    assert report.rebuilt is not None and said in report.rebuilt
+    assert open_index(index).chunks
+
+
+@pytest.mark.parametrize("name", ["dense.faiss", "bm25/params.index.json"])
+def test_a_damaged_search_file_is_named_and_the_repair_says_so(
+    name: str, tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    index = tmp_path / "index"
+    _sync(tiny_corpus, index, fake_embedder)
+    (index / name).write_bytes(b"damaged")
+    report = _sync(tiny_corpus, index, fake_embedder)
+    assert report.written and report.embedded_chunks == 0  # rebuilt from the stored vectors
+    assert "repaired" in report.summary() and str(index / name.split("/")[0]) in report.summary()
+    assert open_index(index).chunks
