@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .lexical import analyse
+from .lexical import analyse, shared_prefix
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
 from .quantities import YEAR, changes, has_date, measures
@@ -59,9 +59,6 @@ class Candidate:
     cue: float  # 1 when the sentence holds what the question asks for (a date, a figure, a name)
     score: float
     complete: bool = True  # every figure the question names is in the sentence or the one before
-    # The passage widened back to the sentence before, when this sentence opens the passage: what a
-    # citation shows when that sentence is needed ("the association's leadership" names it there).
-    widened: Passage | None = None
     features: tuple[float, ...] = ()  # scoring.SENTENCE_FEATURES, what `score` was computed from
 
 
@@ -131,8 +128,8 @@ def _holder(office: str, sentence: str, asked: frozenset[str]) -> float:
 
 def _same_stem(a: str, b: str) -> bool:
     """ "azerbaijani" and "azerbaijan": the same name in another form (a shared start of 5 letters or more)."""
-    shared = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-    return shared >= 5 or (shared >= 4 and a[:4] == b[:4] and min(len(a), len(b)) <= 5)
+    shared = shared_prefix(a, b)
+    return shared >= 5 or (shared >= 4 and min(len(a), len(b)) <= 5)
 
 
 # A run of short items, "peace, development, equality, justice and freedom" or "A, B, C, etc.".
@@ -176,7 +173,7 @@ def collect(
 
     Words the conversation adds to the question (`plan.context`) count at a third of the weight.
     """
-    question = plan.asked
+    question = plan.question
     terms = set(plan.terms)
     context_terms = set(analyse(plan.context)) - terms
     idf = data.lexical.idf(terms | context_terms)
@@ -234,9 +231,6 @@ def collect(
         before = data.sentences[row - 1] if same_article else None
         passage = passages[i]
         article = data.articles.get(passage.source) if before is not None else None
-        widened = None
-        if before is not None and before.start < passage.start and article is not None:
-            widened = replace(passage, start=before.start, text=article.text[before.start : passage.end])
         around = text + (" " + article.text[before.start : before.end] if before is not None and article else "")
         around_terms = term_set(around)
         complete = (
@@ -255,7 +249,7 @@ def collect(
             if name_weight
             else 1.0,
         })  # fmt: skip
-        out.append(Candidate(i, a, b, text, sim, overlap, cue, 0.0, complete, widened))
+        out.append(Candidate(i, a, b, text, sim, overlap, cue, 0.0, complete))
     best_sim, best_overlap = max(similarities), max(d["overlap"] for d in described)
     for d, c in zip(described, out, strict=True):
         d["similarity_gap"], d["overlap_gap"] = d["similarity"] - best_sim, d["overlap"] - best_overlap
@@ -289,7 +283,7 @@ class Evidence:
 
     @property
     def question(self) -> str:
-        return self.plan.asked
+        return self.plan.question
 
     @property
     def unknown_terms(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import followups
-from .lexical import analyse
+from .lexical import analyse, shared_prefix
 from .records import Turn
 
 if TYPE_CHECKING:
@@ -181,10 +181,7 @@ def _kin(term: str, data: IndexData) -> bool:
     if len(term) < 5 or term.isdigit():
         return False
     for other in data.vocabulary_by_prefix.get(term[:4], ()):
-        shared = next(
-            (i for i, (a, b) in enumerate(zip(term, other, strict=False)) if a != b), min(len(term), len(other))
-        )
-        if shared >= 0.6 * min(len(term), len(other)):
+        if shared_prefix(term, other) >= 0.6 * min(len(term), len(other)):
             return True
     return False
 
@@ -213,9 +210,8 @@ def named_sources(question: str, data: IndexData) -> list[str]:
 class Plan:
     """What a question asks, decided once; retrieval runs for `query`."""
 
-    question: str  # as asked
-    asked: str  # what is answered: the question itself (a follow-up keeps its own words)
-    query: str  # what retrieval searches: `asked`, plus the conversation a leaning follow-up needs
+    question: str  # as asked (a follow-up keeps its own words)
+    query: str  # what retrieval searches: the question, plus the conversation a leaning follow-up needs
     kind: str | None  # money, share, date, number, reason, place, name, or None
     day: bool  # a "when exactly" question: a full date, not a year
     shape: str  # plain, list or reason
@@ -234,7 +230,7 @@ class Plan:
     @property
     def context(self) -> str:
         """Words the conversation adds to the query; they count a third."""
-        return self.query[len(self.asked) :] if self.query.startswith(self.asked) else ""
+        return self.query[len(self.question) :] if self.query.startswith(self.question) else ""
 
 
 def make_plan(
@@ -256,7 +252,6 @@ def make_plan(
     terms = frozenset(analyse(question))
     return Plan(
         question=question,
-        asked=question,
         query=query,
         kind=kind,
         day=kind == "date" and bool(_WANTS_DAY.search(question)),

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -212,9 +212,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _manifest_problem(manifest: Any) -> str | None:
-    """What is wrong with a manifest's shape (checked with pydantic), or None when it is sound."""
-    from pydantic import BaseModel, ValidationError
+@cache
+def _manifest_schema() -> Any:
+    """The manifest's shape as a pydantic model, built once (pydantic is imported only to read an index)."""
+    from pydantic import BaseModel
 
     class Counts(BaseModel):
         articles: int
@@ -230,8 +231,15 @@ def _manifest_problem(manifest: Any) -> str | None:
         chunking: dict[str, Any]
         dense: dict[str, str]
 
+    return Manifest
+
+
+def _manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a manifest's shape, or None when it is sound."""
+    from pydantic import ValidationError
+
     try:
-        Manifest.model_validate(manifest, strict=True)
+        _manifest_schema().model_validate(manifest, strict=True)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "manifest"
