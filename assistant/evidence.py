@@ -105,9 +105,9 @@ def answer_cue(plan: Plan, sentence: str) -> float:
 
 def _holder(office: str, sentence: str, asked: frozenset[str]) -> float:
     """How surely the sentence names who holds the office the question asks about: 1.0 for a full name
-    written after it and tied to what the question names ("Azerbaijani President Jane Doe", "the
-    President of Azerbaijan Jane Doe"), 0.75 for a full name with no tie, 0.5 for a surname alone, 0
-    when the only holders belong to something else ("Chinese President …" for Azerbaijan's)."""
+    written after it and tied to what the question names ("Ruritanian President Jane Doe", "the
+    President of Ruritania Jane Doe"), 0.75 for a full name with no tie, 0.5 for a surname alone, 0
+    when the only holders belong to something else ("Freedonian President …" for Ruritania's)."""
     cap = r"[A-Z][\w’'-]+"
     pattern = re.compile(
         rf"(?:\b(?P<before>{cap})\s+)?\b(?i:{re.escape(office)})s?\b(?P<of>(?:\s+of\s+(?:the\s+)?{cap}(?:\s+{cap})*?)*),?"
@@ -121,13 +121,13 @@ def _holder(office: str, sentence: str, asked: frozenset[str]) -> float:
         ties = {w.lower() for w in (match.group("before") or "").split() + match.group("of").split() if w[0].isupper()}
         tied = any(_same_stem(t, a) for t in ties for a in asked)
         if ties and not tied and match.group("before") and match.start("before") > 0:
-            continue  # "Chinese President Xi": the office of something the question does not ask about
+            continue  # "Freedonian President Roe": the office of something the question does not ask about
         best = max(best, 1.0 if tied and len(name) >= 2 else 0.75 if len(name) >= 2 else 0.5)
     return best
 
 
 def _same_stem(a: str, b: str) -> bool:
-    """ "azerbaijani" and "azerbaijan": the same name in another form (a shared start of 5 letters or more)."""
+    """ "ruritanian" and "ruritania": the same name in another form (a shared start of 5 letters or more)."""
     shared = shared_prefix(a, b)
     return shared >= 5 or (shared >= 4 and min(len(a), len(b)) <= 5)
 

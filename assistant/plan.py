@@ -177,7 +177,7 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
 
 def _kin(term: str, data: IndexData) -> bool:
     """Does the vocabulary hold another form of this name: a word sharing its first letters, at least
-    four and most of the shorter word ("swedish" and "sweden", "azerbaijani" and "azerbaijan")?"""
+    four and most of the shorter word ("swedish" and "sweden", "ruritanian" and "ruritania")?"""
     if len(term) < 5 or term.isdigit():
         return False
     for other in data.vocabulary_by_prefix.get(term[:4], ()):

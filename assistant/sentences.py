@@ -34,7 +34,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
                 if b <= a:
                     continue
                 if here and _open_quote(line[here[-1][0] : here[-1][1]]):
-                    here[-1] = (here[-1][0], b)  # a quotation goes on: “… Taiwan … Azerbaijan supports …”
+                    here[-1] = (here[-1][0], b)  # a quotation goes on: “We do not … We support the plan”
                 else:
                     here.append((a, b))
             spans += [(pos + a, pos + b) for a, b in here]

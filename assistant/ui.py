@@ -313,7 +313,7 @@ def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20)
     taken: list[str] = []
     for phrase, _count in sorted(spread.items(), key=lambda kv: (-kv[1], -mentions[kv[0]], kv[0])):
         if any(phrase in t or t in phrase for t in taken):
-            continue  # "Xi Jinping" after "President Xi Jinping" would be the same question twice
+            continue  # "Jane Doe" after "President Jane Doe" would be the same question twice
         article = "the " if with_the[phrase] * 2 >= mentions[phrase] else ""
         question = f"What do the articles say about {article}{phrase}?"
         try:
