@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .lexical import analyse, shared_prefix
+from .lexical import analyse
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
 from .quantities import YEAR, changes, has_date, measures
@@ -87,10 +87,6 @@ def answer_cue(plan: Plan, sentence: str) -> float:
         return float(bool(measures(sentence)))
     if kind == "reason":
         return 1.0 if _REASON.search(sentence) else 0.5
-    if kind == "name" and plan.office:  # "Who is the president of X?": a name that holds the office
-        held = _holder(plan.office, sentence, plan.asked_names)
-        if held:
-            return held
     if kind in ("name", "place"):
         asked = plan.asked_names
         names = {w.lower() for w in _CAPITALISED.findall(sentence[1:])} - asked
@@ -101,35 +97,6 @@ def answer_cue(plan: Plan, sentence: str) -> float:
     if plan.shape == "list":
         return 1.0 if _enumerates(plan, sentence) else 0.5
     return 0.5
-
-
-def _holder(office: str, sentence: str, asked: frozenset[str]) -> float:
-    """How surely the sentence names who holds the office the question asks about: 1.0 for a full name
-    written after it and tied to what the question names ("Ruritanian President Jane Doe", "the
-    President of Ruritania Jane Doe"), 0.75 for a full name with no tie, 0.5 for a surname alone, 0
-    when the only holders belong to something else ("Freedonian President …" for Ruritania's)."""
-    cap = r"[A-Z][\w’'-]+"
-    pattern = re.compile(
-        rf"(?:\b(?P<before>{cap})\s+)?\b(?i:{re.escape(office)})s?\b(?P<of>(?:\s+of\s+(?:the\s+)?{cap}(?:\s+{cap})*?)*),?"
-        rf"\s+(?P<name>(?:{cap}\s+){{0,2}}{cap})"
-    )
-    best = 0.0
-    for match in pattern.finditer(sentence):
-        name = [w.lower() for w in match.group("name").split()]
-        if set(name) <= asked:
-            continue
-        ties = {w.lower() for w in (match.group("before") or "").split() + match.group("of").split() if w[0].isupper()}
-        tied = any(_same_stem(t, a) for t in ties for a in asked)
-        if ties and not tied and match.group("before") and match.start("before") > 0:
-            continue  # "Freedonian President Roe": the office of something the question does not ask about
-        best = max(best, 1.0 if tied and len(name) >= 2 else 0.75 if len(name) >= 2 else 0.5)
-    return best
-
-
-def _same_stem(a: str, b: str) -> bool:
-    """ "ruritanian" and "ruritania": the same name in another form (a shared start of 5 letters or more)."""
-    shared = shared_prefix(a, b)
-    return shared >= 5 or (shared >= 4 and min(len(a), len(b)) <= 5)
 
 
 # A run of short items, "peace, development, equality, justice and freedom" or "A, B, C, etc.".

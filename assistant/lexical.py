@@ -50,11 +50,6 @@ def analyse(text: str) -> list[str]:
     return list(_stemmer().stemWords(words)) if words else []
 
 
-def shared_prefix(a: str, b: str) -> int:
-    """How many leading letters two words share ("sweden", "swedish" -> 4)."""
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-
-
 class LexicalIndex:
     """A BM25 index whose row i is chunk i."""
 

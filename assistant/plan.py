@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import followups
-from .lexical import analyse, shared_prefix
+from .lexical import analyse
 from .records import Turn
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ _ROLES = (
     r"chairman|chairwoman|chair|ceo|director|secretary|diplomat|consul|commander|general|king|queen|prince"
 )
 _ASKED_ROLE = re.compile(
-    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(" + _ROLES + r"))\b",
+    r"\b(?:who (?:is|was|are|were) (?:the )?(?:[\w’'-]+(?:’s|'s) )?|which )((?:[\w-]+ ){0,2}?(?:" + _ROLES + r"))\b",
     re.I,
 )
 # "according to the April 2025 report": the year dates the source, not the fact asked about.
@@ -100,19 +100,9 @@ def question_kind(question: str) -> str | None:
         ("reason", _WANTS_REASON),
         ("place", _WANTS_PLACE),
         ("name", _WANTS_NAME),
-        # "What error is raised when …": an opening what/which of no kind above; the later "when" is a conjunction
-        ("thing", _OPENING_WHAT),
     )
-    found = [
-        (m.start("wh") if "wh" in pattern.groupindex else m.start(), order, kind)
-        for order, (kind, pattern) in enumerate(kinds)
-        if (m := pattern.search(question))
-    ]
-    kind = min(found)[2] if found else None
-    return None if kind == "thing" else kind
-
-
-_OPENING_WHAT = re.compile(r"^\W*(?:(?:in|on|at|for|from|to|by|with|of) )?(?P<wh>what|which)\b", re.I)
+    found = [(m.start(), order, kind) for order, (kind, pattern) in enumerate(kinds) if (m := pattern.search(question))]
+    return min(found)[2] if found else None
 
 
 def _role_terms(question: str) -> set[str]:
@@ -159,8 +149,7 @@ def term_weights(question: str, data: IndexData) -> dict[str, float]:
 def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     """Figures and names in the question that occur in no article and no article's metadata.
 
-    Words that open a sentence ("List", "Name several") are capitalised for grammar, not names; a
-    name's other forms count as known ("Swedish" where the articles say "Sweden").
+    Words that open a sentence ("List", "Name several") are capitalised for grammar, not names.
     """
     openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
     asked = [w for w in _CAPITALISED.findall(question) if w not in openers]
@@ -170,20 +159,9 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     missing = []
     for word in asked:
         terms = analyse(word)
-        if terms and all(t not in known and t not in meta and not _kin(t, data) for t in terms):
+        if terms and all(t not in known and t not in meta for t in terms):
             missing.append(word)
     return tuple(missing)
-
-
-def _kin(term: str, data: IndexData) -> bool:
-    """Does the vocabulary hold another form of this name: a word sharing its first letters, at least
-    four and most of the shorter word ("swedish" and "sweden", "ruritanian" and "ruritania")?"""
-    if len(term) < 5 or term.isdigit():
-        return False
-    for other in data.vocabulary_by_prefix.get(term[:4], ()):
-        if shared_prefix(term, other) >= 0.6 * min(len(term), len(other)):
-            return True
-    return False
 
 
 def named_sources(question: str, data: IndexData) -> list[str]:
@@ -221,7 +199,6 @@ class Plan:
     figures: frozenset[str]  # figures the question names, which the answer must give too
     counted: frozenset[str]  # what a "how many" question counts
     role: frozenset[str]  # the office a "who is the minister" question asks about
-    office: str | None  # that office's word as written ("president"), to find the name that holds it
     listed: str | None  # what a list question enumerates ("corridors")
     sources: tuple[str, ...] | None  # articles the question is restricted to
     unknown: tuple[str, ...] = ()  # names or figures no article contains
@@ -262,7 +239,6 @@ def make_plan(
         figures=frozenset(FIGURE.findall(_ATTRIBUTION.sub("", question))),
         counted=frozenset(_counted_terms(question)),
         role=frozenset(_role_terms(question)),
-        office=office.group(2).lower() if (office := _ASKED_ROLE.search(question)) else None,
         listed=listed.group(1) if listed and is_list else None,
         sources=tuple(sorted(sources)) if sources is not None else None,
         unknown=unknown_terms(question, data) if data is not None else (),

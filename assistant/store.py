@@ -132,14 +132,6 @@ class IndexData:
         return frozenset(s for s, n in counts.items() if n / total >= 0.05)
 
     @cached_property
-    def vocabulary_by_prefix(self) -> dict[str, tuple[str, ...]]:
-        """The BM25 vocabulary grouped by each term's first four letters (to find a name's other forms)."""
-        groups: dict[str, list[str]] = {}
-        for word in self.lexical.vocabulary:
-            groups.setdefault(word[:4], []).append(word)
-        return {k: tuple(v) for k, v in groups.items()}
-
-    @cached_property
     def metadata_terms(self) -> frozenset[str]:
         """Analysed words of every article's title, publisher and author."""
         words = " ".join(f"{a.title} {a.publisher or ''} {a.author or ''}" for a in self.articles.values())

@@ -289,7 +289,8 @@ def test_unknown_search_mode_is_a_clear_error(bot: Assistant) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="not yet: the first answer names Ilham Aliyev, but the follow-up's 'he' is not resolved to him, "
+    reason="not yet: the office's holder is not told apart from other sentences naming the office, the follow-up's "
+    "'he' is not resolved, "
     "and a sentence about another date is taken for a disagreement",
 )
 def test_who_holds_an_office_and_a_follow_up_about_them(bot: Assistant) -> None:

@@ -21,9 +21,9 @@ pytestmark = pytest.mark.slow
 
 GATES = {
     "news": {"answer_accuracy": 0.58, "citation_precision": 0.66, "refusal_rate": 0.6, "false_refusal_rate": 0.11},
-    "wiki": {"answer_accuracy": 0.67, "citation_precision": 0.72, "refusal_rate": 0.33, "false_refusal_rate": 0.07},
+    "wiki": {"answer_accuracy": 0.67, "citation_precision": 0.72, "refusal_rate": 0.33, "false_refusal_rate": 0.08},
     "sqlite": {"answer_accuracy": 0.4, "citation_precision": 0.34, "refusal_rate": 0.07, "false_refusal_rate": 0.1},
-    "postgres": {"answer_accuracy": 0.47, "citation_precision": 0.42, "refusal_rate": 0.09, "false_refusal_rate": 0.06},
+    "postgres": {"answer_accuracy": 0.45, "citation_precision": 0.4, "refusal_rate": 0.09, "false_refusal_rate": 0.06},
     "people": {"answer_accuracy": 0.62, "citation_precision": 0.76, "refusal_rate": 0.14, "false_refusal_rate": 0.05},
 }
 EVERYWHERE = {"fragments": 0, "recall@5": 0.7}
