@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -317,30 +318,58 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--share", is_flag=True, help="Also publish a public gradio.live link (sends traffic through Gradio).")
 @click.option(
-    "--auth",
-    envvar="ASSISTANT_AUTH",
+    "--auth-file",
+    type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    metavar="USER:PASSWORD",
-    help="Require this login (or set ASSISTANT_AUTH).",
+    help="Require a login: a file of USER:PASSWORD lines (or set ASSISTANT_AUTH=USER:PASSWORD).",
 )
-def chat(corpus_dir: Path | None, index_dir: Path | None, host: str, port: int, share: bool, auth: str | None) -> None:
+@click.option(
+    "--auth", default=None, metavar="USER:PASSWORD", help="Require this login (visible in ps: prefer --auth-file)."
+)
+@click.option(
+    "--allow-host",
+    "allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests addressed to NAME (e.g. behind a proxy); IP addresses always are.",
+)
+def chat(
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    share: bool,
+    auth_file: Path | None,
+    auth: str | None,
+    allowed_hosts: tuple[str, ...],
+) -> None:
     """Open the chat in your browser: cited answers with their sources, on this computer."""
     with _friendly_errors():
-        from . import ui
+        from . import server
 
-        credentials = None
-        if auth:
-            try:
-                credentials = ui.parse_auth(auth)
-            except ValueError as exc:
-                raise click.BadParameter(str(exc), param_hint="--auth") from None
-        for warning in ui.exposure_warnings(host, share, credentials is not None):
+        credentials: list[tuple[str, str]] | None = None
+        try:
+            if auth_file is not None:
+                credentials = server.read_auth_file(auth_file)
+                warning = server.auth_file_warning(auth_file)
+                if warning:
+                    click.echo(f"warning: {warning}", err=True)
+            elif auth or os.environ.get("ASSISTANT_AUTH"):
+                if auth:
+                    click.echo("warning: a password on the command line can be read by other users (ps); "
+                               "use --auth-file FILE or ASSISTANT_AUTH instead", err=True)  # fmt: skip
+                credentials = [server.parse_auth(auth or os.environ["ASSISTANT_AUTH"])]
+        except OSError as exc:
+            raise click.BadParameter(f"cannot read it: {exc.strerror}", param_hint="--auth-file") from None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--auth-file" if auth_file else "--auth") from None
+        for warning in server.exposure_warnings(host, share, credentials is not None):
             click.echo(f"warning: {warning}", err=True)
         bot = _assistant(corpus_dir, index_dir)
         _prepare(bot)
-        shown = "localhost" if ui.is_loopback(host) else host
+        shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
-        ui.launch(bot, host=host, port=port, share=share, auth=credentials)
+        server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts)
 
 
 @cli.command()

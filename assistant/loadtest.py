@@ -3,8 +3,10 @@
     python -m assistant.loadtest --conversations 50 --turns 3            # starts a server on loopback
     python -m assistant.loadtest --url http://127.0.0.1:7860/ ...        # or uses a running one
 
-Every conversation is a thread with its own gradio_client; each turn sends the history so far
-to the `/ask` endpoint. Reports errors, invalid citations and latency percentiles.
+Every conversation is a thread with its own connection; each turn sends the history so far to
+`POST /api/ask` (or, with `--via gradio`, to Gradio's `/ask` through its queue). A reply "busy,
+try again in a moment" is counted and asked again after a pause. Reports answers/s, errors,
+busy replies, invalid citations and latency percentiles (from the first try to the answer).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +30,7 @@ import click
 from .metrics import percentile
 
 _MARKER = re.compile(r"\[(\d+)\]")
+BUSY_PAUSE_S = 1.0  # what the server's Retry-After asks for
 # Used when there is no gold set: questions that fit most news collections; follow-ups lean on them.
 GENERIC = [
     ["What is this collection of articles about?", "Who is mentioned most?", "And when did that happen?"],
@@ -42,7 +45,8 @@ class LoadReport:
     answers: int = 0
     errors: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # answers whose citations do not check out
-    latencies_s: list[float] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)  # from the first try to the answer
+    busy: int = 0  # replies "busy, try again in a moment"; the conversation asked again
     wall_s: float = 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -53,6 +57,7 @@ class LoadReport:
             "answers": self.answers,
             "errors": len(self.errors),
             "invalid_citations": len(self.invalid),
+            "busy_replies": self.busy,
             "latency_p50_ms": round(1000 * percentile(lat, 50), 1) if lat else None,
             "latency_p95_ms": round(1000 * percentile(lat, 95), 1) if lat else None,
             "latency_max_ms": round(1000 * max(lat), 1) if lat else None,
@@ -98,6 +103,49 @@ def conversations_from_gold(path: Path) -> list[list[str]]:
     return out or GENERIC
 
 
+class Busy(Exception):
+    """The server said it is busy (503): try again after a moment."""
+
+
+def _json_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
+    """One conversation's connection to `POST /api/ask`."""
+    import httpx
+
+    client = httpx.Client(base_url=url, timeout=timeout_s)
+    if auth is not None:
+        client.post("login", data={"username": auth[0], "password": auth[1]}).raise_for_status()
+
+    def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
+        response = client.post("api/ask", json={"question": question, "history": history})
+        if response.status_code == 503:
+            raise Busy(response.json().get("detail", "busy"))
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
+        return dict(response.json())
+
+    return ask
+
+
+def _gradio_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
+    """One conversation's gradio_client, calling the `/ask` endpoint through Gradio's queue."""
+    from gradio_client import Client
+
+    client = Client(url, auth=auth, verbose=False)
+
+    def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
+        try:
+            return dict(client.predict(question, None, history, api_name="/ask"))
+        except Exception as exc:
+            if "Queue is full" in str(exc) or "503" in str(exc):
+                raise Busy(str(exc)) from None
+            raise
+
+    return ask
+
+
+VIA = {"api": _json_asker, "gradio": _gradio_asker}
+
+
 def run_load(
     url: str,
     conversations: int,
@@ -105,13 +153,19 @@ def run_load(
     scripts: Sequence[Sequence[str]],
     timeout_s: float = 600.0,
     auth: tuple[str, str] | None = None,
+    via: str = "api",
+    think_s: float = 0.0,
+    request_timeout_s: float = 60.0,
 ) -> LoadReport:
-    """Run the conversations at once (one thread each) and collect what happened."""
-    from gradio_client import Client
+    """Run the conversations at once (one thread each) and collect what happened.
 
+    A conversation told the server is busy waits a moment and asks again (counted in `busy`);
+    `think_s` is the pause between an answer and the next question, as a reader would take.
+    """
     report = LoadReport(conversations, turns)
     lock = threading.Lock()
     deadline = time.monotonic() + timeout_s
+    connect = VIA[via]
 
     def converse(n: int) -> None:
         script = list(scripts[n % len(scripts)])
@@ -119,23 +173,31 @@ def run_load(
             script += list(scripts[(n + len(script)) % len(scripts)])
         history: list[dict[str, str]] = []
         try:
-            client = Client(url, auth=auth, verbose=False)
+            ask = connect(url, auth, request_timeout_s)
         except Exception as exc:
             with lock:
                 report.errors.append(f"conversation {n}: connect: {exc}")
             return
-        for question in script[:turns]:
-            if time.monotonic() > deadline:
-                with lock:
-                    report.errors.append(f"conversation {n}: out of time")
-                return
+        for turn, question in enumerate(script[:turns]):
+            if turn and think_s:
+                time.sleep(think_s)
             start = time.perf_counter()
-            try:
-                result = client.predict(question, None, history, api_name="/ask")
-            except Exception as exc:
-                with lock:
-                    report.errors.append(f"conversation {n}: {question!r}: {exc}")
-                return
+            while True:
+                if time.monotonic() > deadline:
+                    with lock:
+                        report.errors.append(f"conversation {n}: out of time")
+                    return
+                try:
+                    result = ask(question, history)
+                    break
+                except Busy:
+                    with lock:
+                        report.busy += 1
+                    time.sleep(BUSY_PAUSE_S)
+                except Exception as exc:
+                    with lock:
+                        report.errors.append(f"conversation {n}: {question!r}: {exc}")
+                    return
             elapsed = time.perf_counter() - start
             problems = citation_problems(result)
             with lock:
@@ -183,7 +245,12 @@ def free_port() -> int:
 @click.option("--url", default=None, help="A running chat server (default: start one on 127.0.0.1).")
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, help="Give up after this many seconds.")
 @click.option("--gold", type=click.Path(path_type=Path), default=None, help="Where the questions come from.")
-def main(conversations: int, turns: int, url: str | None, timeout_s: float, gold: Path | None) -> None:
+@click.option("--via", type=click.Choice(sorted(VIA)), default="api", show_default=True,
+              help="api: POST /api/ask (JSON); gradio: gradio_client through the chat's queue.")  # fmt: skip
+@click.option("--think", "think_s", default=0.0, show_default=True, help="Seconds between answer and next question.")
+def main(
+    conversations: int, turns: int, url: str | None, timeout_s: float, gold: Path | None, via: str, think_s: float
+) -> None:
     """Run concurrent multi-turn conversations against the chat server and report errors and latency."""
     from .settings import PROJECT_ROOT
 
@@ -199,7 +266,7 @@ def main(conversations: int, turns: int, url: str | None, timeout_s: float, gold
         url = f"http://127.0.0.1:{port}/"
         wait_until_up(url, server)
     try:
-        report = run_load(url, conversations, turns, scripts, timeout_s)
+        report = run_load(url, conversations, turns, scripts, timeout_s, via=via, think_s=think_s)
     finally:
         if server is not None:
             server.terminate()

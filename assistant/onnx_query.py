@@ -73,7 +73,10 @@ class OnnxEncoder:
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        options.intra_op_num_threads = min(4, os.cpu_count() or 1)
+        # One thread per question, and no spinning: a chat server answers several questions at once,
+        # and a thread that spin-waits takes a core from another answer.
+        options.intra_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
         self._names = {i.name for i in self._session.get_inputs()}
         self._tokenize = tokenize

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import html
-import ipaddress
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from . import inputs
@@ -91,38 +90,6 @@ CSS = """
 #chat .timing { margin-top: .3em; font-size: 12px; color: var(--neutral-500); }
 .dark #chat .source-meta, .dark #chat .sources-head, .dark #chat .timing { color: var(--neutral-400); }
 """
-
-
-def parse_auth(value: str) -> tuple[str, str]:
-    """USER:PASSWORD as a (user, password) pair; ValueError when a part is missing."""
-    user, sep, password = value.partition(":")
-    if not sep or not user or not password:
-        raise ValueError("expected USER:PASSWORD")
-    return user, password
-
-
-def exposure_warnings(host: str, share: bool, auth: bool) -> list[str]:
-    """What to tell the user when the chat can be reached from other machines."""
-    warnings = []
-    advice = "" if auth else "; consider --auth USER:PASSWORD"
-    if share:
-        warnings.append(
-            "--share publishes the chat at a public gradio.live address; questions and answers pass "
-            f"through Gradio's relay servers{advice}"
-        )
-    if not is_loopback(host):
-        warnings.append(f"listening on {host}: other machines on the network can use the chat{advice}")
-    return warnings
-
-
-def is_loopback(host: str) -> bool:
-    """True when `host` is only reachable from this computer."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # --- rendering: every string from a user or an article goes through html.escape first ---
@@ -336,8 +303,13 @@ def article_choices(bot: Assistant) -> list[tuple[str, str]]:
 # --- the app ---
 
 
-def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Blocks:
-    """The chat app over `bot`: streaming cited answers, article filter, and an `/ask` API endpoint."""
+def build_app(
+    bot: Assistant, examples: Sequence[str] | None = None, validate: Callable[..., Any] | None = None
+) -> gr.Blocks:
+    """The chat app over `bot`: streaming cited answers, article filter, and an `/ask` API endpoint.
+
+    `validate` checks `/ask`'s inputs before the call is queued (Gradio answers 422 when it fails).
+    """
     import gradio as gr
 
     sources = bot.sources
@@ -435,34 +407,6 @@ def build_app(bot: Assistant, examples: Sequence[str] | None = None) -> gr.Block
         clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private")
         chatbot.clear(lambda: [], None, turns, api_visibility="private")
         gr.api(ask, api_name="ask")
-    return demo
-
-
-def launch(
-    bot: Assistant,
-    host: str = "127.0.0.1",
-    port: int = 7860,
-    share: bool = False,
-    auth: tuple[str, str] | None = None,
-    block: bool = True,
-) -> gr.Blocks:
-    """Serve the chat app; `block=False` returns once the server is up (tests)."""
-    import gradio as gr
-
-    demo = build_app(bot)
-    demo.queue(default_concurrency_limit=4)  # answers are quick; the pauses between sentences are not CPU
-    demo.launch(
-        server_name=host,
-        server_port=port,
-        share=share,
-        auth=auth,
-        prevent_thread_lock=not block,
-        inbrowser=False,
-        ssr_mode=False,  # no Node server: one process, nothing else listening
-        pwa=False,
-        mcp_server=False,
-        show_error=True,
-        theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
-        css=CSS,
-    )
+    if validate is not None:  # gr.api takes no validator argument; the event function behind it does
+        next(f for f in demo.fns.values() if f.api_name == "ask").validator = validate
     return demo

@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from assistant import Assistant, ui
+from assistant import Assistant
+from assistant import server as chat_server
 from assistant.loadtest import citation_problems, conversations_from_gold, free_port, run_load
 
 from .conftest import ROOT
@@ -27,16 +28,17 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def server(bot: Assistant) -> Iterator[str]:
     port = free_port()
-    demo = ui.launch(bot, port=port, block=False)
+    demo = chat_server.launch(bot, port=port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
 
 
-def test_concurrent_conversations_have_no_errors_and_valid_citations(server: str) -> None:
+@pytest.mark.parametrize("via", ["api", "gradio"])
+def test_concurrent_conversations_have_no_errors_and_valid_citations(server: str, via: str) -> None:
     scripts = conversations_from_gold(ROOT / "eval" / "news" / "gold.jsonl")
-    report = run_load(server, conversations=6, turns=2, scripts=scripts, timeout_s=120)
+    report = run_load(server, conversations=6, turns=2, scripts=scripts, timeout_s=120, via=via)
     assert report.errors == []
     assert report.invalid == []
     assert report.answers == 12
@@ -76,3 +78,16 @@ def test_citation_problems_are_found() -> None:
     bad_offsets = {**good, "citations": [{"marker": 1, "text": "A.", "sentence_start": 0, "sentence_end": 9}]}
     assert citation_problems(bad_offsets)
     assert citation_problems({"text": "A.", "abstained": False, "citations": []})
+
+
+def test_busy_replies_are_asked_again_not_counted_as_errors(bot: Assistant) -> None:
+    port = free_port()
+    demo = chat_server.launch(bot, port=port, block=False, admission=chat_server.Admission(running=1, waiting=0))
+    try:
+        scripts = conversations_from_gold(ROOT / "eval" / "news" / "gold.jsonl")
+        report = run_load(f"http://127.0.0.1:{port}/", conversations=12, turns=2, scripts=scripts, timeout_s=120)
+    finally:
+        demo.close()
+    assert report.errors == [] and report.invalid == []
+    assert report.answers == 24 and report.busy > 0
+    assert report.summary()["busy_replies"] == report.busy

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from assistant import Assistant, Turn, ui
+from assistant import server as chat_server
 from assistant.answering import CLOSEST_MATCHES, NO_ANSWER
 from assistant.records import Answer, Citation
 
@@ -43,7 +44,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(bot: Assistant) -> Iterator[str]:
     port = _free_port()
-    demo = ui.launch(bot, port=port, block=False)
+    demo = chat_server.launch(bot, port=port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -221,7 +222,7 @@ def test_auth_is_required_when_set(bot: Assistant) -> None:
     from gradio_client import Client
 
     port = _free_port()
-    demo = ui.launch(bot, port=port, block=False, auth=("reader", "s3cret"))
+    demo = chat_server.launch(bot, port=port, block=False, auth=("reader", "s3cret"))
     url = f"http://127.0.0.1:{port}/"
     try:
         with pytest.raises(Exception):  # noqa: B017 - gradio_client raises different types across versions
@@ -262,13 +263,13 @@ def test_partial_texts_grow_sentence_by_sentence() -> None:
 
 
 def test_exposure_warnings() -> None:
-    assert ui.exposure_warnings("127.0.0.1", share=False, auth=False) == []
-    assert ui.exposure_warnings("localhost", share=False, auth=False) == []
-    assert len(ui.exposure_warnings("0.0.0.0", share=False, auth=False)) == 1
-    assert any("gradio.live" in w for w in ui.exposure_warnings("127.0.0.1", share=True, auth=True))
+    assert chat_server.exposure_warnings("127.0.0.1", share=False, auth=False) == []
+    assert chat_server.exposure_warnings("localhost", share=False, auth=False) == []
+    assert len(chat_server.exposure_warnings("0.0.0.0", share=False, auth=False)) == 1
+    assert any("gradio.live" in w for w in chat_server.exposure_warnings("127.0.0.1", share=True, auth=True))
     with pytest.raises(ValueError):
-        ui.parse_auth("no-colon")
-    assert ui.parse_auth("me:pa:ss") == ("me", "pa:ss")
+        chat_server.parse_auth("no-colon")
+    assert chat_server.parse_auth("me:pa:ss") == ("me", "pa:ss")
 
 
 def test_history_turns_reach_ask(bot: Assistant) -> None:
