@@ -108,20 +108,37 @@ class Busy(Exception):
 
 
 def _json_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
-    """One conversation's connection to `POST /api/ask`."""
-    import httpx
+    """One conversation's keep-alive connection to `POST /api/ask` (the standard library's HTTP
+    client: the load generator shares the machine with the server, so it should cost little)."""
+    import http.client
+    import urllib.parse
 
-    client = httpx.Client(base_url=url, timeout=timeout_s)
+    parts = urllib.parse.urlsplit(url)
+    base = parts.path.rstrip("/")
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout_s)
+    headers = {"Content-Type": "application/json"}
+
+    def post(path: str, body: bytes, kind: str) -> tuple[int, bytes, http.client.HTTPResponse]:
+        connection.request("POST", f"{base}/{path}", body=body, headers={**headers, "Content-Type": kind})
+        response = connection.getresponse()
+        return response.status, response.read(), response
+
     if auth is not None:
-        client.post("login", data={"username": auth[0], "password": auth[1]}).raise_for_status()
+        form = urllib.parse.urlencode({"username": auth[0], "password": auth[1]}).encode()
+        status, data, response = post("login", form, "application/x-www-form-urlencoded")
+        if status != 200:
+            raise RuntimeError(f"login: HTTP {status}: {data[:200]!r}")
+        cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
+        headers["Cookie"] = "; ".join(cookies)
 
     def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
-        response = client.post("api/ask", json={"question": question, "history": history})
-        if response.status_code == 503:
-            raise Busy(response.json().get("detail", "busy"))
-        if response.status_code != 200:
-            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")
-        return dict(response.json())
+        body = json.dumps({"question": question, "history": history}).encode()
+        status, data, _ = post("api/ask", body, "application/json")
+        if status == 503:
+            raise Busy(json.loads(data).get("detail", "busy"))
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {data[:200]!r}")
+        return dict(json.loads(data))
 
     return ask
 

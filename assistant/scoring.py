@@ -113,18 +113,23 @@ def fitted_from(path: Path | None) -> Iterator[None]:
 def models() -> dict[str, Logistic]:
     """The fitted models in use: "sentence" and "support" (none before the first `assistant fit`)."""
     path = _active[-1]
-    return load(path) if path is not None and path.exists() else {}
+    return load(path) if path is not None else {}
 
 
 def writer_constants() -> dict[str, float]:
     """The writer constants in use ("second_ratio", …); empty before the first `assistant fit`."""
     path = _active[-1]
-    return load_writer(path) if path is not None and path.exists() else {}
+    return load_writer(path) if path is not None else {}
 
 
 @cache
 def load(path: Path = WEIGHTS_FILE) -> dict[str, Logistic]:
-    """The shipped models by name ("sentence", "support")."""
+    """The shipped models by name ("sentence", "support"); none when `path` does not exist (yet).
+
+    Read once per path (`fitting.write` clears the cache): answering does not touch the disk.
+    """
+    if not path.exists():
+        return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     models = {name: Logistic.from_dict(d) for name, d in data["models"].items()}
     for name, wanted in (("sentence", SENTENCE_FEATURES), ("support", SUPPORT_FEATURES)):
@@ -135,7 +140,9 @@ def load(path: Path = WEIGHTS_FILE) -> dict[str, Logistic]:
 
 @cache
 def load_writer(path: Path = WEIGHTS_FILE) -> dict[str, float]:
-    """The writer constants `assistant fit` chose ("second_ratio", …)."""
+    """The writer constants `assistant fit` chose ("second_ratio", …); none when `path` does not exist."""
+    if not path.exists():
+        return {}
     return {k: float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).get("writer", {}).items()}
 
 
