@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .errors import UnsafeFolderError
+from .errors import IndexWriteError, UnsafeFolderError
 
 logger = logging.getLogger(__name__)
 
@@ -172,10 +172,34 @@ def recover(folder: Path, building: bool) -> None:
             if folder.is_dir() and not folder.is_symlink() and is_ours(folder):
                 remove_ours(folder)  # a half-written folder of ours; anything else there stays
             if not folder.exists():
-                os.replace(old, folder)
+                try:
+                    os.replace(old, folder)
+                except OSError as exc:  # a reader of a read-only folder: it cannot finish the swap
+                    logger.warning("cannot restore the previous index %s at %s: %s", old, folder, exc.strerror or exc)
+                    break
                 logger.warning("restored the previous index at %s after an interrupted build", folder)
             break
     if building:
         for leftover in (*_sidecars(folder, "tmp-"), *_sidecars(folder, "old")):
             if leftover.is_dir() and not leftover.is_symlink() and is_ours(leftover):
                 remove_ours(leftover)
+
+
+def can_create(path: Path) -> bool:
+    """Can `path` be created (or replaced): is the nearest folder above it that exists writable?
+
+    For an index folder: can a new one be built, since its lock, temporary build and old generation
+    go beside it. False in a read-only folder or file system.
+    """
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return os.access(parent, os.W_OK | os.X_OK)
+
+
+def read_only(folder: Path, needs: str) -> IndexWriteError:
+    """The error for an index that `needs` writing ("is out of date (1 added)") where nothing can be written."""
+    return IndexWriteError(
+        f"the index at {folder} {needs} and cannot be written: {folder.parent} is read-only; "
+        "make it writable, or build the index in another folder (--index DIR)"
+    )

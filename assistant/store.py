@@ -8,7 +8,7 @@ import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache, cached_property
@@ -32,7 +32,9 @@ from .index_folder import (
     SENTENCE_VECTORS,
     SENTENCES,
     VECTORS,
+    can_create,
     check_writable,
+    read_only,
     recover,
     remove_ours,
     sidecar,
@@ -66,22 +68,35 @@ class SyncReport:
     rebuilt: str | None = None  # why everything was re-embedded, if it was
     repaired: list[str] = field(default_factory=list)  # damaged files rebuilt from the stored vectors
     written: bool = False
+    failed: str | None = None  # why the index could not be updated (read-only, disk full): it is read as it was
+
+    def changes(self) -> str:
+        """What changed in the corpus: "1 added, 2 changed", or "metadata"."""
+        named = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+        return ", ".join([f"{len(v)} {k}" for k, v in named if v] or ["metadata"])
 
     def summary(self) -> str:
+        if self.failed:
+            return f"not updated: {self.failed}"
         if not self.written:
             return f"index is up to date ({len(self.unchanged)} articles)"
-        parts = [
-            f"{len(v)} {k}"
-            for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
-            if v
-        ]
         if self.rebuilt:
             head = f"rebuilt ({self.rebuilt})"
-        elif self.repaired and not parts:
+        elif self.repaired and not (self.added or self.changed or self.removed):
             head = f"repaired: rebuilt {', '.join(self.repaired)} (checksum mismatch) from the stored vectors"
         else:
-            head = "updated: " + ", ".join(parts or ["metadata"])
+            head = f"updated: {self.changes()}"
         return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
+
+    def needs(self) -> str:
+        """What writing the index would do, for an index that cannot be written."""
+        if self.rebuilt == "no index yet":
+            return "does not exist yet"
+        if self.rebuilt:
+            return f"needs rebuilding ({self.rebuilt})"
+        if self.repaired:
+            return f"needs repair ({', '.join(self.repaired)} damaged)"
+        return f"is out of date ({self.changes()})"
 
 
 @dataclass
@@ -382,7 +397,9 @@ def sync(
     """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles.
 
     `corpus_dir`: the folder the articles came from; the index may not be it, inside it or around it.
-    Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours.
+    Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours;
+    IndexWriteError when the index needs writing but cannot be (read-only folder, full disk). Where
+    nothing can be written, an index that is up to date is only read: no lock, no file.
     """
     chunking = chunking or ChunkSettings()
     folder = folder.resolve()
@@ -392,13 +409,15 @@ def sync(
     if index_type not in dense.INDEX_TYPES:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
     report = SyncReport()
-    with build_lock(folder):
-        recover(folder, building=True)
-        check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
+    writable = can_create(folder)
+    with build_lock(folder) if writable else nullcontext():
+        if writable:
+            recover(folder, building=True)
+            check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
         old, reason = (None, "rebuild requested") if rebuild else _reusable(folder, embedder, chunking)
         if old is None:
             report.rebuilt = reason
-            if reason and reason != "no index yet":
+            if reason and reason != "no index yet" and writable:
                 logger.warning("rebuilding the index at %s: %s", folder, reason)
         old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
         old_sentences: dict[str, list[tuple[Sentence, int]]] = {}
@@ -450,6 +469,7 @@ def sync(
         damaged = [name for name in (DENSE, BM25) if old is not None and not _intact(folder, old, (name,))]
         if damaged:
             report.repaired = [str(folder / name) for name in damaged]
+        if damaged and writable:
             logger.warning("damaged index files (checksum mismatch): %s; rebuilding them", ", ".join(report.repaired))
         unchanged = (
             old is not None
@@ -460,6 +480,8 @@ def sync(
         )
         if unchanged:
             return report
+        if not writable:
+            raise read_only(folder, report.needs())
 
         texts = {a.source: a.text for a in corpus}
         todo = sum(row is None for row in chunk_rows) + sum(row is None for row in sentence_rows)
