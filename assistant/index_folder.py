@@ -7,12 +7,14 @@ the file names it writes itself, so a user's file can never be deleted or moved 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import TracebackType
 
 from .errors import IndexWriteError, UnsafeFolderError
 
@@ -156,7 +158,12 @@ def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
     if folder.exists():
         os.replace(folder, old)
     fault("between-renames")  # a crash here is undone by recover() on the next open
-    os.replace(tmp, folder)
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        if old.exists() and not folder.exists():
+            os.replace(old, folder)  # put the previous index back before saying what went wrong
+        raise
     remove_ours(old)
 
 
@@ -203,3 +210,27 @@ def read_only(folder: Path, needs: str) -> IndexWriteError:
         f"the index at {folder} {needs} and cannot be written: {folder.parent} is read-only; "
         "make it writable, or build the index in another folder (--index DIR)"
     )
+
+
+class Writing:
+    """Names the file of a new index being written, so that a failure says which file it was.
+
+    `with Writing(where) as at: np.save(at(path), ...)` turns any OSError inside into an
+    IndexWriteError naming the last path given to `at` ("no space left on device while writing …").
+    """
+
+    def __init__(self, where: Path) -> None:
+        self.path = where
+
+    def __call__(self, path: Path) -> Path:
+        self.path = path
+        return path
+
+    def __enter__(self) -> Writing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, OSError):
+            reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            reason = reason[:1].lower() + reason[1:]
+            raise IndexWriteError(f"{reason} while writing {self.path}; the previous index is untouched") from exc

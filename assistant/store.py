@@ -32,6 +32,7 @@ from .index_folder import (
     SENTENCE_VECTORS,
     SENTENCES,
     VECTORS,
+    Writing,
     can_create,
     check_writable,
     read_only,
@@ -329,37 +330,42 @@ def write_index(
     index_type: str,
     fault: Callable[[str], None] | None = None,
 ) -> None:
-    """Write a complete index into a temporary folder beside `folder`, then swap it in."""
+    """Write a complete index into a temporary folder beside `folder`, then swap it in.
+
+    Raises IndexWriteError naming the file when a write fails (a full disk); the temporary
+    folder is removed and the previous index is left as it was.
+    """
     fault = fault or (lambda step: None)
     check_writable(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
-        (tmp / README).write_text(FORMAT_README, encoding="utf-8")  # first: it marks the folder as ours
-        _write_jsonl(tmp / ARTICLES, [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
-        _write_jsonl(tmp / CHUNKS, [asdict(c) for c in chunks])
-        fault("chunks")
-        np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
-        _write_jsonl(tmp / SENTENCES, [asdict(x) for x in sentences])
-        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float32), allow_pickle=False)
-        dense.save(dense.build(vectors, index_type), tmp / DENSE)
-        fault("dense")
-        LexicalIndex.build([c.text for c in chunks]).save(tmp / BM25)
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            **fingerprint,
-            "dense": {"type": index_type},
-            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
-            "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
-            "files": {name: _file_hash(tmp / name) for name in FILES},
-        }
-        fault("manifest")
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        fault("swap")
-        swap(tmp, folder, fault)
-    finally:
-        remove_ours(tmp)
+    with Writing(folder.parent) as at:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            at(tmp / README).write_text(FORMAT_README, encoding="utf-8")  # first: it marks the folder as ours
+            _write_jsonl(at(tmp / ARTICLES), [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
+            _write_jsonl(at(tmp / CHUNKS), [asdict(c) for c in chunks])
+            fault("chunks")
+            np.save(at(tmp / VECTORS), vectors.astype(np.float32), allow_pickle=False)
+            _write_jsonl(at(tmp / SENTENCES), [asdict(x) for x in sentences])
+            np.save(at(tmp / SENTENCE_VECTORS), sentence_vectors.astype(np.float32), allow_pickle=False)
+            dense.save(dense.build(vectors, index_type), at(tmp / DENSE))
+            fault("dense")
+            LexicalIndex.build([c.text for c in chunks]).save(at(tmp / BM25))
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                **fingerprint,
+                "dense": {"type": index_type},
+                "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
+                "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
+                "files": {name: _file_hash(tmp / name) for name in FILES},
+            }
+            fault("manifest")
+            at(tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            fault("swap")
+            swap(tmp, at(folder), fault)
+        finally:
+            remove_ours(tmp)
 
 
 def _intact(folder: Path, manifest: dict[str, Any], names: tuple[str, ...]) -> bool:

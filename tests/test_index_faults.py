@@ -1,4 +1,4 @@
-"""Index faults say what happened: a read-only index is read.
+"""Index faults say what happened: a read-only index is read, a full disk is named.
 
 Read-only cases run the reader in a process held to file permissions. As root, where chmod
 denies nothing, that process is root without the capabilities that override permissions
@@ -9,8 +9,10 @@ would. (Not `nobody`: the interpreter may live under /root, and pytest's tmp fol
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,9 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant import Assistant
 from assistant.corpus import load_corpus
 from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
-from assistant.store import sync
+from assistant.errors import IndexWriteError
+from assistant.store import open_index, sync
 
 from .conftest import ROOT
 from .test_folder_safety import snapshot
@@ -143,4 +147,116 @@ def test_a_read_only_index_answers_through_the_cli(
     )
     assert snapshot(tmp_path / "data") == before
     for proc in (fresh, stale, update):
+        assert "Traceback" not in proc.stderr
+
+
+# --- 3. a full disk says what happened ------------------------------------------------------
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str = "1m") -> Iterator[Path]:
+    """A real file system of `size` (tmpfs), mounted for the test; needs root."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root; the injected ENOSPC cases cover this fault")
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def fill(disk: Path) -> None:
+    """Write a filler file until the file system has no space left."""
+    with (disk / "filler").open("wb", buffering=0) as fh, contextlib.suppress(OSError):
+        while True:
+            fh.write(b"\0" * 4096)
+
+
+def free(disk: Path) -> int:
+    return os.statvfs(disk).f_bavail
+
+
+FULL = re.compile(r"no space left on device while writing (\S+); the previous index is untouched")
+
+
+def test_a_full_disk_is_named_and_the_previous_index_answers(tiny_corpus: Path, tmp_path: Path) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        index = disk / "index"
+        sync(load_corpus(tiny_corpus).articles, index, HashingEmbedder())
+        fill(disk)
+        before, space = snapshot(index), free(disk)
+        (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)
+        bot = Assistant(tiny_corpus, index, embedder=HashingEmbedder())
+        with pytest.raises(IndexWriteError) as caught:
+            bot.index()
+        said = FULL.fullmatch(str(caught.value))
+        assert said is not None, str(caught.value)
+        assert re.fullmatch(rf"{re.escape(str(disk))}/\.index\.tmp-\w+/[\w.]+", said.group(1))
+        assert snapshot(index) == before, "the previous index, byte for byte"
+        assert not list(disk.glob(".index.tmp-*")) and free(disk) == space, "the temporary build is removed"
+        answer = bot.ask(QUESTION)  # reading still works: the index as it was
+        assert "2018" in answer.text
+        assert bot.last_sync is not None and FULL.fullmatch(bot.last_sync.failed or "")
+        assert "glaciers.txt" not in open_index(index).articles
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [(errno.ENOSPC, "no space left on device"), (errno.EIO, "input/output error"), (errno.EDQUOT, "disk quota")],
+)
+def test_a_failed_write_is_named_and_the_previous_index_answers(
+    code: int, said: str, tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assistant import dense
+
+    index = tmp_path / "index"
+    sync(load_corpus(tiny_corpus).articles, index, HashingEmbedder())
+    before = snapshot(index)
+    write = dense.save
+
+    def fails_midway(data: object, path: Path) -> None:
+        write(data, path)
+        raise OSError(code, os.strerror(code))  # the disk filled up as the file was written
+
+    monkeypatch.setattr(dense, "save", fails_midway)
+    (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)
+    with pytest.raises(IndexWriteError) as caught:
+        sync(load_corpus(tiny_corpus).articles, index, HashingEmbedder())
+    pattern = re.compile(
+        rf"{said}[\w ]* while writing {re.escape(str(tmp_path))}/\.index\.tmp-\w+/dense\.faiss; "
+        "the previous index is untouched"
+    )
+    assert pattern.fullmatch(str(caught.value)), str(caught.value)
+    assert snapshot(index) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".index.lock", "corpus", "index"]
+    bot = Assistant(tiny_corpus, index, embedder=HashingEmbedder())
+    assert "2018" in bot.ask(QUESTION).text
+    assert bot.last_sync is not None and pattern.fullmatch(bot.last_sync.failed or "")
+
+
+@pytest.mark.slow
+def test_the_cli_says_the_disk_is_full_in_one_line(
+    tiny_corpus: Path, tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    with small_disk(tmp_path / "disk", "4m") as disk:
+        index = disk / "index"
+        sync(load_corpus(tiny_corpus).articles, index, embedder)
+        fill(disk)
+        before = snapshot(index)
+        (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)
+        folders = ["--index", str(index), "--corpus", str(tiny_corpus)]
+        update = run(sys.executable, "-m", "assistant", "index", *folders)
+        ask = run(sys.executable, "-m", "assistant", "ask", QUESTION, *folders)
+        assert snapshot(index) == before and not list(disk.glob(".index.tmp-*"))
+    assert update.returncode != 0
+    *progress, line = update.stderr.strip().splitlines()  # the embedding progress bar, then one line
+    assert line.startswith("Error: ") and FULL.fullmatch(line.removeprefix("Error: ")), update.stderr
+    assert all(p.startswith("Embedding") for p in progress), update.stderr
+    assert ask.returncode == 0, ask.stderr
+    assert "2018" in ask.stdout
+    assert "warning: no space left on device while writing" in ask.stderr and "using the index as it is" in ask.stderr
+    for proc in (update, ask):
         assert "Traceback" not in proc.stderr
