@@ -11,6 +11,7 @@ import errno
 import json
 import logging
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -112,13 +113,28 @@ def check_writable(folder: Path, corpus_dir: Path | None = None) -> None:
         )
 
 
+def _make_removable(folder: Path) -> None:
+    """Give a read-only folder of ours (an old generation someone made read-only) back its owner's write bit."""
+    info = folder.lstat()
+    if not os.access(folder, os.W_OK) and info.st_uid == os.geteuid():
+        folder.chmod(stat.S_IMODE(info.st_mode) | stat.S_IWUSR)
+
+
 def remove_ours(folder: Path) -> None:
     """Delete the files an index consists of from `folder`, then the folder if that left it empty.
 
-    Anything else in it stays where it is (and so does the folder), with a warning.
+    Anything else in it stays where it is (and so does the folder), with a warning. A read-only
+    folder that holds nothing but an index of ours is made writable for its owner first.
     """
     if folder.is_symlink() or not folder.is_dir():
         return
+    try:
+        if is_ours(folder):
+            _make_removable(folder)
+            if (folder / BM25).is_dir() and not (folder / BM25).is_symlink():
+                _make_removable(folder / BM25)
+    except OSError as exc:
+        logger.warning("could not make %s writable: %s", folder, exc.strerror or exc)
     for entry in folder.iterdir():
         try:
             if entry.name == BM25 and entry.is_dir() and not entry.is_symlink():

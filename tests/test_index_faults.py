@@ -1,4 +1,4 @@
-"""Index faults say what happened: a read-only index is read, a full disk is named.
+"""Index faults say what happened: a read-only index is read, leftovers never block, a full disk is named.
 
 Read-only cases run the reader in a process held to file permissions. As root, where chmod
 denies nothing, that process is root without the capabilities that override permissions
@@ -44,6 +44,18 @@ READER = textwrap.dedent(
     bot = Assistant(sys.argv[1], sys.argv[2], embedder=HashingEmbedder())
     answer = bot.ask(sys.argv[3])
     print(json.dumps({"text": answer.text, "failed": bot.last_sync.failed}))
+    """
+)
+
+SYNC = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from assistant.corpus import load_corpus
+    from assistant.embedding import HashingEmbedder
+    from assistant.store import sync
+
+    print(sync(load_corpus(Path(sys.argv[1])).articles, Path(sys.argv[2]), HashingEmbedder()).added)
     """
 )
 
@@ -148,6 +160,38 @@ def test_a_read_only_index_answers_through_the_cli(
     assert snapshot(tmp_path / "data") == before
     for proc in (fresh, stale, update):
         assert "Traceback" not in proc.stderr
+
+
+# --- 2. leftovers never block an update -----------------------------------------------------
+
+
+def test_leftovers_of_interrupted_and_read_only_swaps_never_block_an_update(tiny_corpus: Path, tmp_path: Path) -> None:
+    index = _built(tmp_path, tiny_corpus, HashingEmbedder())
+    data = index.parent
+    old = data / ".index.old-1a2b3c4d"  # a swap whose clean-up could not delete the old generation
+    shutil.copytree(index, old)
+    subprocess.run(["chmod", "-R", "a-w", str(old)], check=True)
+    interrupted = data / ".index.tmp-x7k2m9q1"  # a build killed while writing
+    interrupted.mkdir()
+    for name in ("README.md", "articles.jsonl", "chunks.jsonl"):
+        shutil.copy(index / name, interrupted / name)
+    (interrupted / "vectors.npy").write_bytes((index / "vectors.npy").read_bytes()[:100])
+    theirs = {data / ".index.old-99999999": "thesis.docx", data / ".index.tmp-mine": "notes.txt"}
+    for folder, name in theirs.items():  # our names, not our contents
+        folder.mkdir()
+        (folder / "manifest.json").write_text('{"schema_version": 2, "files": {}}')
+        (folder / name).write_text("not the assistant's")
+    kept = {folder: snapshot(folder) for folder in theirs}
+    (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)
+
+    proc = run(*held_to_permissions(), sys.executable, "-c", SYNC, str(tiny_corpus), str(index))
+
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['glaciers.txt']"
+    assert "glaciers.txt" in open_index(index).articles
+    assert not old.exists() and not interrupted.exists(), "our leftovers are cleaned, the read-only one too"
+    assert {folder: snapshot(folder) for folder in theirs} == kept, "what is not ours stays as it was"
+    assert sorted(p.name for p in data.iterdir()) == [".index.lock", ".index.old-99999999", ".index.tmp-mine", "index"]
 
 
 # --- 3. a full disk says what happened ------------------------------------------------------
