@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from .index_folder import (
     sidecar,
     swap,
 )
-from .index_format import FORMAT_README
+from .index_format import FORMAT_README, manifest_problem
 from .lexical import LexicalIndex, analyse
 from .records import Article, Chunk, Sentence
 from .sentences import sentence_spans
@@ -214,45 +214,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexStateError(f"no index at {folder} (missing {MANIFEST}); run: assistant index") from None
     except (OSError, ValueError) as exc:
         raise IndexStateError(f"unreadable {path}: {exc}; run: assistant index --rebuild") from exc
-    problem = _manifest_problem(manifest)
+    problem = manifest_problem(manifest)
     if problem is not None:
         raise IndexStateError(f"{path} is not a valid index manifest ({problem}); run: assistant index --rebuild")
     return manifest
-
-
-@cache
-def _manifest_schema() -> Any:
-    """The manifest's shape as a pydantic model, built once (pydantic is imported only to read an index)."""
-    from pydantic import BaseModel
-
-    class Counts(BaseModel):
-        articles: int
-        chunks: int
-        sentences: int
-
-    class Manifest(BaseModel):
-        schema_version: int
-        files: dict[str, str]
-        counts: Counts
-        articles: dict[str, dict[str, str]]
-        model: dict[str, Any]
-        chunking: dict[str, Any]
-        dense: dict[str, str]
-
-    return Manifest
-
-
-def _manifest_problem(manifest: Any) -> str | None:
-    """What is wrong with a manifest's shape, or None when it is sound."""
-    from pydantic import ValidationError
-
-    try:
-        _manifest_schema().model_validate(manifest, strict=True)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "manifest"
-        return f"{where}: {first['msg'].lower()}"
-    return None
 
 
 def verify(
