@@ -12,6 +12,7 @@ from .errors import (  # noqa: E402
     AssistantError,
     CorpusError,
     IndexStateError,
+    IndexWriteError,
     ModelNotFoundError,
     QuestionError,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "CorpusError",
     "ExtractiveWriter",
     "IndexStateError",
+    "IndexWriteError",
     "ModelNotFoundError",
     "Passage",
     "QuestionError",

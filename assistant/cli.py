@@ -79,10 +79,16 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
             bar.close()
 
 
-def _prepare(bot: Any, rebuild: bool = False, quiet: bool = False) -> Any:
-    """Build or update the index with a progress bar, saying what changed."""
+def _prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = False) -> Any:
+    """Build or update the index with a progress bar, saying what changed.
+
+    `write`: the user asked for the index to be written, so failing to is an error; otherwise
+    (ask, search, chat) an index that cannot be updated is read as it is, with a warning.
+    """
     with _progress_bar() as progress:
-        report = bot.index(rebuild=rebuild, progress=progress)
+        report = bot.index(rebuild=rebuild, progress=progress) if write else bot.update(progress=progress)
+    if report.failed:
+        _say(f"warning: {report.failed}; using the index as it is", err=True)
     for source, reason in report.skipped.items():
         _say(f"warning: skipped {source}: {reason}", err=True)
     if report.written and not quiet:
@@ -111,7 +117,7 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> Non
     """Build or update the index (only new or changed articles are embedded)."""
     with _friendly_errors():
         bot = _assistant(corpus_dir, index_dir)
-        report = _prepare(bot, rebuild=rebuild, quiet=True)
+        report = _prepare(bot, rebuild=rebuild, quiet=True, write=True)
         click.echo(f"{bot.settings.index_dir}: {report.summary()}")
 
 

@@ -15,7 +15,7 @@ from ._offline import go_offline
 from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, CorpusError, IndexStateError, QuestionError
+from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, QuestionError
 from .index_folder import check_writable
 from .plan import Plan, make_plan
 from .records import Answer, Passage, Turn
@@ -50,7 +50,8 @@ class Assistant:
         reranker: scores question-sentence pairs (e.g. a cross-encoder); default: the embedding model.
 
     Construction is cheap: the index is opened (and built or updated if the corpus changed)
-    on first use, and the model loads then too.
+    on first use, and the model loads then too. An index that cannot be updated (a read-only
+    folder, a full disk) is read as it is, with a warning (`last_sync.failed` says why).
     """
 
     def __init__(
@@ -88,7 +89,8 @@ class Assistant:
         """Build or update the index from the corpus folder; embeds only what changed.
 
         Raises UnsafeFolderError, before anything is read or written, when the index folder holds
-        files the assistant did not write or overlaps the corpus folder.
+        files the assistant did not write or overlaps the corpus folder; IndexWriteError, leaving the
+        previous index as it was, when the index needs writing but cannot be (read-only, disk full).
         """
         check_writable(self.settings.index_dir, self.settings.corpus_dir)
         report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
@@ -111,6 +113,17 @@ class Assistant:
             self.prepare_fast_queries()
         return result
 
+    def update(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Bring the index up to date before reading it: `index()`, except that an index that cannot be
+        written (a read-only folder, a full disk) is left as it is; the report's `failed` says why."""
+        try:
+            return self.index(progress=progress)
+        except IndexWriteError as exc:
+            report = SyncReport(failed=str(exc))
+            with self._lock:
+                self.last_sync = report
+            return report
+
     def prepare_fast_queries(self) -> bool:
         """Export the embedding model for ONNX Runtime, once per model (a few seconds); True if in use.
 
@@ -131,23 +144,32 @@ class Assistant:
 
     def _open(self) -> HybridRetriever:
         corpus, folder = self.settings.corpus_dir, self.settings.index_dir
+        synced = False
         if corpus.is_dir():
             if self.last_sync is None:
-                self.index()
+                self.update()
+                synced = True
         elif not (folder / "manifest.json").exists():
             raise CorpusError(f"corpus folder not found: {corpus} (and no index at {folder})")
+        failed = self.last_sync.failed if self.last_sync is not None else None
         try:
             data = open_index(folder)
         except IndexStateError as exc:
+            if failed:  # no index to fall back on: say why none could be written
+                raise IndexWriteError(failed) from exc
             if not corpus.is_dir():
                 raise
             logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], corpus)
             self.index(rebuild=True)
             data = open_index(folder)
         if data.model != self.embedder.name:
+            if failed:
+                raise IndexWriteError(failed)
             raise IndexStateError(
                 f"the index was built with {data.model!r}, not {self.embedder.name!r}; run: assistant index --rebuild"
             )
+        if failed and synced:
+            logger.warning("%s; using the index as it is", failed)
         return HybridRetriever(data, self.embedder, self.settings.fusion)
 
     @property

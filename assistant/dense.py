@@ -83,9 +83,11 @@ def _build(vectors: np.ndarray, kind: str) -> Any:
 
 
 def save(index: Any, path: Path) -> None:
-    faiss = _faiss()
-
-    faiss.write_index(index, str(path))
+    """Write `index` to `path`. Python writes the bytes, so a full disk is an OSError (faiss's own
+    writer reports a RuntimeError)."""
+    data = _faiss().serialize_index(index)
+    with path.open("wb") as fh:
+        fh.write(data)
 
 
 def load(path: Path) -> Any:

@@ -17,6 +17,7 @@ import numpy as np
 from . import onnx_query
 from ._offline import go_offline
 from .errors import ModelNotFoundError
+from .index_folder import can_create
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,7 @@ class SentenceTransformerEmbedder:
     def fast_queries_pending(self) -> bool:
         """Whether `prepare_fast_queries` has an export to do."""
         exported = self._export_target()
-        return exported is not None and not exported.is_file()
+        return exported is not None and not exported.is_file() and can_create(exported)
 
     def _export_target(self) -> Path | None:
         """Where this model's ONNX export lives, if the model and the installed packages allow one."""
@@ -322,6 +323,9 @@ class SentenceTransformerEmbedder:
         if exported is None:
             return False
         if not exported.is_file():
+            if not can_create(exported):  # a read-only cache: questions take the torch path, nothing is written
+                log.info("cannot write %s; questions use torch", exported)
+                return False
             self._fast_tokenizer()
 
             def reference(texts: list[str]) -> np.ndarray:

@@ -29,3 +29,7 @@ class UnsafeFolderError(AssistantError):
 
 class InputError(AssistantError):
     """An argument of the wrong type or value: k, history turns, an article filter."""
+
+
+class IndexWriteError(AssistantError):
+    """A new index could not be written (a read-only folder, a full disk); the previous one is untouched."""

@@ -7,14 +7,17 @@ the file names it writes itself, so a user's file can never be deleted or moved 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
+import stat
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import TracebackType
 
-from .errors import UnsafeFolderError
+from .errors import IndexWriteError, UnsafeFolderError
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +113,28 @@ def check_writable(folder: Path, corpus_dir: Path | None = None) -> None:
         )
 
 
+def _make_removable(folder: Path) -> None:
+    """Give a read-only folder of ours (an old generation someone made read-only) back its owner's write bit."""
+    info = folder.lstat()
+    if not os.access(folder, os.W_OK) and info.st_uid == os.geteuid():
+        folder.chmod(stat.S_IMODE(info.st_mode) | stat.S_IWUSR)
+
+
 def remove_ours(folder: Path) -> None:
     """Delete the files an index consists of from `folder`, then the folder if that left it empty.
 
-    Anything else in it stays where it is (and so does the folder), with a warning.
+    Anything else in it stays where it is (and so does the folder), with a warning. A read-only
+    folder that holds nothing but an index of ours is made writable for its owner first.
     """
     if folder.is_symlink() or not folder.is_dir():
         return
+    try:
+        if is_ours(folder):
+            _make_removable(folder)
+            if (folder / BM25).is_dir() and not (folder / BM25).is_symlink():
+                _make_removable(folder / BM25)
+    except OSError as exc:
+        logger.warning("could not make %s writable: %s", folder, exc.strerror or exc)
     for entry in folder.iterdir():
         try:
             if entry.name == BM25 and entry.is_dir() and not entry.is_symlink():
@@ -156,7 +174,12 @@ def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
     if folder.exists():
         os.replace(folder, old)
     fault("between-renames")  # a crash here is undone by recover() on the next open
-    os.replace(tmp, folder)
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        if old.exists() and not folder.exists():
+            os.replace(old, folder)  # put the previous index back before saying what went wrong
+        raise
     remove_ours(old)
 
 
@@ -172,10 +195,58 @@ def recover(folder: Path, building: bool) -> None:
             if folder.is_dir() and not folder.is_symlink() and is_ours(folder):
                 remove_ours(folder)  # a half-written folder of ours; anything else there stays
             if not folder.exists():
-                os.replace(old, folder)
+                try:
+                    os.replace(old, folder)
+                except OSError as exc:  # a reader of a read-only folder: it cannot finish the swap
+                    logger.warning("cannot restore the previous index %s at %s: %s", old, folder, exc.strerror or exc)
+                    break
                 logger.warning("restored the previous index at %s after an interrupted build", folder)
             break
     if building:
         for leftover in (*_sidecars(folder, "tmp-"), *_sidecars(folder, "old")):
             if leftover.is_dir() and not leftover.is_symlink() and is_ours(leftover):
                 remove_ours(leftover)
+
+
+def can_create(path: Path) -> bool:
+    """Can `path` be created (or replaced): is the nearest folder above it that exists writable?
+
+    For an index folder: can a new one be built, since its lock, temporary build and old generation
+    go beside it. False in a read-only folder or file system.
+    """
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    return os.access(parent, os.W_OK | os.X_OK)
+
+
+def read_only(folder: Path, needs: str) -> IndexWriteError:
+    """The error for an index that `needs` writing ("is out of date (1 added)") where nothing can be written."""
+    return IndexWriteError(
+        f"the index at {folder} {needs} and cannot be written: {folder.parent} is read-only; "
+        "make it writable, or build the index in another folder (--index DIR)"
+    )
+
+
+class Writing:
+    """Names the file of a new index being written, so that a failure says which file it was.
+
+    `with Writing(where) as at: np.save(at(path), ...)` turns any OSError inside into an
+    IndexWriteError naming the last path given to `at` ("no space left on device while writing …").
+    """
+
+    def __init__(self, where: Path) -> None:
+        self.path = where
+
+    def __call__(self, path: Path) -> Path:
+        self.path = path
+        return path
+
+    def __enter__(self) -> Writing:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if isinstance(exc, OSError):
+            reason = "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
+            reason = reason[:1].lower() + reason[1:]
+            raise IndexWriteError(f"{reason} while writing {self.path}; the previous index is untouched") from exc

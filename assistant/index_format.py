@@ -1,5 +1,10 @@
-"""The README written into every index folder, describing its files."""
+"""The index format: the README written into every index folder, and the manifest's shape."""
 # ruff: noqa: E501
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
 
 FORMAT_README = """\
 # The index folder
@@ -23,3 +28,38 @@ A build is written to a temporary folder beside this one and swapped in with a r
 crash mid-build leaves the previous index usable. Opening checks the checksums and says how to
 fix a damaged index (`assistant index --rebuild`).
 """
+
+
+@cache
+def _manifest_schema() -> Any:
+    """The manifest's shape as a pydantic model, built once (pydantic is imported only to read an index)."""
+    from pydantic import BaseModel
+
+    class Counts(BaseModel):
+        articles: int
+        chunks: int
+        sentences: int
+
+    class Manifest(BaseModel):
+        schema_version: int
+        files: dict[str, str]
+        counts: Counts
+        articles: dict[str, dict[str, str]]
+        model: dict[str, Any]
+        chunking: dict[str, Any]
+        dense: dict[str, str]
+
+    return Manifest
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What is wrong with a manifest's shape, or None when it is sound."""
+    from pydantic import ValidationError
+
+    try:
+        _manifest_schema().model_validate(manifest, strict=True)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "manifest"
+        return f"{where}: {first['msg'].lower()}"
+    return None

@@ -8,10 +8,10 @@ import logging
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +32,16 @@ from .index_folder import (
     SENTENCE_VECTORS,
     SENTENCES,
     VECTORS,
+    Writing,
+    can_create,
     check_writable,
+    read_only,
     recover,
     remove_ours,
     sidecar,
     swap,
 )
-from .index_format import FORMAT_README
+from .index_format import FORMAT_README, manifest_problem
 from .lexical import LexicalIndex, analyse
 from .records import Article, Chunk, Sentence
 from .sentences import sentence_spans
@@ -66,22 +69,35 @@ class SyncReport:
     rebuilt: str | None = None  # why everything was re-embedded, if it was
     repaired: list[str] = field(default_factory=list)  # damaged files rebuilt from the stored vectors
     written: bool = False
+    failed: str | None = None  # why the index could not be updated (read-only, disk full): it is read as it was
+
+    def changes(self) -> str:
+        """What changed in the corpus: "1 added, 2 changed", or "metadata"."""
+        named = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
+        return ", ".join([f"{len(v)} {k}" for k, v in named if v] or ["metadata"])
 
     def summary(self) -> str:
+        if self.failed:
+            return f"not updated: {self.failed}"
         if not self.written:
             return f"index is up to date ({len(self.unchanged)} articles)"
-        parts = [
-            f"{len(v)} {k}"
-            for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed))
-            if v
-        ]
         if self.rebuilt:
             head = f"rebuilt ({self.rebuilt})"
-        elif self.repaired and not parts:
+        elif self.repaired and not (self.added or self.changed or self.removed):
             head = f"repaired: rebuilt {', '.join(self.repaired)} (checksum mismatch) from the stored vectors"
         else:
-            head = "updated: " + ", ".join(parts or ["metadata"])
+            head = f"updated: {self.changes()}"
         return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
+
+    def needs(self) -> str:
+        """What writing the index would do, for an index that cannot be written."""
+        if self.rebuilt == "no index yet":
+            return "does not exist yet"
+        if self.rebuilt:
+            return f"needs rebuilding ({self.rebuilt})"
+        if self.repaired:
+            return f"needs repair ({', '.join(self.repaired)} damaged)"
+        return f"is out of date ({self.changes()})"
 
 
 @dataclass
@@ -198,45 +214,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise IndexStateError(f"no index at {folder} (missing {MANIFEST}); run: assistant index") from None
     except (OSError, ValueError) as exc:
         raise IndexStateError(f"unreadable {path}: {exc}; run: assistant index --rebuild") from exc
-    problem = _manifest_problem(manifest)
+    problem = manifest_problem(manifest)
     if problem is not None:
         raise IndexStateError(f"{path} is not a valid index manifest ({problem}); run: assistant index --rebuild")
     return manifest
-
-
-@cache
-def _manifest_schema() -> Any:
-    """The manifest's shape as a pydantic model, built once (pydantic is imported only to read an index)."""
-    from pydantic import BaseModel
-
-    class Counts(BaseModel):
-        articles: int
-        chunks: int
-        sentences: int
-
-    class Manifest(BaseModel):
-        schema_version: int
-        files: dict[str, str]
-        counts: Counts
-        articles: dict[str, dict[str, str]]
-        model: dict[str, Any]
-        chunking: dict[str, Any]
-        dense: dict[str, str]
-
-    return Manifest
-
-
-def _manifest_problem(manifest: Any) -> str | None:
-    """What is wrong with a manifest's shape, or None when it is sound."""
-    from pydantic import ValidationError
-
-    try:
-        _manifest_schema().model_validate(manifest, strict=True)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "manifest"
-        return f"{where}: {first['msg'].lower()}"
-    return None
 
 
 def verify(
@@ -314,37 +295,42 @@ def write_index(
     index_type: str,
     fault: Callable[[str], None] | None = None,
 ) -> None:
-    """Write a complete index into a temporary folder beside `folder`, then swap it in."""
+    """Write a complete index into a temporary folder beside `folder`, then swap it in.
+
+    Raises IndexWriteError naming the file when a write fails (a full disk); the temporary
+    folder is removed and the previous index is left as it was.
+    """
     fault = fault or (lambda step: None)
     check_writable(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
-    try:
-        (tmp / README).write_text(FORMAT_README, encoding="utf-8")  # first: it marks the folder as ours
-        _write_jsonl(tmp / ARTICLES, [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
-        _write_jsonl(tmp / CHUNKS, [asdict(c) for c in chunks])
-        fault("chunks")
-        np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
-        _write_jsonl(tmp / SENTENCES, [asdict(x) for x in sentences])
-        np.save(tmp / SENTENCE_VECTORS, sentence_vectors.astype(np.float32), allow_pickle=False)
-        dense.save(dense.build(vectors, index_type), tmp / DENSE)
-        fault("dense")
-        LexicalIndex.build([c.text for c in chunks]).save(tmp / BM25)
-        manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            **fingerprint,
-            "dense": {"type": index_type},
-            "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
-            "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
-            "files": {name: _file_hash(tmp / name) for name in FILES},
-        }
-        fault("manifest")
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
-        fault("swap")
-        swap(tmp, folder, fault)
-    finally:
-        remove_ours(tmp)
+    with Writing(folder.parent) as at:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.tmp-", dir=folder.parent))
+        try:
+            at(tmp / README).write_text(FORMAT_README, encoding="utf-8")  # first: it marks the folder as ours
+            _write_jsonl(at(tmp / ARTICLES), [{**asdict(a), "sha256": text_hash(a.text)} for a in articles])
+            _write_jsonl(at(tmp / CHUNKS), [asdict(c) for c in chunks])
+            fault("chunks")
+            np.save(at(tmp / VECTORS), vectors.astype(np.float32), allow_pickle=False)
+            _write_jsonl(at(tmp / SENTENCES), [asdict(x) for x in sentences])
+            np.save(at(tmp / SENTENCE_VECTORS), sentence_vectors.astype(np.float32), allow_pickle=False)
+            dense.save(dense.build(vectors, index_type), at(tmp / DENSE))
+            fault("dense")
+            LexicalIndex.build([c.text for c in chunks]).save(at(tmp / BM25))
+            manifest = {
+                "schema_version": SCHEMA_VERSION,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                **fingerprint,
+                "dense": {"type": index_type},
+                "counts": {"articles": len(articles), "chunks": len(chunks), "sentences": len(sentences)},
+                "articles": {a.source: {"sha256": text_hash(a.text)} for a in articles},
+                "files": {name: _file_hash(tmp / name) for name in FILES},
+            }
+            fault("manifest")
+            at(tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+            fault("swap")
+            swap(tmp, at(folder), fault)
+        finally:
+            remove_ours(tmp)
 
 
 def _intact(folder: Path, manifest: dict[str, Any], names: tuple[str, ...]) -> bool:
@@ -382,7 +368,9 @@ def sync(
     """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles.
 
     `corpus_dir`: the folder the articles came from; the index may not be it, inside it or around it.
-    Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours.
+    Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours;
+    IndexWriteError when the index needs writing but cannot be (read-only folder, full disk). Where
+    nothing can be written, an index that is up to date is only read: no lock, no file.
     """
     chunking = chunking or ChunkSettings()
     folder = folder.resolve()
@@ -392,13 +380,15 @@ def sync(
     if index_type not in dense.INDEX_TYPES:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
     report = SyncReport()
-    with build_lock(folder):
-        recover(folder, building=True)
-        check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
+    writable = can_create(folder)
+    with build_lock(folder) if writable else nullcontext():
+        if writable:
+            recover(folder, building=True)
+            check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
         old, reason = (None, "rebuild requested") if rebuild else _reusable(folder, embedder, chunking)
         if old is None:
             report.rebuilt = reason
-            if reason and reason != "no index yet":
+            if reason and reason != "no index yet" and writable:
                 logger.warning("rebuilding the index at %s: %s", folder, reason)
         old_chunks: dict[str, list[tuple[Chunk, int]]] = {}
         old_sentences: dict[str, list[tuple[Sentence, int]]] = {}
@@ -450,6 +440,7 @@ def sync(
         damaged = [name for name in (DENSE, BM25) if old is not None and not _intact(folder, old, (name,))]
         if damaged:
             report.repaired = [str(folder / name) for name in damaged]
+        if damaged and writable:
             logger.warning("damaged index files (checksum mismatch): %s; rebuilding them", ", ".join(report.repaired))
         unchanged = (
             old is not None
@@ -460,6 +451,8 @@ def sync(
         )
         if unchanged:
             return report
+        if not writable:
+            raise read_only(folder, report.needs())
 
         texts = {a.source: a.text for a in corpus}
         todo = sum(row is None for row in chunk_rows) + sum(row is None for row in sentence_rows)
