@@ -148,7 +148,7 @@ def collect(
         if t[0].isdigit():
             idf[t] *= 2  # a figure the question names ("in 2024") pins down the sentence
     total = sum(idf[t] for t in terms) + sum(idf[t] for t in context_terms) / 3 or 1.0
-    chunk_rows = {c.id: row for row, c in enumerate(data.chunks)}
+    chunk_rows = data.chunk_rows
 
     names = set(plan.names)
     name_weight = sum(idf[t] for t in names)

@@ -127,6 +127,11 @@ class IndexData:
         return str(self.manifest["model"]["name"])
 
     @cached_property
+    def chunk_rows(self) -> dict[str, int]:
+        """Each chunk's row by its id, built once rather than per question."""
+        return {c.id: row for row, c in enumerate(self.chunks)}
+
+    @cached_property
     def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]:
         """Each article's publisher and author terms, and in how many article texts each occurs."""
         owners = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
