@@ -107,33 +107,43 @@ class Busy(Exception):
     """The server said it is busy (503): try again after a moment."""
 
 
-def _json_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
-    """One conversation's keep-alive connection to `POST /api/ask` (the standard library's HTTP
-    client: the load generator shares the machine with the server, so it should cost little)."""
-    import http.client
-    import urllib.parse
+class _Connection:
+    """A keep-alive HTTP connection of one conversation (the standard library's client: the load
+    generator shares the machine with the server, so it should cost little), logged in if asked."""
 
-    parts = urllib.parse.urlsplit(url)
-    base = parts.path.rstrip("/")
-    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout_s)
-    headers = {"Content-Type": "application/json"}
+    def __init__(self, url: str, auth: tuple[str, str] | None, timeout_s: float) -> None:
+        import http.client
+        import urllib.parse
 
-    def post(path: str, body: bytes, kind: str) -> tuple[int, bytes, http.client.HTTPResponse]:
-        connection.request("POST", f"{base}/{path}", body=body, headers={**headers, "Content-Type": kind})
-        response = connection.getresponse()
-        return response.status, response.read(), response
+        parts = urllib.parse.urlsplit(url)
+        self.base = parts.path.rstrip("/")
+        self.http = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout_s)
+        self.headers: dict[str, str] = {}
+        if auth is not None:
+            form = urllib.parse.urlencode({"username": auth[0], "password": auth[1]}).encode()
+            status, data = self.call("POST", "login", form, "application/x-www-form-urlencoded")
+            if status != 200:
+                raise RuntimeError(f"login: HTTP {status}: {data[:200]!r}")
 
-    if auth is not None:
-        form = urllib.parse.urlencode({"username": auth[0], "password": auth[1]}).encode()
-        status, data, response = post("login", form, "application/x-www-form-urlencoded")
-        if status != 200:
-            raise RuntimeError(f"login: HTTP {status}: {data[:200]!r}")
+    def call(
+        self, method: str, path: str, body: bytes | None = None, kind: str = "application/json"
+    ) -> tuple[int, bytes]:
+        headers = {**self.headers, "Content-Type": kind} if body is not None else self.headers
+        self.http.request(method, f"{self.base}/{path}", body=body, headers=headers)
+        response = self.http.getresponse()
         cookies = [c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or []]
-        headers["Cookie"] = "; ".join(cookies)
+        if cookies:
+            self.headers["Cookie"] = "; ".join(cookies)
+        return response.status, response.read()
+
+
+def _json_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
+    """One conversation asking `POST /api/ask`."""
+    connection = _Connection(url, auth, timeout_s)
 
     def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
         body = json.dumps({"question": question, "history": history}).encode()
-        status, data, _ = post("api/ask", body, "application/json")
+        status, data = connection.call("POST", "api/ask", body)
         if status == 503:
             raise Busy(json.loads(data).get("detail", "busy"))
         if status != 200:
@@ -144,18 +154,28 @@ def _json_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Cal
 
 
 def _gradio_asker(url: str, auth: tuple[str, str] | None, timeout_s: float) -> Callable[..., dict[str, Any]]:
-    """One conversation's gradio_client, calling the `/ask` endpoint through Gradio's queue."""
-    from gradio_client import Client
-
-    client = Client(url, auth=auth, verbose=False)
+    """One conversation asking Gradio's `/ask` through the chat's queue: `POST /gradio_api/call/ask`,
+    then its event stream (what gradio_client does, without its cost on the load generator's side)."""
+    connection = _Connection(url, auth, timeout_s)
 
     def ask(question: str, history: list[dict[str, str]]) -> dict[str, Any]:
-        try:
-            return dict(client.predict(question, None, history, api_name="/ask"))
-        except Exception as exc:
-            if "Queue is full" in str(exc) or "503" in str(exc):
-                raise Busy(str(exc)) from None
-            raise
+        body = json.dumps({"data": [question, None, history]}).encode()
+        status, data = connection.call("POST", "gradio_api/call/ask", body)
+        if status == 503:
+            raise Busy(json.loads(data).get("detail", "busy"))
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {data[:200]!r}")
+        status, stream = connection.call("GET", f"gradio_api/call/ask/{json.loads(data)['event_id']}")
+        event = ""
+        for line in stream.decode().splitlines():
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = json.loads(line[5:])
+                if event == "error":
+                    raise RuntimeError(f"error event: {payload}")
+                return dict(payload[0])
+        raise RuntimeError(f"HTTP {status}: no answer in the event stream: {stream[:200]!r}")
 
     return ask
 
@@ -263,7 +283,7 @@ def free_port() -> int:
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, help="Give up after this many seconds.")
 @click.option("--gold", type=click.Path(path_type=Path), default=None, help="Where the questions come from.")
 @click.option("--via", type=click.Choice(sorted(VIA)), default="api", show_default=True,
-              help="api: POST /api/ask (JSON); gradio: gradio_client through the chat's queue.")  # fmt: skip
+              help="api: POST /api/ask (JSON); gradio: Gradio's /ask through the chat's queue.")  # fmt: skip
 @click.option("--think", "think_s", default=0.0, show_default=True, help="Seconds between answer and next question.")
 def main(
     conversations: int, turns: int, url: str | None, timeout_s: float, gold: Path | None, via: str, think_s: float
