@@ -169,6 +169,39 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
             _say(f"    {c.sentence}")
 
 
+@cli.command()
+@click.argument("query", required=False)
+@click.option("--source", "sources", multiple=True, metavar="FILE", help="Only this article (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_corpus
+@_index
+def timeline(
+    query: str | None, sources: tuple[str, ...], as_json: bool, corpus_dir: Path | None, index_dir: Path | None
+) -> None:
+    """Dated events the articles state, in date order (about QUERY, if given), each with its source."""
+    with _friendly_errors():
+        bot = _assistant(corpus_dir, index_dir)
+        _prepare(bot)
+        found = bot.timeline(query, sources=list(sources) or None)
+        if as_json:
+            payload = {"query": query, "events": [e.to_dict() for e in found.events],
+                       "disagreements": [[a.to_dict(), b.to_dict()] for a, b in found.disagreements]}  # fmt: skip
+            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            return
+        if not found.events:
+            _say("The articles date no events" + (f" about {query}." if query else "."))
+            return
+        width = max(len(e.date_text) for e in found.events)
+        for e in found.events:
+            where = ", ".join(c.source for c in (e.citation, *e.also))
+            guessed = " (year from the text around it)" if e.inferred_year else ""
+            _say(f"{e.date:<10}  {e.date_text:<{width}}  {where}{guessed}", bold=True)
+            _say(f"            {e.text}")
+        for a, b in found.disagreements:
+            dates = f"{a.date_text} ({a.citation.source}) and {b.date_text} ({b.citation.source})"
+            _say(f"note: one event, two dates: {dates}")
+
+
 @cli.command(name="eval")
 @click.option(
     "--suite",

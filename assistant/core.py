@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import evidence, inputs
+from . import evidence, inputs, timeline
 from ._offline import go_offline
 from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
@@ -22,6 +22,7 @@ from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import SyncReport, open_index, sync
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -32,6 +33,7 @@ EMPTY_QUESTION = "Please ask a question."
 OTHER_SCRIPT = (
     "The question is written in {script} script and the articles in {written}: please ask in the articles' language."
 )
+TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
 MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are not documents
 
 
@@ -228,12 +230,38 @@ class Assistant:
             text = f"{NO_ANSWER} {OTHER_SCRIPT.format(script=_script_name(script), written=written)}"
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
-        found = self._evidence(question, history, sources)
-        t1 = time.perf_counter()
-        answer = self.writer.write(found)
+        plan = make_plan(question, retriever.data, history, sources)
+        if plan.shape == "timeline":  # dated events in date order, not one sentence
+            events = self._timeline(plan.query, plan.sources)
+            t1 = time.perf_counter()
+            answer = events.to_answer()
+        else:
+            found = self._gather(plan)
+            t1 = time.perf_counter()
+            answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
+
+    def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
+        """Dated events the articles state, in date order, each sentence verbatim and cited.
+
+        Args:
+            query: only events in the passages that best match it (None: every article's events).
+            sources: only these articles (file names).
+        """
+        retriever = self._ready()
+        chosen, _ = inputs.article_filter(sources, retriever.data.articles)
+        return self._timeline(None if query is None else inputs.question(query), chosen)
+
+    def _timeline(self, query: str | None, sources: Collection[str] | None) -> Timeline:
+        data = self._ready().data
+        if not query or not query.strip():
+            return timeline.build(data, timeline.rows_for(data, sources))
+        passages = self.search(query, k=TIMELINE_PASSAGES, sources=sources)
+        rows = [r for p in passages if p.chunk_id in data.chunk_rows
+                for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
+        return timeline.build(data, rows, query)
 
     def _evidence(self, question: str, history: Sequence[Turn], sources: Collection[str] | None) -> evidence.Evidence:
         """The question's plan, then the evidence it needs: passages and scored sentences."""

@@ -60,6 +60,10 @@ LIST_QUESTION = re.compile(
     r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds|types|which two|which three)\b",
     re.I,
 )
+# "Give me a timeline of …", "the key dates", "in chronological order": dated events, in date order.
+TIMELINE_QUESTION = re.compile(
+    r"\b(?:time ?lines?|chronolog(?:y|ies|ical(?:ly)?)|key dates|main dates|milestones|in (?:date|time) order)\b", re.I
+)
 # What a list question enumerates: "Which two transport corridors …" -> corridors.
 _LISTED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*[a-rt-z]s)\b", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
@@ -192,7 +196,7 @@ class Plan:
     query: str  # what retrieval searches: the question, plus the conversation a leaning follow-up needs
     kind: str | None  # money, share, date, number, reason, place, name, or None
     day: bool  # a "when exactly" question: a full date, not a year
-    shape: str  # plain, list or reason
+    shape: str  # plain, list, reason or timeline
     terms: frozenset[str]
     names: frozenset[str]  # terms of the names the question asks about
     asked_names: frozenset[str]  # its capitalised words, lower-cased (a "who" answer names someone else)
@@ -226,6 +230,8 @@ def make_plan(
     listed = _LISTED.search(question)
     is_list = bool(LIST_QUESTION.search(question))
     shape = "list" if is_list else "reason" if _WHY_QUESTION.search(question) else "plain"
+    if TIMELINE_QUESTION.search(question):
+        shape = "timeline"
     terms = frozenset(analyse(question))
     return Plan(
         question=question,

@@ -1,0 +1,115 @@
+"""Dates written in English text: found, normalised and given a precision.
+
+"April 23, 2025", "23 April 2025", "2025-04-23" are days; "July 2024" and "July of 2024" are
+months; "in 1994" is a year; "on April 23" is a day whose year comes from the text around it.
+A date in a parenthesised source reference ("(see EDM, May 14, 2025)") is a citation of another
+text, not a date of anything the sentence tells, and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_ABBREVIATED = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
+                "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
+MONTH_NUMBER = {m.lower(): n for n, m in enumerate(MONTH_NAMES, 1)} | _ABBREVIATED
+_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+
+# One pattern, alternatives from the most precise down; named groups say which matched.
+DATE = re.compile(
+    rf"\b(?P<iy>{_YEAR})-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b"
+    rf"|\b(?P<m1>{_MONTH}) (?P<d1>{_DAY}),? (?P<y1>{_YEAR})\b"
+    rf"|\b(?P<d2>{_DAY}) (?P<m2>{_MONTH}),? (?P<y2>{_YEAR})\b"
+    rf"|\b(?P<m3>{_MONTH}),? (?:of )?(?P<y3>{_YEAR})\b"
+    rf"|\b(?P<m4>{_MONTH}) (?P<d4>{_DAY})\b(?!,? (?:{_YEAR}|\d))"
+    rf"|\b(?P<d5>{_DAY}) (?P<m5>{_MONTH})\b(?!,? (?:{_YEAR}|\d))"
+    rf"|(?<![\w.,-])(?P<y6>{_YEAR})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|people|"
+    r"units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
+)
+# A parenthesised aside that cites another text: "(see EDM, May 14, 2025)", "(Xinhua, April 23)".
+_REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
+MONTH = re.compile(rf"\b{_MONTH}\b")
+YEAR = re.compile(rf"\b{_YEAR}\b")
+
+PRECISIONS = ("year", "month", "day")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date found in a text: where it is, what it says, and how precise it is."""
+
+    start: int
+    end: int
+    text: str
+    year: int | None  # None: a day and month whose year the text leaves to the reader
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day else "month" if self.month else "year"
+
+    def iso(self, year: int | None = None) -> str:
+        """1994, 2024-07 or 2025-04-23 (`year` fills a year-less day)."""
+        y = self.year or year
+        parts = [f"{y:04d}" if y else "????"]
+        if self.month:
+            parts.append(f"{self.month:02d}")
+        if self.day:
+            parts.append(f"{self.day:02d}")
+        return "-".join(parts)
+
+
+def _day(value: str | None) -> int | None:
+    if not value:
+        return None
+    day = int(re.sub(r"\D", "", value))
+    return day if 1 <= day <= 31 else None
+
+
+def _month(value: str | None) -> int | None:
+    return MONTH_NUMBER.get(value.rstrip(".").lower()) if value else None
+
+
+def mentions(text: str) -> list[DateMention]:
+    """The dates `text` states, in order, without those in parenthesised references."""
+    hidden = [(m.start(), m.end()) for m in _REFERENCE.finditer(text)]
+    out: list[DateMention] = []
+    for m in DATE.finditer(text):
+        if any(a <= m.start() < b for a, b in hidden):
+            continue
+        g = m.groupdict()
+        if g["iy"]:
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["iy"]), int(g["im"]), int(g["id"]))
+        elif g["y1"] or g["y2"]:
+            day = _day(g["d1"] or g["d2"])
+            month = _month(g["m1"] or g["m2"])
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["y1"] or g["y2"]), month, day)
+        elif g["y3"]:
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["y3"]), _month(g["m3"]))
+        elif g["m4"] or g["m5"]:
+            day = _day(g["d4"] or g["d5"])
+            if day is None:
+                continue
+            mention = DateMention(m.start(), m.end(), m.group(0), None, _month(g["m4"] or g["m5"]), day)
+        else:
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["y6"]))
+        if mention.month is not None and not 1 <= mention.month <= 12:
+            continue
+        out.append(mention)
+    return out
+
+
+def year_of(date: str | None) -> int | None:
+    """The year of a metadata date ("2025-04-24", "April 24, 2025"), if it has one."""
+    if not date:
+        return None
+    found = YEAR.search(date)
+    return int(found.group(0)) if found else None

@@ -1,0 +1,191 @@
+"""Timelines: the dated events the articles state, in date order, each sentence verbatim and cited.
+
+An event is a sentence that dates what it tells ("… on April 2, 1992, …"). A day without a year
+takes the last year the article named before it, else the year the article was published (and
+says so). An article's own dateline and a parenthesised source reference are not events. Two
+articles stating the same event on the same date are one event with two citations; the same
+event under two different dates is kept twice and reported as a disagreement.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .dates import PRECISIONS, DateMention, mentions, year_of
+from .records import Answer, Chunk, Citation
+from .sentences import is_statement
+
+if TYPE_CHECKING:
+    from .store import IndexData
+
+DATELINE_CHARS = 400  # an article's own date this close to its start is its dateline, not an event
+YEAR_LOOKBACK_CHARS = 600  # how far back a year-less day looks for the year the article is in
+SAME_EVENT = 0.8  # sentence-vector cosine from which two sentences at one date tell the same event
+DISAGREE = 0.9  # … and from which two sentences at different dates do (stricter: a claim of conflict)
+MAX_EVENTS = 40  # a chat answer lists at most this many
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated event: its date (ISO: 1994, 2024-07, 2025-04-23), as written, and its precision."""
+
+    date: str
+    date_text: str
+    precision: str  # "year", "month" or "day"
+    text: str  # the sentence, verbatim
+    citation: Citation
+    also: tuple[Citation, ...] = ()  # other articles that state the same event on the same date
+    inferred_year: bool = False  # a day without a year, placed in the year around it
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "date": self.date, "date_text": self.date_text, "precision": self.precision, "text": self.text,
+            "citation": self.citation.to_dict(), "also": [c.to_dict() for c in self.also],
+            "inferred_year": self.inferred_year,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Events in date order; pairs of events that are one event under two dates."""
+
+    events: list[Event]
+    disagreements: list[tuple[Event, Event]] = field(default_factory=list)
+    query: str | None = None
+
+    def to_answer(self, limit: int = MAX_EVENTS) -> Answer:
+        """The timeline as a cited answer: one line per event, "- 1994: sentence [n]"."""
+        if not self.events:
+            return Answer("The articles date no events" + (f" about {self.query}." if self.query else "."), True)
+        citations: list[Citation] = []
+        lines = []
+        for event in self.events[:limit]:
+            markers = []
+            for c in (event.citation, *event.also):
+                n = len(citations) + 1
+                citations.append(
+                    Citation(n, c.source, c.title, c.text, c.start, c.end, c.sentence_start, c.sentence_end)
+                )
+                markers.append(f"[{n}]")
+            when = event.date_text if event.precision == "year" else f"{event.date} ({event.date_text})"
+            lines.append(f"- {when}: {event.text} {' '.join(markers)}")
+        for a, b in self.disagreements:
+            lines.append(f"The articles date one event differently: {a.date_text} and {b.date_text}.")
+        return Answer("\n".join(lines), False, citations, question=self.query or "")
+
+
+def _compatible(a: Event, b: Event) -> bool:
+    """One date contains the other: 2024 and 2024-07, or the same day."""
+    return a.date.startswith(b.date) or b.date.startswith(a.date)
+
+
+def _key(event: Event) -> tuple[str, int]:
+    return (event.date.replace("????", "9999"), PRECISIONS.index(event.precision))
+
+
+class _Chunks:
+    """The chunk that holds a sentence, by article and offset."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._by_source: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            self._by_source.setdefault(chunk.source, []).append(chunk)
+        for items in self._by_source.values():
+            items.sort(key=lambda c: c.start)
+        self._starts = {s: [c.start for c in items] for s, items in self._by_source.items()}
+
+    def holding(self, source: str, start: int, end: int) -> Chunk | None:
+        items = self._by_source.get(source, [])
+        i = bisect.bisect_right(self._starts.get(source, []), start) - 1
+        while i >= 0:
+            if items[i].end >= end:
+                return items[i]
+            i -= 1
+        return None
+
+
+def _year_before(text: str, position: int) -> int | None:
+    """The last year the article names before `position` (within YEAR_LOOKBACK_CHARS)."""
+    years = [m.year for m in mentions(text[max(0, position - YEAR_LOOKBACK_CHARS) : position]) if m.year]
+    return years[-1] if years else None
+
+
+def _dated(mention: DateMention, text: str, position: int, published: int | None) -> tuple[str, bool] | None:
+    """The ISO date of a mention, filling a missing year; None when no year can be found."""
+    if mention.year is not None:
+        return mention.iso(), False
+    year = _year_before(text, position) or published
+    return (mention.iso(year), True) if year else None
+
+
+def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Timeline:
+    """The timeline of the sentences at `rows` (rows of `data.sentences`)."""
+    chunks = _Chunks(data.chunks)
+    found: list[tuple[Event, int]] = []
+    for row in sorted(set(rows)):
+        sentence = data.sentences[row]
+        article = data.articles.get(sentence.source)
+        if article is None:
+            continue
+        text = article.text[sentence.start : sentence.end]
+        if not is_statement(text):
+            continue
+        dated = mentions(text)
+        if not dated:
+            continue
+        published = article.date
+        first = dated[0]
+        at = sentence.start + first.start
+        iso = _dated(first, article.text, at, year_of(published))
+        if iso is None:
+            continue
+        if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])]:
+            continue  # the article's own dateline
+        chunk = chunks.holding(sentence.source, sentence.start, sentence.end)
+        if chunk is None:
+            continue
+        a, b = sentence.start - chunk.start, sentence.end - chunk.start
+        citation = Citation(0, chunk.source, chunk.title, chunk.text, chunk.start, chunk.end, a, b)
+        event = Event(iso[0], first.text, first.precision, text, citation, inferred_year=iso[1])
+        found.append((event, row))
+    return _merged(found, data.sentence_vectors, query)
+
+
+def _merged(found: list[tuple[Event, int]], vectors: np.ndarray | None, query: str | None) -> Timeline:
+    """One event per date and telling; the same telling under two dates is a disagreement."""
+    found.sort(key=lambda f: (_key(f[0]), f[1]))
+    if vectors is None or not found:
+        return Timeline([e for e, _ in found], query=query)
+    unit = np.asarray(vectors[[row for _, row in found]], dtype=np.float32)
+    similar = unit @ unit.T
+    kept: list[int] = []
+    merged: dict[int, list[Citation]] = {}
+    disagreements: list[tuple[Event, Event]] = []
+    for i, (event, _) in enumerate(found):
+        same = next((k for k in kept if similar[i, k] >= SAME_EVENT and _compatible(found[k][0], event)), None)
+        if same is not None:
+            if found[same][0].citation.source != event.citation.source:
+                merged.setdefault(same, []).append(event.citation)
+            continue  # one article telling it twice is one event
+        kept.append(i)
+        other = next((found[k][0] for k in kept[:-1] if similar[i, k] >= DISAGREE), None)
+        if (
+            other is not None
+            and other.citation.source != event.citation.source
+            and not (event.inferred_year or other.inferred_year)
+        ):
+            disagreements.append((other, event))
+    events = [
+        Event(**{**found[k][0].__dict__, "also": tuple(merged.get(k, ()))}) for k in kept
+    ]  # fmt: skip
+    return Timeline(events, disagreements, query)
+
+
+def rows_for(data: IndexData, sources: Collection[str] | None = None) -> list[int]:
+    """Every sentence row of the chosen articles (all articles when `sources` is None)."""
+    return [row for row, s in enumerate(data.sentences) if sources is None or s.source in sources]

@@ -1,0 +1,81 @@
+"""Timelines: dates found in text, and the shipped articles' events in order, each cited."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from assistant import Assistant, cli
+from assistant.dates import mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He arrived in Beijing on April 23, 2025, marking a moment.", [("2025-04-23", "day")]),
+        ("It was signed on 3 March 2019 in Baku.", [("2019-03-03", "day")]),
+        ("The file is dated 2026-01-10 at the top.", [("2026-01-10", "day")]),
+        ("In July 2024 they agreed; in 1994 he visited.", [("2024-07", "month"), ("1994", "year")]),
+        ("It opened in September of 1998.", [("1998-09", "month")]),
+        ("On Sept. 4, 2001 it began.", [("2001-09-04", "day")]),
+        ("They met on January 5 in the capital.", [("????-01-05", "day")]),
+        ("Production reached 2024 tons, up 20.7 percent, with 2,000 people in the 1990s.", []),
+        ("As reported (see Harbour Review, May 14, 2021), it grew in 2020.", [("2020", "year")]),
+        ("Trade grew from 2017 to 2024.", [("2017", "year"), ("2024", "year")]),
+    ],
+)
+def test_dates_are_found_normalised_and_references_skipped(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.iso(), m.precision) for m in mentions(text)] == expected
+
+
+@pytest.mark.slow
+def test_shipped_timeline_places_the_milestones_in_order_each_cited(bot: Assistant) -> None:
+    found = bot.timeline()
+    events = found.events
+
+    def first(pattern: str, date_prefix: str) -> int:
+        hits = [i for i, e in enumerate(events) if e.date.startswith(date_prefix) and re.search(pattern, e.text)]
+        assert hits, f"no event {pattern!r} dated {date_prefix}"
+        return hits[0]
+
+    order = [
+        first(r"diplomatic relations", "1992"),
+        first(r"visit to China in 1994", "1994"),
+        first(r"strategic partnership", "2024-07"),
+        first(r"comprehensive strategic partnership", "2025-04"),
+    ]
+    assert order == sorted(order)
+    assert [e.date for e in events] == sorted(e.date for e in events)  # date order throughout
+    for e in events:
+        c = e.citation
+        assert c.sentence == e.text and e.date_text in e.text  # verbatim, and the sentence states the date
+        assert bot.sources[c.source]  # an indexed article
+    dates = {e.date for e in events}
+    assert "2025-04-24" not in dates and "2026-01-10" not in dates  # datelines are not events
+    assert "2024-07-03" not in dates  # "(President of Azerbaijan, July 3, 2024)" is a reference
+    merged = [e for e in events if e.also]
+    assert merged and all(c.source != e.citation.source for e in merged for c in e.also)
+
+
+@pytest.mark.slow
+def test_a_timeline_question_in_the_chat_gets_dated_lines_in_order(bot: Assistant) -> None:
+    answer = bot.ask("Give me a timeline of the relationship between Azerbaijan and China")
+    assert not answer.abstained
+    lines = answer.text.splitlines()
+    assert len(lines) >= 4 and all(line.startswith("- ") for line in lines if not line.startswith("The articles"))
+    years = [int(re.match(r"- (\d{4})", line).group(1)) for line in lines if re.match(r"- \d{4}", line)]  # type: ignore[union-attr]
+    assert years == sorted(years) and min(years) <= 1994 and max(years) >= 2025
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.marker for c in answer.citations}
+
+
+@pytest.mark.slow
+def test_timeline_command_prints_json(bot: Assistant) -> None:
+    result = CliRunner().invoke(cli.cli, ["timeline", "trade", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["events"] and all(e["citation"]["sentence"] == e["text"] for e in payload["events"])
+    assert [e["date"] for e in payload["events"]] == sorted(e["date"] for e in payload["events"])
