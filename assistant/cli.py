@@ -202,6 +202,22 @@ def timeline(
             _say(f"note: one event, two dates: {dates}")
 
 
+def _timeline_rows(bot: Any, path: Path, split: str, out: Path) -> dict[str, dict[str, Any]]:
+    """Timeline figures per split for a suite's gold timelines (none when it has none)."""
+    from . import timeline_eval
+
+    items = [t for t in timeline_eval.load(path) if split == "all" or t.split == split]
+    if not items:
+        return {}
+    scores = [timeline_eval.score(t, bot.timeline(t.query, sources=t.sources)) for t in items]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "timelines.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+    rows = {name: timeline_eval.summary([s for s in scores if s["split"] == name]) for name in ("tune", "test")}
+    if split == "all":
+        rows["all"] = timeline_eval.summary(scores)
+    return {name: row for name, row in rows.items() if row}
+
+
 @cli.command(name="eval")
 @click.option(
     "--suite",
@@ -298,6 +314,10 @@ def eval_(
             here = {f"{suite.name}/{name}": row for name, row in rep["by_split"].items() if name in suites.SPLITS}
             if split == "all":
                 here[f"{suite.name}/all"] = rep["overall"]
+            for name, row in _timeline_rows(
+                bot, suite.gold.parent / "timelines.jsonl", split, out / suite.name
+            ).items():
+                here.setdefault(f"{suite.name}/{name}", {}).update(row)
             rows.update(here)
             click.echo(f"\n## {suite.name} ({len(items)} items; {suite.corpus})\n")
             click.echo(evaluation.markdown_table(rep["by_type"]))
@@ -307,9 +327,9 @@ def eval_(
             click.echo("\nwrote " + ", ".join(str(f) for f in files))
         click.echo("\n## Every corpus and split\n")
         click.echo(evaluation.markdown_table(rows))
-        if len(chosen) > 1:
-            (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
-            (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
+        (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
         bad = suites.failures(rows, gates)
         if bad:
             raise click.ClickException("below --fail-under: " + "; ".join(bad))

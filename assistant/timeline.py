@@ -139,20 +139,21 @@ def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Tim
         if not dated:
             continue
         published = article.date
-        first = dated[0]
-        at = sentence.start + first.start
-        iso = _dated(first, article.text, at, year_of(published))
-        if iso is None:
-            continue
-        if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])]:
-            continue  # the article's own dateline
         chunk = chunks.holding(sentence.source, sentence.start, sentence.end)
         if chunk is None:
             continue
         a, b = sentence.start - chunk.start, sentence.end - chunk.start
         citation = Citation(0, chunk.source, chunk.title, chunk.text, chunk.start, chunk.end, a, b)
-        event = Event(iso[0], first.text, first.precision, text, citation, inferred_year=iso[1])
-        found.append((event, row))
+        seen: set[str] = set()
+        for mention in dated:  # "first in 1956 … and again in 1972": one event per date the sentence states
+            at = sentence.start + mention.start
+            iso = _dated(mention, article.text, at, year_of(published))
+            if iso is None or iso[0] in seen:
+                continue
+            if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])]:
+                continue  # the article's own dateline
+            seen.add(iso[0])
+            found.append((Event(iso[0], mention.text, mention.precision, text, citation, inferred_year=iso[1]), row))
     return _merged(found, data.sentence_vectors, query)
 
 
