@@ -1,8 +1,9 @@
 """Timelines: the dated events the articles state, in date order, each sentence verbatim and cited.
 
-An event is a sentence that dates what it tells ("… on April 2, 1992, …"). A day without a year
-takes the last year the article named before it, else the year the article was published (and
-says so). An article's own dateline and a parenthesised source reference are not events. Two
+An event is a sentence that dates what it tells ("… on April 2, 1992, …"). A day without a
+year is the last such day before the article's publication date, or in an undated article the
+year the text named last before it (and says so). An article's own dateline and a parenthesised
+source reference are not events. Two
 articles stating the same event on the same date are one event with two citations; the same
 event under two different dates is kept twice and reported as a disagreement.
 """
@@ -115,11 +116,21 @@ def _year_before(text: str, position: int) -> int | None:
     return years[-1] if years else None
 
 
-def _dated(mention: DateMention, text: str, position: int, published: int | None) -> tuple[str, bool] | None:
-    """The ISO date of a mention, filling a missing year; None when no year can be found."""
+def _dated(mention: DateMention, text: str, position: int, published: str | None) -> tuple[str, bool] | None:
+    """The ISO date of a mention, filling a missing year; None when no year can be found.
+
+    A day without a year in a dated article is the last such day on or before its publication
+    ("on January 5" in an article of February 2026 is 2026-01-05), as news is read; in an undated
+    one, it is in the last year the text named before it.
+    """
     if mention.year is not None:
         return mention.iso(), False
-    year = _year_before(text, position) or published
+    year = year_of(published)
+    if year is not None and published is not None and len(published) >= 10 and published[4] == "-":
+        month, day = int(published[5:7]), int(published[8:10])
+        if (mention.month or 0, mention.day or 0) > (month, day):
+            year -= 1
+    year = year or _year_before(text, position)
     return (mention.iso(year), True) if year else None
 
 
@@ -147,7 +158,7 @@ def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Tim
         seen: set[str] = set()
         for mention in dated:  # "first in 1956 … and again in 1972": one event per date the sentence states
             at = sentence.start + mention.start
-            iso = _dated(mention, article.text, at, year_of(published))
+            iso = _dated(mention, article.text, at, published)
             if iso is None or iso[0] in seen:
                 continue
             if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])]:
