@@ -202,20 +202,31 @@ def timeline(
             _say(f"note: one event, two dates: {dates}")
 
 
-def _timeline_rows(bot: Any, path: Path, split: str, out: Path) -> dict[str, dict[str, Any]]:
-    """Timeline figures per split for a suite's gold timelines (none when it has none)."""
-    from . import timeline_eval
+def _whole_article_rows(bot: Any, gold_dir: Path, split: str, out: Path) -> dict[str, dict[str, Any]]:
+    """Timeline and whole-article figures per split, for a suite with timelines.jsonl or collection.jsonl."""
+    from . import collection_eval, timeline_eval
 
-    items = [t for t in timeline_eval.load(path) if split == "all" or t.split == split]
-    if not items:
+    chosen = ("tune", "test") if split == "all" else (split,)
+    scores: list[dict[str, Any]] = []
+    for t in timeline_eval.load(gold_dir / "timelines.jsonl"):
+        if t.split in chosen:
+            scores.append({"kind": "timeline", **timeline_eval.score(t, bot.timeline(t.query, sources=t.sources))})
+    for item in collection_eval.load(gold_dir / "collection.jsonl"):
+        if item["split"] in chosen:
+            scores.append(collection_eval.score(item, bot.ask(item["question"])))
+    if not scores:
         return {}
-    scores = [timeline_eval.score(t, bot.timeline(t.query, sources=t.sources)) for t in items]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "timelines.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
-    rows = {name: timeline_eval.summary([s for s in scores if s["split"] == name]) for name in ("tune", "test")}
+    (out / "whole_articles.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
+
+    def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        timelines = [r for r in rows if r["kind"] == "timeline"]
+        return {**timeline_eval.summary(timelines), **collection_eval.summary(rows)}
+
+    result = {name: figures([s for s in scores if s["split"] == name]) for name in chosen}
     if split == "all":
-        rows["all"] = timeline_eval.summary(scores)
-    return {name: row for name, row in rows.items() if row}
+        result["all"] = figures(scores)
+    return {name: row for name, row in result.items() if row}
 
 
 @cli.command(name="eval")
@@ -310,13 +321,12 @@ def eval_(
             }
             if compare:
                 rep["compare"] = evaluation.compare(bot, items)
-            files = evaluation.write(rep, results, meta, out / suite.name if len(chosen) > 1 else out)
+            folder = out / suite.name if len(chosen) > 1 else out
+            files = evaluation.write(rep, results, meta, folder)
             here = {f"{suite.name}/{name}": row for name, row in rep["by_split"].items() if name in suites.SPLITS}
             if split == "all":
                 here[f"{suite.name}/all"] = rep["overall"]
-            for name, row in _timeline_rows(
-                bot, suite.gold.parent / "timelines.jsonl", split, out / suite.name
-            ).items():
+            for name, row in _whole_article_rows(bot, suite.gold.parent, split, folder).items():
                 here.setdefault(f"{suite.name}/{name}", {}).update(row)
             rows.update(here)
             click.echo(f"\n## {suite.name} ({len(items)} items; {suite.corpus})\n")

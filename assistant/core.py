@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import evidence, inputs, timeline
+from . import collection, evidence, inputs, timeline
 from ._offline import go_offline
 from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .corpus import load_corpus
@@ -34,6 +34,7 @@ OTHER_SCRIPT = (
     "The question is written in {script} script and the articles in {written}: please ask in the articles' language."
 )
 TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
+SUMMARY_PASSAGES = 10  # passages a summary about a topic draws its sentences from
 MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are not documents
 
 
@@ -231,10 +232,10 @@ class Assistant:
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)
-        if plan.shape == "timeline":  # dated events in date order, not one sentence
-            events = self._timeline(plan.query, plan.sources)
+        whole = self._about_articles(plan)  # a timeline, summary, overview, who mentions what
+        if whole is not None:
             t1 = time.perf_counter()
-            answer = events.to_answer()
+            answer = whole
         else:
             found = self._gather(plan)
             t1 = time.perf_counter()
@@ -242,6 +243,54 @@ class Assistant:
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
+
+    def summarize(
+        self, source: str | None = None, query: str | None = None, sentences: int = collection.SUMMARY_SENTENCES
+    ) -> Answer:
+        """The central sentences of one article, of the passages about `query`, or of every article,
+        in the order the articles give them; each verbatim and cited.
+
+        Args:
+            source: one article's file name (None: every article, or those `query` finds).
+            query: a topic: the sentences closest to it, from the passages that best match it.
+            sentences: how many sentences.
+        """
+        data = self._ready().data
+        chosen, _ = inputs.article_filter(None if source is None else [source], data.articles)
+        k = inputs.positive_k(sentences)
+        return self._summary(None if query is None else inputs.question(query), chosen, k)
+
+    def _summary(self, query: str | None, sources: Collection[str] | None, k: int) -> Answer:
+        retriever = self._ready()
+        data = retriever.data
+        if query and query.strip():
+            rows = self._rows_about(query, sources, SUMMARY_PASSAGES)
+            return collection.summarize(data, rows, k, toward=retriever.embedder.embed_query(query))
+        rows = [r for r, s in enumerate(data.sentences) if sources is None or s.source in sources]
+        return collection.summarize(data, rows, k)
+
+    def _rows_about(self, query: str, sources: Collection[str] | None, k: int) -> list[int]:
+        """The sentence rows of the k passages that best match `query`."""
+        data = self._ready().data
+        passages = self.search(query, k=k, sources=sources)
+        return [r for p in passages if p.chunk_id in data.chunk_rows
+                for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
+
+    def _about_articles(self, plan: Plan) -> Answer | None:
+        """The answer to a question about whole articles or the collection; None for other questions."""
+        retriever = self._ready()
+        data, sources = retriever.data, plan.sources
+        if plan.shape == "timeline":
+            return self._timeline(plan.query, sources).to_answer()
+        if plan.shape == "overview":
+            return collection.overview(data)
+        if plan.shape == "summary":
+            return self._summary(plan.topic, sources, collection.SUMMARY_SENTENCES)
+        if plan.shape in ("mentions", "differ") and plan.topic:
+            if plan.shape == "mentions":
+                return collection.who_mentions(data, plan.topic, retriever.embedder.embed_query(plan.topic), sources)
+            return collection.what_each_says(data, plan.topic, retriever.embedder.embed_query(plan.question), sources)
+        return None
 
     def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
         """Dated events the articles state, in date order, each sentence verbatim and cited.
@@ -258,10 +307,7 @@ class Assistant:
         data = self._ready().data
         if not query or not query.strip():
             return timeline.build(data, timeline.rows_for(data, sources))
-        passages = self.search(query, k=TIMELINE_PASSAGES, sources=sources)
-        rows = [r for p in passages if p.chunk_id in data.chunk_rows
-                for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
-        return timeline.build(data, rows, query)
+        return timeline.build(data, self._rows_about(query, sources, TIMELINE_PASSAGES), query)
 
     def _evidence(self, question: str, history: Sequence[Turn], sources: Collection[str] | None) -> evidence.Evidence:
         """The question's plan, then the evidence it needs: passages and scored sentences."""

@@ -215,7 +215,8 @@ def compare(bot: Any, items: list[GoldItem], modes: Iterable[str] = MODES) -> di
 COLUMNS = ["items", "answer_accuracy", "token_f1", "recall@1", "recall@3", "recall@5", "recall@10", "mrr",
            "citation_precision", "citation_recall", "refusal_rate", "false_refusal_rate",
            "fragments", "conflicts_claimed", "conflict_precision", "latency_p50_ms", "latency_p95_ms",
-           "timeline_event_recall", "timeline_in_order", "timeline_not_events"]  # fmt: skip
+           "timeline_event_recall", "timeline_in_order", "timeline_not_events", "summary_coverage",
+           "mentions_recall", "mentions_precision", "differ_recall", "overview_recall"]  # fmt: skip
 
 
 def _cell(value: Any) -> str:

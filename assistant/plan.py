@@ -64,6 +64,31 @@ LIST_QUESTION = re.compile(
 TIMELINE_QUESTION = re.compile(
     r"\b(?:time ?lines?|chronolog(?:y|ies|ical(?:ly)?)|key dates|main dates|milestones|in (?:date|time) order)\b", re.I
 )
+# Questions about whole articles or the collection (collection.py answers them), with their topic.
+SUMMARY_QUESTION = re.compile(
+    r"^\W*(?:please\s+|(?:can|could) you\s+)?(?:summari[sz]e|sum up)\b|\b(?:give|write|show)(?: me)? (?:a |the )?"
+    r"(?:short |brief )?(?:summary|gist) of\b|\b(?:main|key) (?:points|ideas|takeaways)\b|\bin a nutshell\b|"
+    r"\bwhat do(?:es)? (?:the|these|this) (?:articles?|sources?|pieces?|documents?|reports?|texts?) say about\b",
+    re.I,
+)
+MAX_TITLED = 3  # a summary topic that titles more articles than this is a topic, not an article
+_SUMMARY_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?P<topic>.+?)\W*$", re.I)
+_SOURCES = r"(?:articles?|sources?|pieces?|documents?|texts?|pages?|reports?|stories)"
+MENTIONS_QUESTION = re.compile(
+    rf"\b(?:which|what) (?:of the )?{_SOURCES} (?:mentions?|discuss(?:es)?|talks? about|covers?|refers? to|"
+    r"writes? about|says? anything about|names?)\s+(?P<topic>.+?)\W*$",
+    re.I,
+)
+DIFFER_QUESTION = re.compile(
+    rf"\bhow do (?:the )?{_SOURCES} (?:differ|disagree|compare|vary)(?: (?:on|about|over|regarding|in))?\s+"
+    rf"(?P<topic>.+?)\W*$|\bwhat does each (?:article|source|piece|report) say about\s+(?P<topic2>.+?)\W*$",
+    re.I,
+)
+OVERVIEW_QUESTION = re.compile(
+    rf"^\W*(?:what (?:is|are) (?:this|these|the) (?:collection|corpus|{_SOURCES})(?: of \w+)? (?:about|on)|"
+    rf"what do (?:the|these) {_SOURCES} (?:cover|talk about|discuss))\W*$",
+    re.I,
+)
 # What a list question enumerates: "Which two transport corridors …" -> corridors.
 _LISTED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}?([a-z][\w-]*[a-rt-z]s)\b", re.I)
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
@@ -188,6 +213,14 @@ def named_sources(question: str, data: IndexData) -> list[str]:
     return sorted(named)
 
 
+def titled_sources(topic: str, data: IndexData) -> list[str]:
+    """The articles whose title names every content word of `topic` ("the article on Enrico Fermi")."""
+    wanted = set(analyse(topic))
+    if not wanted:
+        return []
+    return sorted(s for s, a in data.articles.items() if wanted <= set(analyse(a.title)))
+
+
 @dataclass(frozen=True)
 class Plan:
     """What a question asks, decided once; retrieval runs for `query`."""
@@ -196,7 +229,8 @@ class Plan:
     query: str  # what retrieval searches: the question, plus the conversation a leaning follow-up needs
     kind: str | None  # money, share, date, number, reason, place, name, or None
     day: bool  # a "when exactly" question: a full date, not a year
-    shape: str  # plain, list, reason or timeline
+    shape: str  # plain, list, reason; or timeline, summary, mentions, differ, overview (whole articles)
+    topic: str | None  # what a whole-article question is about ("the Middle Corridor")
     terms: frozenset[str]
     names: frozenset[str]  # terms of the names the question asks about
     asked_names: frozenset[str]  # its capitalised words, lower-cased (a "who" answer names someone else)
@@ -230,8 +264,21 @@ def make_plan(
     listed = _LISTED.search(question)
     is_list = bool(LIST_QUESTION.search(question))
     shape = "list" if is_list else "reason" if _WHY_QUESTION.search(question) else "plain"
+    topic = None
     if TIMELINE_QUESTION.search(question):
         shape = "timeline"
+    elif OVERVIEW_QUESTION.search(question):
+        shape = "overview"
+    elif found := MENTIONS_QUESTION.search(question):
+        shape, topic = "mentions", found.group("topic")
+    elif found := DIFFER_QUESTION.search(question):
+        shape, topic = "differ", found.group("topic") or found.group("topic2")
+    elif SUMMARY_QUESTION.search(question):
+        shape = "summary"
+        topic = found.group("topic") if (found := _SUMMARY_TOPIC.search(question)) else None
+        titled = titled_sources(topic, data) if topic and data is not None and sources is None else []
+        if 0 < len(titled) <= MAX_TITLED:  # "the article on Enrico Fermi": that article, whole
+            sources, topic = titled, None
     terms = frozenset(analyse(question))
     return Plan(
         question=question,
@@ -239,6 +286,7 @@ def make_plan(
         kind=kind,
         day=kind == "date" and bool(_WANTS_DAY.search(question)),
         shape=shape,
+        topic=topic,
         terms=terms,
         names=frozenset(name_terms(question)) & terms,
         asked_names=frozenset(w.lower() for w in _CAPITALISED.findall(question)),

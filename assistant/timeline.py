@@ -10,15 +10,15 @@ event under two different dates is kept twice and reported as a disagreement.
 
 from __future__ import annotations
 
-import bisect
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .citing import Citer
 from .dates import PRECISIONS, DateMention, mentions, year_of
-from .records import Answer, Chunk, Citation
+from .records import Answer, Citation
 from .sentences import is_statement
 
 if TYPE_CHECKING:
@@ -89,27 +89,6 @@ def _key(event: Event) -> tuple[str, int]:
     return (event.date.replace("????", "9999"), PRECISIONS.index(event.precision))
 
 
-class _Chunks:
-    """The chunk that holds a sentence, by article and offset."""
-
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
-        self._by_source: dict[str, list[Chunk]] = {}
-        for chunk in chunks:
-            self._by_source.setdefault(chunk.source, []).append(chunk)
-        for items in self._by_source.values():
-            items.sort(key=lambda c: c.start)
-        self._starts = {s: [c.start for c in items] for s, items in self._by_source.items()}
-
-    def holding(self, source: str, start: int, end: int) -> Chunk | None:
-        items = self._by_source.get(source, [])
-        i = bisect.bisect_right(self._starts.get(source, []), start) - 1
-        while i >= 0:
-            if items[i].end >= end:
-                return items[i]
-            i -= 1
-        return None
-
-
 def _year_before(text: str, position: int) -> int | None:
     """The last year the article names before `position` (within YEAR_LOOKBACK_CHARS)."""
     years = [m.year for m in mentions(text[max(0, position - YEAR_LOOKBACK_CHARS) : position]) if m.year]
@@ -136,7 +115,7 @@ def _dated(mention: DateMention, text: str, position: int, published: str | None
 
 def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Timeline:
     """The timeline of the sentences at `rows` (rows of `data.sentences`)."""
-    chunks = _Chunks(data.chunks)
+    citer = Citer(data)
     found: list[tuple[Event, int]] = []
     for row in sorted(set(rows)):
         sentence = data.sentences[row]
@@ -150,11 +129,9 @@ def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Tim
         if not dated:
             continue
         published = article.date
-        chunk = chunks.holding(sentence.source, sentence.start, sentence.end)
-        if chunk is None:
+        citation = citer.cite(row)
+        if citation is None:
             continue
-        a, b = sentence.start - chunk.start, sentence.end - chunk.start
-        citation = Citation(0, chunk.source, chunk.title, chunk.text, chunk.start, chunk.end, a, b)
         seen: set[str] = set()
         for mention in dated:  # "first in 1956 … and again in 1972": one event per date the sentence states
             at = sentence.start + mention.start

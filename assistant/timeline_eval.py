@@ -77,7 +77,6 @@ def summary(scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if not scores:
         return {}
     return {
-        "timeline_items": len(scores),
         "timeline_event_recall": sum(s["event_recall"] for s in scores) / len(scores),
         "timeline_in_order": sum(s["in_order"] for s in scores) / len(scores),
         "timeline_not_events": sum(s["not_events_listed"] for s in scores),

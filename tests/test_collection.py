@@ -1,0 +1,80 @@
+"""Questions about whole articles and the collection: summaries, who mentions what, overview."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.collection import central
+from assistant.errors import InputError
+
+
+def test_central_picks_the_centre_first_and_never_the_same_point_twice() -> None:
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.7, 0.7]], dtype=np.float32)
+    picked = central(vectors, 3)
+    assert len(set(picked)) == 3
+    assert not {0, 1} <= set(picked)  # two identical sentences are one point
+    toward = central(vectors, 1, toward=np.array([0.0, 1.0], dtype=np.float32))
+    assert toward == [3]
+
+
+def _articles_naming(bot: Assistant, phrase: str) -> set[str]:
+    data = bot._ready().data
+    return {s for s, a in data.articles.items() if phrase in a.text.lower()}
+
+
+@pytest.mark.slow
+def test_which_articles_mention_lists_every_one_with_a_sentence_naming_it(bot: Assistant) -> None:
+    answer = bot.ask("Which articles mention the Middle Corridor?")
+    wanted = _articles_naming(bot, "middle corridor")
+    assert not answer.abstained and wanted
+    assert {c.source for c in answer.citations} == wanted
+    assert len(answer.citations) == len(wanted)  # one sentence per article
+    assert all("middle corridor" in c.sentence.lower() for c in answer.citations)
+    assert answer.text.startswith(f"{len(wanted)} of {len(bot.sources)} articles mention")
+    missing = bot.ask("Which articles mention the Panama Canal?")
+    assert missing.abstained and not missing.citations
+
+
+@pytest.mark.slow
+def test_differ_puts_each_articles_sentence_side_by_side(bot: Assistant) -> None:
+    answer = bot.ask("How do the articles differ on the SCO?")
+    wanted = {s for s, a in bot._ready().data.articles.items() if "SCO" in a.text}
+    assert {c.source for c in answer.citations} == wanted and len(answer.citations) == len(wanted)
+    assert all("sco" in c.sentence.lower() for c in answer.citations)
+
+
+@pytest.mark.slow
+def test_summary_of_one_article_is_its_central_sentences_in_its_order(bot: Assistant) -> None:
+    answer = bot.ask("Summarize the AzerNews article")
+    source = next(s for s, m in bot.sources.items() if "AzerNews" in (m.get("publisher") or ""))
+    assert not answer.abstained and len(answer.citations) == 5
+    assert {c.source for c in answer.citations} == {source}
+    starts = [c.start + c.sentence_start for c in answer.citations]
+    assert starts == sorted(starts)  # in the order the article gives them
+    text = bot._ready().data.articles[source].text
+    assert all(text[s : s + len(c.sentence)] == c.sentence for s, c in zip(starts, answer.citations, strict=True))
+    same = bot.summarize(source=source, sentences=3)
+    assert len(same.citations) == 3
+    with pytest.raises(InputError):
+        bot.summarize(source="nope.txt")
+    with pytest.raises(InputError):
+        bot.summarize(sentences=0)
+
+
+@pytest.mark.slow
+def test_summary_about_a_topic_stays_on_it(bot: Assistant) -> None:
+    answer = bot.summarize(query="energy")
+    assert not answer.abstained and len(answer.citations) == 5
+    assert sum("energy" in c.sentence.lower() for c in answer.citations) >= 3
+    assert len({c.sentence for c in answer.citations}) == 5
+
+
+@pytest.mark.slow
+def test_overview_names_every_article_once(bot: Assistant) -> None:
+    answer = bot.ask("What is this collection about?")
+    assert answer.text.startswith(f"The collection holds {len(bot.sources)} articles")
+    assert sorted(c.source for c in answer.citations) == sorted(bot.sources)
+    for meta in bot.sources.values():
+        assert meta["title"] in answer.text
