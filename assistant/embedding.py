@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -160,6 +161,7 @@ class SentenceTransformerEmbedder:
         self._query_fn: Callable[[str], np.ndarray] | None = None
         self._query_fn_checked = False
         self._onnx: onnx_query.OnnxEncoder | None = None
+        self._onnx_batch: onnx_query.OnnxEncoder | None = None
         self._onnx_checked = False
 
     @property
@@ -221,7 +223,7 @@ class SentenceTransformerEmbedder:
         """Vectors for passages: through the ONNX export when there is one (2-3x faster), else
         sentence-transformers; either way in batches of similar length, so padding costs little."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        onnx = self._onnx_encoder()
+        onnx = self._onnx_batch_encoder()
         if onnx is None:
             model = self._load()
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
@@ -292,6 +294,15 @@ class SentenceTransformerEmbedder:
                     exported.unlink(missing_ok=True)
             self._onnx_checked = True
         return self._onnx
+
+    def _onnx_batch_encoder(self) -> onnx_query.OnnxEncoder | None:
+        """The exported model on every core, for indexing (questions use one core each)."""
+        single = self._onnx_encoder()
+        if single is None or (os.cpu_count() or 1) == 1:
+            return single
+        if self._onnx_batch is None:
+            self._onnx_batch = onnx_query.OnnxEncoder(single.file, self._tokenize, threads=os.cpu_count() or 1)
+        return self._onnx_batch
 
     @property
     def query_backend(self) -> str:

@@ -68,15 +68,17 @@ Tokenize = Callable[[str], tuple[list[int], list[int], list[int]]]
 class OnnxEncoder:
     """The exported model in ONNX Runtime: mean of the token vectors, normalised, as sentence-transformers."""
 
-    def __init__(self, file: Path, tokenize: Tokenize) -> None:
+    def __init__(self, file: Path, tokenize: Tokenize, threads: int = 1) -> None:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        # One thread per question, and no spinning: a chat server answers several questions at once,
-        # and a thread that spin-waits takes a core from another answer.
-        options.intra_op_num_threads = 1
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Questions: one thread each, and no spinning: a chat server answers several questions at
+        # once, and a thread that spin-waits takes a core from another answer. Indexing: every core.
+        options.intra_op_num_threads = threads
+        if threads == 1:
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self.file = file
         self._session = ort.InferenceSession(str(file), options, providers=["CPUExecutionProvider"])
         self._names = {i.name for i in self._session.get_inputs()}
         self._tokenize = tokenize
