@@ -267,13 +267,14 @@ def eval_(
                 here[f"{suite.name}/all"] = rep["overall"]
             rows.update(here)
             click.echo(f"\n## {suite.name} ({len(items)} items; {suite.corpus})\n")
-            click.echo(evaluation.markdown_table(rep["by_type"]))
+            click.echo(evaluation.suite_tables(rep))
             if compare:
                 click.echo("\nRetrieval modes side by side:")
                 click.echo(evaluation.markdown_table(rep["compare"]))
             click.echo("\nwrote " + ", ".join(str(f) for f in files))
         click.echo("\n## Every corpus and split\n")
         click.echo(evaluation.markdown_table(rows))
+        click.echo("\n" + evaluation.TOKEN_F1)
         if len(chosen) > 1:
             (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
             (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
