@@ -7,6 +7,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from . import inputs
@@ -60,36 +61,7 @@ _LEADING = {
     "To",
 }
 
-CSS = """
-.gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
-#chat .message-wrap .message { font-size: 15px; line-height: 1.5; }
-#chat .answer p { margin: 0 0 .4em 0; }
-#chat .answer ul { margin: .2em 0 .4em 1.2em; }
-#chat a.cite { font-weight: 600; text-decoration: none; padding: 0 .15em; border-radius: 4px;
-  background: var(--color-accent-soft); color: var(--color-accent); }
-#chat a.cite:hover { text-decoration: underline; }
-#chat .pending { color: var(--body-text-color-subdued); font-style: italic; }
-#chat .error { color: var(--error-text-color); }
-#chat .sources { margin-top: .8em; border-top: 1px solid var(--border-color-primary); padding-top: .6em; }
-/* Meta lines use neutral-500/600: the theme's subdued grey is too pale to read on white. */
-#chat .sources-head { font-size: 12px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase;
-  color: var(--neutral-500); margin-bottom: .4em; }
-#chat .source { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
-  border-radius: 6px; padding: .5em .75em; margin: 0 0 .6em 0; background: var(--background-fill-primary); }
-#chat .source:target { box-shadow: 0 0 0 2px var(--color-accent); }
-#chat .source.closest { border-left-color: var(--neutral-400); }
-#chat .source-title { font-weight: 600; }
-#chat .source-num { display: inline-block; min-width: 1.6em; text-align: center; margin-right: .35em;
-  border-radius: 4px; background: var(--color-accent); color: white; font-size: 13px; }
-#chat .source.closest .source-num { background: var(--neutral-400); }
-#chat .source-meta { font-size: 12.5px; color: var(--neutral-600); margin: .1em 0 .35em 0; }
-#chat .passage { font-size: 13.5px; color: var(--body-text-color); white-space: pre-line;
-  margin: 0; padding: 0; border: 0; }
-#chat .passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
-#chat .notice { font-size: 13px; color: var(--body-text-color-subdued); font-style: italic; }
-#chat .timing { margin-top: .3em; font-size: 12px; color: var(--neutral-500); }
-.dark #chat .source-meta, .dark #chat .sources-head, .dark #chat .timing { color: var(--neutral-400); }
-"""
+CSS = (files(__package__) / "ui.css").read_text(encoding="utf-8")
 
 
 # --- rendering: every string from a user or an article goes through html.escape first ---
