@@ -209,7 +209,7 @@ def launch(
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
-    from .ui import CSS, build_app
+    from .ui import CSS, HEAD, build_app
 
     demo = build_app(bot, validate=validator(sorted(bot.sources)))
     demo.queue(default_concurrency_limit=CHAT_RUNNING, max_size=CHAT_WAITING)
@@ -232,5 +232,6 @@ def launch(
         app_kwargs={"routes": routes, "middleware": middleware},
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
         css=CSS,
+        head=HEAD,
     )
     return demo

@@ -11,6 +11,7 @@ from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from . import inputs
+from .answering import CLOSEST_MATCHES
 from .errors import AssistantError
 from .records import Answer, Citation, Turn
 
@@ -62,6 +63,21 @@ _LEADING = {
 }
 
 CSS = (files(__package__) / "ui.css").read_text(encoding="utf-8")
+# The page scrolls, not the chat: a new question is kept at the top of the window while its answer grows
+# below it (as far as the page can scroll), until the answer is complete.
+HEAD = """<script>
+(() => {
+  let asked = 0, pending = null;
+  new MutationObserver(() => {
+    const questions = document.querySelectorAll("#chat .question");
+    if (questions.length > asked) pending = questions[questions.length - 1];
+    asked = questions.length;
+    if (!pending || !pending.isConnected) return;
+    (pending.closest(".message-row") || pending).scrollIntoView({block: "start"});
+    if (document.querySelectorAll("#chat .timing, #chat .error").length >= asked) pending = null;
+  }).observe(document.documentElement, {childList: true, subtree: true});
+})();
+</script>"""
 
 
 # --- rendering: every string from a user or an article goes through html.escape first ---
@@ -169,14 +185,23 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def chat_text(answer: Answer) -> str:
+    """The answer's text as the chat shows it: a refusal says only that the articles do not cover it,
+    since its closest matches follow as greyed cards (the Python API's text lists them, having no cards)."""
+    if answer.abstained and answer.citations:
+        return answer.text.split(f"\n{CLOSEST_MATCHES}", 1)[0]
+    return answer.text
+
+
 def render_answer(
     answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str, shown: str | None = None
 ) -> str:
     """An answer message: text with linked markers; once complete, its sources and timings."""
-    body = render_text(answer.text if shown is None else shown, answer.citations, anchor)
+    text = chat_text(answer)
+    body = render_text(text if shown is None else shown, answer.citations, anchor)
     if answer.notices:
         body = "".join(f'<p class="notice">{_esc(n)}</p>' for n in answer.notices) + body
-    if shown is not None and shown != answer.text:
+    if shown is not None and shown != text:
         return f'<div class="answer">{body}</div>'
     timing = (
         f'<div class="timing">retrieval {_seconds(answer.timings.get("retrieval_s"))} · '
@@ -311,7 +336,7 @@ def build_app(
             yield "", [*chat, {"role": "assistant", "content": f'<p class="error">{_esc(str(exc))}</p>'}], turns
             return
         anchor = f"a{sum(1 for m in chat if m.get('role') == 'assistant') + 1}"
-        parts = partial_texts(answer.text)
+        parts = partial_texts(chat_text(answer))
         for shown in parts[:-1]:
             yield "", [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
             time.sleep(STREAM_PAUSE_S)
@@ -348,7 +373,9 @@ def build_app(
             elem_id="chat",
             label="Conversation",
             show_label=False,
-            height="68vh",
+            height=None,  # the page scrolls (ui.css): a long answer is read like a page, not in an inner box
+            min_height="calc(100vh - 220px)",  # the start screen fills the window, the question box at its foot
+            autoscroll=False,  # HEAD brings each new question to the top of the window instead
             render_markdown=False,  # messages are HTML built here from escaped text, nothing else is parsed
             sanitize_html=True,
             feedback_options=None,
@@ -356,12 +383,12 @@ def build_app(
             examples=[{"text": q} for q in examples] or None,
             placeholder=f"**Ask a question about the {len(sources)} indexed articles.**",
         )
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="ask-row"):
             box = gr.Textbox(
                 placeholder="Ask a question…", show_label=False, scale=8, autofocus=True, elem_id="question"
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="send")
-            clear = gr.Button("New conversation", scale=1, min_width=80, elem_id="clear")
+            clear = gr.Button("New conversation", scale=1, min_width=180, elem_id="clear")
         with gr.Accordion("Search only some articles", open=False):
             chosen = gr.Dropdown(
                 choices=article_choices(bot),
@@ -377,7 +404,6 @@ def build_app(
         send.click(respond, **io)  # type: ignore[arg-type]
         chatbot.example_select(fill, None, box, api_visibility="private").then(respond, **io)  # type: ignore[arg-type]
         clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private")
-        chatbot.clear(lambda: [], None, turns, api_visibility="private")
         gr.api(ask, api_name="ask")
     if validate is not None:  # gr.api takes no validator argument; the event function behind it does
         next(f for f in demo.fns.values() if f.api_name == "ask").validator = validate
