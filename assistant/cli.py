@@ -376,7 +376,8 @@ def chat(
         _prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
-        server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts)
+        server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts,
+                      say=lambda line: click.echo(line, err=True))  # fmt: skip
 
 
 @cli.command()
