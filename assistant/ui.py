@@ -67,14 +67,15 @@ CSS = (files(__package__) / "ui.css").read_text(encoding="utf-8")
 # below it (as far as the page can scroll), until the answer is complete.
 HEAD = """<script>
 (() => {
-  let asked = 0, pending = null;
+  let asked = 0, pending = -1;  // questions seen; the one whose answer is still arriving (looked up afresh)
   new MutationObserver(() => {
     const questions = document.querySelectorAll("#chat .question");
-    if (questions.length > asked) pending = questions[questions.length - 1];
+    if (questions.length > asked) pending = questions.length - 1;
     asked = questions.length;
-    if (!pending || !pending.isConnected) return;
-    (pending.closest(".message-row") || pending).scrollIntoView({block: "start"});
-    if (document.querySelectorAll("#chat .timing, #chat .error").length >= asked) pending = null;
+    const question = questions[pending];
+    if (!question) return;
+    (question.closest(".message-row") || question).scrollIntoView({block: "start"});
+    if (document.querySelectorAll("#chat .timing, #chat .error").length >= asked) pending = -1;
   }).observe(document.documentElement, {childList: true, subtree: true});
 })();
 </script>"""
