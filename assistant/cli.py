@@ -330,13 +330,14 @@ def eval_(
                 here.setdefault(f"{suite.name}/{name}", {}).update(row)
             rows.update(here)
             click.echo(f"\n## {suite.name} ({len(items)} items; {suite.corpus})\n")
-            click.echo(evaluation.markdown_table(rep["by_type"]))
+            click.echo(evaluation.suite_tables(rep))
             if compare:
                 click.echo("\nRetrieval modes side by side:")
                 click.echo(evaluation.markdown_table(rep["compare"]))
             click.echo("\nwrote " + ", ".join(str(f) for f in files))
         click.echo("\n## Every corpus and split\n")
         click.echo(evaluation.markdown_table(rows))
+        click.echo("\n" + evaluation.TOKEN_F1)
         out.mkdir(parents=True, exist_ok=True)
         (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
         (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
@@ -438,7 +439,8 @@ def chat(
         _prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
-        server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts)
+        server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts,
+                      say=lambda line: click.echo(line, err=True))  # fmt: skip
 
 
 @cli.command()

@@ -235,6 +235,19 @@ def markdown_table(rows: dict[str, dict[str, Any]], columns: list[str] | None = 
     return "\n".join(lines)
 
 
+TOKEN_F1 = (
+    "Token F1: how many words the answer (without its [n] markers) shares with its closest gold answer, as the "
+    "harmonic mean of the shared share of each (SQuAD-style); a right answer in a whole sentence scores low."
+)
+
+
+def suite_tables(rep: dict[str, Any]) -> str:
+    """What `assistant eval` prints for one suite: its figures by question type and by difficulty."""
+    return "\n".join(
+        ["By type:", markdown_table(rep["by_type"]), "", "By difficulty:", markdown_table(rep["by_difficulty"])]
+    )
+
+
 def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
     parts = [
         "# Evaluation report",
@@ -252,6 +265,7 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
         "",
         "Answer accuracy: a gold answer stated (two distinct values for list and conflict items), not abstained, "
         "and concise (≤ 60 words, ≤ 100 for list/why/multi-passage types, never a whole retrieved chunk). "
+        f"{TOKEN_F1} "
         "Recall@k: share of evidence quotes found, by normalised text, in the top k passages. "
         "Citation precision: cited sentences that hold evidence (a quote, half of one, or part of one). "
         "Fragments: answers showing a piece that is not a whole statement (a cut sentence, a heading, "

@@ -89,6 +89,14 @@ class LexicalIndex:
     def vocabulary(self) -> Mapping[str, int]:
         return self._bm25.vocab_dict  # type: ignore[no-any-return]
 
+    def rows(self, term: str) -> np.ndarray:
+        """The rows (chunks) whose text holds the analysed `term`."""
+        tid = self._bm25.vocab_dict.get(term)
+        if tid is None:
+            return np.empty(0, dtype=np.int64)
+        indptr = self._bm25.scores["indptr"]
+        return np.asarray(self._bm25.scores["indices"][indptr[tid] : indptr[tid + 1]])
+
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """Inverse document frequency of analysed terms; unseen terms get the highest value."""
         n = max(self.size, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 from . import followups
@@ -193,6 +194,12 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     return tuple(missing)
 
 
+def article_share(data: IndexData, term: str) -> float:
+    """The share of the articles whose text uses the analysed `term` (0 for a word none uses)."""
+    sources = {data.chunks[int(row)].source for row in data.lexical.rows(term) if row < len(data.chunks)}
+    return len(sources) / max(len(data.articles), 1)
+
+
 def named_sources(question: str, data: IndexData) -> list[str]:
     """The articles a question attributes itself to by publisher or author ("according to Reuters").
 
@@ -257,7 +264,8 @@ def make_plan(
     """The plan for `question` in its conversation, against the index's vocabulary and metadata
     (without an index: no article filter, unknown names or term weights)."""
     vocabulary = data.lexical.vocabulary if data is not None else None
-    query = followups.resolve(question, history, vocabulary)
+    share = partial(article_share, data) if data is not None else None
+    query = followups.resolve(question, history, vocabulary, share)
     if sources is None and data is not None:  # "according to <publisher>": that publisher's articles
         sources = named_sources(question, data) or None
     kind = question_kind(question)

@@ -203,13 +203,18 @@ def launch(
     allowed_hosts: Sequence[str] = (),
     throttle: guards.LoginThrottle | None = None,
     admission: Admission | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> gr.Blocks:
-    """Serve the chat and the JSON API; `block=False` returns once the server is up (tests)."""
+    """Serve the chat and the JSON API; `block=False` returns once the server is up (tests).
+
+    Gradio prints nothing (its hints name launch() arguments a CLI user cannot set); with `share`,
+    `say` is told the public link, or that none could be made.
+    """
     import gradio as gr
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
-    from .ui import CSS, build_app
+    from .ui import CSS, HEAD, build_app
 
     demo = build_app(bot, validate=validator(sorted(bot.sources)))
     demo.queue(default_concurrency_limit=CHAT_RUNNING, max_size=CHAT_WAITING)
@@ -221,7 +226,7 @@ def launch(
         server_port=port,
         share=share,
         auth=auth,
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,  # blocked below, once the public link is told
         inbrowser=False,
         ssr_mode=False,  # no Node server: one process, nothing else listening
         pwa=False,
@@ -232,5 +237,17 @@ def launch(
         app_kwargs={"routes": routes, "middleware": middleware},
         theme=gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]),
         css=CSS,
+        head=HEAD,
     )
+    if share and say is not None:
+        say(share_message(demo.share_url))
+    if block:
+        demo.block_thread()
     return demo
+
+
+def share_message(url: str | None) -> str:
+    """What to tell the user about the public link `--share` asked for."""
+    if url:
+        return f"Public link: {url} (anyone with it can use the chat while this runs)"
+    return "warning: no public link could be made (Gradio's relay was not reachable); the chat is local only"

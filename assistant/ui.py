@@ -7,9 +7,11 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from . import inputs
+from .answering import CLOSEST_MATCHES
 from .errors import AssistantError
 from .records import Answer, Citation, Turn
 
@@ -60,36 +62,23 @@ _LEADING = {
     "To",
 }
 
-CSS = """
-.gradio-container { max-width: 1180px !important; margin: 0 auto !important; }
-#chat .message-wrap .message { font-size: 15px; line-height: 1.5; }
-#chat .answer p { margin: 0 0 .4em 0; }
-#chat .answer ul { margin: .2em 0 .4em 1.2em; }
-#chat a.cite { font-weight: 600; text-decoration: none; padding: 0 .15em; border-radius: 4px;
-  background: var(--color-accent-soft); color: var(--color-accent); }
-#chat a.cite:hover { text-decoration: underline; }
-#chat .pending { color: var(--body-text-color-subdued); font-style: italic; }
-#chat .error { color: var(--error-text-color); }
-#chat .sources { margin-top: .8em; border-top: 1px solid var(--border-color-primary); padding-top: .6em; }
-/* Meta lines use neutral-500/600: the theme's subdued grey is too pale to read on white. */
-#chat .sources-head { font-size: 12px; font-weight: 700; letter-spacing: .06em; text-transform: uppercase;
-  color: var(--neutral-500); margin-bottom: .4em; }
-#chat .source { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--color-accent);
-  border-radius: 6px; padding: .5em .75em; margin: 0 0 .6em 0; background: var(--background-fill-primary); }
-#chat .source:target { box-shadow: 0 0 0 2px var(--color-accent); }
-#chat .source.closest { border-left-color: var(--neutral-400); }
-#chat .source-title { font-weight: 600; }
-#chat .source-num { display: inline-block; min-width: 1.6em; text-align: center; margin-right: .35em;
-  border-radius: 4px; background: var(--color-accent); color: white; font-size: 13px; }
-#chat .source.closest .source-num { background: var(--neutral-400); }
-#chat .source-meta { font-size: 12.5px; color: var(--neutral-600); margin: .1em 0 .35em 0; }
-#chat .passage { font-size: 13.5px; color: var(--body-text-color); white-space: pre-line;
-  margin: 0; padding: 0; border: 0; }
-#chat .passage mark { background: #fde68a; color: #1f2937; padding: 0 .1em; border-radius: 2px; }
-#chat .notice { font-size: 13px; color: var(--body-text-color-subdued); font-style: italic; }
-#chat .timing { margin-top: .3em; font-size: 12px; color: var(--neutral-500); }
-.dark #chat .source-meta, .dark #chat .sources-head, .dark #chat .timing { color: var(--neutral-400); }
-"""
+CSS = (files(__package__) / "ui.css").read_text(encoding="utf-8")
+# The page scrolls, not the chat: a new question is kept at the top of the window while its answer grows
+# below it (as far as the page can scroll), until the answer is complete.
+HEAD = """<script>
+(() => {
+  let asked = 0, pending = -1;  // questions seen; the one whose answer is still arriving (looked up afresh)
+  new MutationObserver(() => {
+    const questions = document.querySelectorAll("#chat .question");
+    if (questions.length > asked) pending = questions.length - 1;
+    asked = questions.length;
+    const question = questions[pending];
+    if (!question) return;
+    (question.closest(".message-row") || question).scrollIntoView({block: "start"});
+    if (document.querySelectorAll("#chat .timing, #chat .error").length >= asked) pending = -1;
+  }).observe(document.documentElement, {childList: true, subtree: true});
+})();
+</script>"""
 
 
 # --- rendering: every string from a user or an article goes through html.escape first ---
@@ -197,14 +186,23 @@ def _seconds(value: float | None) -> str:
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
 
 
+def chat_text(answer: Answer) -> str:
+    """The answer's text as the chat shows it: a refusal says only that the articles do not cover it,
+    since its closest matches follow as greyed cards (the Python API's text lists them, having no cards)."""
+    if answer.abstained and answer.citations:
+        return answer.text.split(f"\n{CLOSEST_MATCHES}", 1)[0]
+    return answer.text
+
+
 def render_answer(
     answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str, shown: str | None = None
 ) -> str:
     """An answer message: text with linked markers; once complete, its sources and timings."""
-    body = render_text(answer.text if shown is None else shown, answer.citations, anchor)
+    text = chat_text(answer)
+    body = render_text(text if shown is None else shown, answer.citations, anchor)
     if answer.notices:
         body = "".join(f'<p class="notice">{_esc(n)}</p>' for n in answer.notices) + body
-    if shown is not None and shown != answer.text:
+    if shown is not None and shown != text:
         return f'<div class="answer">{body}</div>'
     timing = (
         f'<div class="timing">retrieval {_seconds(answer.timings.get("retrieval_s"))} · '
@@ -339,7 +337,7 @@ def build_app(
             yield "", [*chat, {"role": "assistant", "content": f'<p class="error">{_esc(str(exc))}</p>'}], turns
             return
         anchor = f"a{sum(1 for m in chat if m.get('role') == 'assistant') + 1}"
-        parts = partial_texts(answer.text)
+        parts = partial_texts(chat_text(answer))
         for shown in parts[:-1]:
             yield "", [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
             time.sleep(STREAM_PAUSE_S)
@@ -376,7 +374,9 @@ def build_app(
             elem_id="chat",
             label="Conversation",
             show_label=False,
-            height="68vh",
+            height=None,  # the page scrolls (ui.css): a long answer is read like a page, not in an inner box
+            min_height="calc(100vh - 220px)",  # the start screen fills the window, the question box at its foot
+            autoscroll=False,  # HEAD brings each new question to the top of the window instead
             render_markdown=False,  # messages are HTML built here from escaped text, nothing else is parsed
             sanitize_html=True,
             feedback_options=None,
@@ -384,12 +384,12 @@ def build_app(
             examples=[{"text": q} for q in examples] or None,
             placeholder=f"**Ask a question about the {len(sources)} indexed articles.**",
         )
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="ask-row"):
             box = gr.Textbox(
                 placeholder="Ask a question…", show_label=False, scale=8, autofocus=True, elem_id="question"
             )
             send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="send")
-            clear = gr.Button("New conversation", scale=1, min_width=80, elem_id="clear")
+            clear = gr.Button("New conversation", scale=1, min_width=180, elem_id="clear")
         with gr.Accordion("Search only some articles", open=False):
             chosen = gr.Dropdown(
                 choices=article_choices(bot),
@@ -405,7 +405,6 @@ def build_app(
         send.click(respond, **io)  # type: ignore[arg-type]
         chatbot.example_select(fill, None, box, api_visibility="private").then(respond, **io)  # type: ignore[arg-type]
         clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private")
-        chatbot.clear(lambda: [], None, turns, api_visibility="private")
         gr.api(ask, api_name="ask")
     if validate is not None:  # gr.api takes no validator argument; the event function behind it does
         next(f for f in demo.fns.values() if f.api_name == "ask").validator = validate

@@ -1,11 +1,16 @@
-"""Follow-up questions resolved against the conversation, without a model."""
+"""Follow-up questions resolved against the conversation: the rules without a model, then a
+conversation over two unrelated articles with the real one."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant import Turn
+from assistant import Assistant, Turn
+from assistant.answering import NO_ANSWER
+from assistant.embedding import SentenceTransformerEmbedder
 from assistant.followups import is_follow_up, resolve
+
+from .conftest import write_articles
 
 HISTORY = [
     Turn("user", "How much rice did Vietnam export in 2019?"),
@@ -47,3 +52,93 @@ def test_resolve_adds_the_conversation_to_a_follow_up_only() -> None:
     assert "Vietnam" in query and "2019" in query and "[1]" not in query
     standalone = "How much rice did Thailand export to the Philippines in 2019?"
     assert resolve(standalone, HISTORY) == standalone
+
+
+def test_a_short_question_with_a_subject_of_its_own_stands_alone() -> None:
+    known = {"functool", "lru", "cach", "json", "pretti", "print"}
+    share = {"functool": 0.05, "lru": 0.05, "cach": 0.2}.get
+    said = {"pretti", "print", "json"}  # after "How do I pretty-print JSON?"
+    # Few articles use "functools" or "lru": the question names a subject of its own.
+    assert not is_follow_up("What does functools.lru_cache do?", known, said, lambda t: share(t, 1.0))
+    # Were every word one most articles use, it would name nothing and lean on the conversation.
+    assert is_follow_up("What does functools.lru_cache do?", known, said, lambda t: 0.9)
+    # ... and a question that picks up something just said leans on it, however specific its words.
+    assert is_follow_up("What does functools.lru_cache do?", known, {"cach"}, lambda t: share(t, 1.0))
+
+
+# Two unrelated articles, written for this test: a topic switch must get its own answer.
+COFFEE = """Rwanda's coffee comes of age
+
+Coffee has been grown on the hills of Rwanda since the 1900s, but for most of the last century farmers sold \
+cheap, unwashed beans to traders. That changed when washing stations spread across the country. A washing \
+station pulps the cherries on the day they are picked and ferments the beans in water tanks, which gives the \
+coffee a cleaner taste and a higher price.
+
+Rwanda exported 15,000 tonnes of coffee in 2012. In 2017 the country exported 21,000 tonnes, most of it to \
+buyers in the United States and Europe. Earnings rose faster than volumes, because more of the harvest was \
+sold as specialty coffee.
+
+The Maraba cooperative in the southern province was among the first to sell its beans to specialty roasters. \
+President Paul Kagame visited the Maraba cooperative in March 2015 and praised its farmers for paying school \
+fees with their coffee income. Today the cooperative has more than 1,500 members, many of them women who lost \
+their husbands in the 1994 genocide.
+"""
+LIGHTHOUSE = """The lighthouse that was moved inland
+
+Rubjerg Knude lighthouse stands on a cliff above the North Sea in northern Denmark. It was first lit in 1900, \
+when it stood about 200 metres from the edge of the cliff. Sand blown in from the beach buried the keeper's \
+houses, and the light was switched off in 1968 because the dunes hid it from ships.
+
+The sea has eaten away the cliff ever since. In 2017 engineers warned that the lighthouse would fall into the \
+sea within a few years. In October 2019 the 720-tonne tower was put on rails and moved 70 metres inland, a \
+journey that took about ten hours and was watched by thousands of visitors.
+
+Queen Margrethe visited the lighthouse in 2020 to open a new viewing platform. The municipality expects the \
+tower to be safe until about 2060, when it may have to be moved again.
+"""
+
+
+@pytest.fixture(scope="module")
+def two_topics(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Assistant:
+    root = tmp_path_factory.mktemp("two-topics")
+    corpus = write_articles(root / "corpus", {"coffee.txt": COFFEE, "lighthouse.txt": LIGHTHOUSE})
+    return Assistant(corpus_dir=corpus, index_dir=root / "index", embedder=embedder)
+
+
+def _conversation(bot: Assistant, *questions: str) -> list[str]:
+    """Each question asked with the turns before it, as the chat asks them; the answers' texts."""
+    history: list[Turn] = []
+    texts = []
+    for question in questions:
+        answer = bot.ask(question, history=history)
+        history += [Turn("user", question), Turn("assistant", answer.text)]
+        texts.append(answer.text)
+    return texts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("first", "switch", "expected"),
+    [
+        ("How much coffee did Rwanda export in 2012?", "When was the tower first lit?", "1900"),
+        ("How is coffee fermented at a washing station?", "How many visitors watched?", "thousands of visitors"),
+        ("How much coffee did Rwanda export in 2012?", "What buried the keeper's houses?", "Sand blown in"),
+    ],
+)
+def test_a_topic_switch_gets_its_own_answer(two_topics: Assistant, first: str, switch: str, expected: str) -> None:
+    alone = two_topics.ask(switch).text
+    assert expected in alone  # the question is answerable on its own ...
+    _, after = _conversation(two_topics, first, switch)
+    assert after == alone  # ... and the coffee conversation before it changes nothing
+    assert "coffee" not in after.lower()
+
+
+@pytest.mark.slow
+def test_a_real_follow_up_still_uses_the_conversation(two_topics: Assistant) -> None:
+    # Alone, "And in 2017?" and "When did he visit?" could be about either article; both mention 2017 and a visit.
+    assert NO_ANSWER in two_topics.ask("And in 2017?").text
+    assert NO_ANSWER in two_topics.ask("When did he visit?").text
+    _, in_2017 = _conversation(two_topics, "How much coffee did Rwanda export in 2012?", "And in 2017?")
+    assert "21,000 tonnes" in in_2017
+    _, visit = _conversation(two_topics, "Who visited the Maraba cooperative?", "When did he visit?")
+    assert "March 2015" in visit

@@ -142,3 +142,20 @@ def test_citation_precision_is_scored_on_the_cited_sentence() -> None:
     assert metrics.citation_precision([quote], ["Critics say the project cost 9 billion dollars."]) == 0.0
     long_quote = "It was completed in 2018 after three phases. Engineers chose concentrated solar power."
     assert metrics.citation_precision([long_quote], ["Engineers chose concentrated solar power."]) == 1.0
+
+
+def test_eval_prints_figures_by_type_and_by_difficulty_and_says_what_token_f1_is() -> None:
+    from assistant.evaluation import TOKEN_F1, ItemResult, report, suite_tables
+
+    def item(id: str, type: str, difficulty: str, correct: bool) -> ItemResult:
+        recall = dict.fromkeys((1, 3, 5, 10), 1.0)
+        return ItemResult(id, type, difficulty, "q?", "a [1]", False, correct, True, float(correct), recall)
+
+    rep = report(
+        [item("1", "factoid", "easy", True), item("2", "factoid", "hard", False), item("3", "list", "hard", True)]
+    )
+    text = suite_tables(rep)
+    by_type, by_difficulty = text.split("By difficulty:")
+    assert "| factoid | 2 |" in by_type and "| list | 1 |" in by_type
+    assert "| easy | 1 | 1.000 |" in by_difficulty and "| hard | 2 | 0.500 |" in by_difficulty
+    assert "\n" not in TOKEN_F1 and "gold answer" in TOKEN_F1  # one line

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -261,6 +263,37 @@ def test_a_full_server_says_busy_and_answers_the_rest(bot: Assistant) -> None:
 
 
 # --- the command line ---
+
+
+@pytest.mark.slow
+def test_assistant_chat_prints_only_its_own_lines(shipped_index: Path) -> None:
+    """Gradio's own hints ("set `share=True` in `launch()`", "Running on local URL") name launch()
+    arguments a user of the command line cannot set: the chat prints its address in its own words only."""
+    port = free_port()
+    command = [sys.executable, "-m", "assistant", "chat", "--index", str(shipped_index), "--port", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert proc.poll() is None, "the chat stopped"
+    finally:
+        proc.terminate()
+        out, err = proc.communicate(timeout=60)
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert f"Chat on http://localhost:{port} (Ctrl+C to stop)" in lines
+    ours = ("Chat on ", "Preparing fast question embedding", "index: ")
+    assert all(line.startswith(ours) for line in lines), lines
+    assert "share" not in out + err and "launch()" not in out + err
+
+
+def test_share_links_are_told_in_our_words() -> None:
+    assert chat_server.share_message("https://abc.gradio.live").startswith("Public link: https://abc.gradio.live ")
+    assert "no public link" in chat_server.share_message(None)
 
 
 def test_password_on_the_command_line_warns_and_a_file_is_preferred(

@@ -1,6 +1,6 @@
 """The chat app on a real Gradio server, driven in Debian's Chromium by Playwright, and through its API.
 
-Set ASSISTANT_SCREENSHOT=1 to also refresh docs/screenshot.png.
+Set ASSISTANT_SCREENSHOT=1 to also refresh docs/start.png, docs/screenshot.png and docs/long-answer.png.
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ CHROMIUM_ARGS = [
 ]
 XSS = "<script>window.__pwned=1</script><b>x</b>"
 TRADE_2007 = "How much trade was there between China and Azerbaijan in 2007?"
+LONG = "How could China's growing role end up complicating Baku's own ambitions, according to Jamestown?"
+WINDOW = {"width": 1280, "height": 800}
 
 
 def _free_port() -> int:
@@ -65,7 +67,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = browser.new_page(viewport=WINDOW)
     page.goto(server)
     page.wait_for_selector("#question textarea", timeout=60_000)
     yield page
@@ -103,7 +105,7 @@ def test_a_marker_brings_its_source_card_into_view(page: Any) -> None:
     _ask(page, "Who won the 2022 football World Cup?")  # a refusal's closest matches push the first card out of view
     link = page.locator("#chat .answer").first.locator("a.cite").first
     card = page.locator(str(link.get_attribute("href")))
-    page.wait_for_timeout(500)  # Gradio scrolls the chat to the bottom 300 ms after an update; let that pass
+    page.wait_for_timeout(500)  # let the window's scroll to the new question settle
     assert not _fully_visible(card)
     link.click()
     page.wait_for_function("document.querySelector('#chat .source:target') !== null")
@@ -112,15 +114,14 @@ def test_a_marker_brings_its_source_card_into_view(page: Any) -> None:
 
 
 def _fully_visible(locator: Any) -> bool:
-    """Whether the element lies wholly inside the chat's scroll area (which clips it) and the window."""
+    """Whether the element lies wholly inside the window, above the question box that stays at its foot."""
     return bool(
         locator.evaluate(
             """(el) => {
             const r = el.getBoundingClientRect();
-            const box = el.closest('.bubble-wrap') || document.documentElement;
-            const b = box.getBoundingClientRect();
-            const px = 2;  // sub-pixel rounding: a card scrolled to the top sits a fraction above the box
-            return r.top >= b.top - px && r.bottom <= b.bottom + px && r.top >= 0 && r.bottom <= window.innerHeight;
+            const foot = Math.min(window.innerHeight, document.querySelector('#ask-row').getBoundingClientRect().top);
+            const px = 2;  // sub-pixel rounding: a card scrolled to the top sits a fraction above it
+            return r.top >= -px && r.bottom <= foot + px;
         }"""
         )
     )
@@ -138,7 +139,7 @@ def test_answer_streams_in_before_it_is_complete(page: Any, bot: Assistant) -> N
         }).observe(document.querySelector('#chat'), {subtree: true, childList: true, characterData: true});
     }"""
     )
-    question = "How could China's growing role end up complicating Baku's own ambitions, according to Jamestown?"
+    question = LONG
     parts = ui.partial_texts(bot.ask(question).text)
     assert len(parts) >= 2, "pick a question whose answer has several sentences"
     _ask(page, question)
@@ -157,12 +158,85 @@ def test_follow_up_uses_the_previous_turn(page: Any) -> None:
     assert "1.3 billion" in follow.inner_text()
 
 
-def test_off_topic_question_is_refused_with_closest_matches(page: Any) -> None:
-    answer = _ask(page, "What is the best recipe for lasagne?")
+def test_a_refusal_shows_each_closest_match_once_as_a_greyed_card(page: Any, bot: Assistant) -> None:
+    question = "What is the best recipe for lasagne?"
+    assert CLOSEST_MATCHES in bot.ask(question).text  # the Python API's text lists them: it has no cards
+    answer = _ask(page, question)
     text = answer.inner_text()
-    assert NO_ANSWER in text
-    assert CLOSEST_MATCHES in text
-    assert answer.locator(".source.closest").count() >= 1
+    assert NO_ANSWER in text and CLOSEST_MATCHES not in text
+    assert answer.locator(".sources-head").text_content() == "Closest matches — not an answer"
+    cards = answer.locator(".source")
+    assert cards.count() >= 1 and cards.count() == answer.locator(".source.closest").count()  # all greyed
+    body = answer.evaluate("(el) => [...el.querySelectorAll(':scope > p, :scope > ul')].map((p) => p.innerText)")
+    assert body == [NO_ANSWER]  # the matches are not listed above their cards
+    marked = answer.locator(".source mark").all_inner_texts()
+    assert len(set(marked)) == len(marked)  # and each is one card
+
+
+def test_the_buttons_labels_fit_them(page: Any) -> None:
+    for selector in ("#clear", "#send"):
+        button = page.locator(selector)
+        assert button.evaluate("(b) => b.scrollWidth <= b.clientWidth && b.scrollHeight <= b.clientHeight"), selector
+        assert button.evaluate("(b) => b.getClientRects().length === 1"), selector  # visible
+    assert page.locator("#clear").inner_text().strip() == "New conversation"
+
+
+def test_the_chat_is_as_wide_before_the_first_answer_as_after_it(page: Any) -> None:
+    width = page.locator("#chat").evaluate("(el) => el.getBoundingClientRect().width")
+    assert width >= 1000  # the 1180 px column, less its padding, not shrunk to the placeholder
+    _ask(page, TRADE_2007)
+    assert page.locator("#chat").evaluate("(el) => el.getBoundingClientRect().width") == width
+
+
+def _visible_clear_controls(page: Any) -> list[str]:
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('button')]
+            .filter((b) => b.getClientRects().length > 0)
+            .map((b) => `${b.innerText} ${b.getAttribute('aria-label') || ''} ${b.title || ''}`.trim())
+            .filter((label) => /clear|trash|new conversation/i.test(label))"""
+        )
+    )
+
+
+def test_new_conversation_is_the_one_way_to_clear_and_forgets_the_follow_ups(page: Any, bot: Assistant) -> None:
+    assert _visible_clear_controls(page) == ["New conversation"]
+    assert "289 million" in _ask(page, TRADE_2007).inner_text()
+    assert _visible_clear_controls(page) == ["New conversation"]  # no trash icon on the conversation
+    follow, alone = "What about 2017?", ui.chat_text(bot.ask("What about 2017?"))
+    assert "1.3 billion" not in alone  # alone it is no follow-up, so the history is what answers it
+    page.locator("#clear").click()
+    page.wait_for_function("document.querySelectorAll('#chat .answer').length === 0")
+    answer = _ask(page, follow)
+    shown = answer.evaluate("(el) => [...el.querySelectorAll(':scope > p, :scope > ul')].map((p) => p.innerText)")
+    assert " ".join(" ".join(shown).split()) == " ".join(alone.replace("\n- ", " ").split())
+    assert "1.3 billion" not in answer.inner_text()
+
+
+def test_a_long_answer_scrolls_the_page_and_the_question_box_stays_in_reach(page: Any, tmp_path: Any) -> None:
+    answer = _ask(page, LONG)
+    assert answer.locator(".source").count() == 3
+    page.wait_for_timeout(300)
+    inner = page.evaluate(
+        """() => [...document.querySelectorAll('#chat, #chat *')].filter((el) => {
+            const y = getComputedStyle(el).overflowY;
+            return (y === 'auto' || y === 'scroll') && el.scrollHeight > el.clientHeight + 1;
+        }).length"""
+    )
+    assert inner == 0  # no box inside the chat scrolls: the conversation is as tall as it is
+    assert page.evaluate("document.scrollingElement.scrollHeight") > WINDOW["height"] + 200  # the page does
+    question = page.locator("#chat .question").last
+    assert question.evaluate("(el) => Math.abs(el.getBoundingClientRect().top) < 40")  # brought to the top
+    path = tmp_path / "long-answer.png"
+    page.screenshot(path=str(path))
+    for y in (0, 400, 100_000):  # top, middle and end of the page: the question box is on screen
+        page.evaluate(f"window.scrollTo(0, {y})")
+        box = page.locator("#question textarea")
+        assert box.evaluate("(el) => { const r = el.getBoundingClientRect(); "
+                            "return r.top >= 0 && r.bottom <= window.innerHeight; }"), y  # fmt: skip
+    box.fill("still reachable")
+    if os.environ.get("ASSISTANT_SCREENSHOT"):
+        shutil.copy(path, ROOT / "docs" / "long-answer.png")
 
 
 def test_html_and_script_in_a_question_are_shown_as_text(page: Any) -> None:
@@ -181,7 +255,10 @@ def test_example_questions_come_from_the_corpus_and_are_answered(page: Any) -> N
 
 
 def test_screenshot(page: Any, tmp_path: Any) -> None:
-    # The question, a cited answer and its source card, supporting sentence highlighted, in one picture.
+    # The start screen with its example questions; then the question, a cited answer and its source card,
+    # supporting sentence highlighted, in one picture.
+    page.wait_for_selector("#chat .example, #chat button.example")
+    page.screenshot(path=str(tmp_path / "start.png"))
     answer = _ask(page, "Why are cargo volumes through Azerbaijan expected to rise in the future?")
     page.wait_for_timeout(500)  # let Gradio's scroll after the last update settle
     assert answer.locator(".source").count() >= 1
@@ -191,6 +268,7 @@ def test_screenshot(page: Any, tmp_path: Any) -> None:
     assert path.stat().st_size > 10_000
     if os.environ.get("ASSISTANT_SCREENSHOT"):
         shutil.copy(path, ROOT / "docs" / "screenshot.png")
+        shutil.copy(tmp_path / "start.png", ROOT / "docs" / "start.png")
 
 
 # --- the API, through gradio_client ---
