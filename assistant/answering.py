@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -10,7 +9,7 @@ from typing import Protocol
 from .evidence import REFERENCE, Candidate, Evidence
 from .lexical import analyse
 from .quantities import MONTH, YEAR, changes, counted_words, measures, years
-from .records import Answer, Citation, Passage
+from .records import MARKER, Answer, Citation, Passage
 from .refusal import decide
 from .scoring import SENTENCE_FEATURES, models, writer_constants
 from .sentences import sentence_spans
@@ -21,8 +20,6 @@ SOURCES_DIFFER = "The sources give different figures:"
 DATES_DIFFER = "The sources give different dates:"
 # A disagreeing sentence must name this share of the question's terms that the best sentence names.
 SAME_THING = 2 / 3
-MARKER = "[{n}]"
-MARKER_RE = re.compile(r"\[(\d+)\]")
 
 
 def _fitted(name: str, default: float) -> float:

@@ -18,6 +18,7 @@ MONTH_NAMES = (
 _ABBREVIATED = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
                 "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
 MONTH_NUMBER = {m.lower(): n for n, m in enumerate(MONTH_NAMES, 1)} | _ABBREVIATED
+FULL_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r")"  # the twelve names, written out
 _MONTH = r"(?:" + "|".join(MONTH_NAMES) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"

@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .dates import FULL_MONTH, MONTH_NAMES
 from .lexical import analyse
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
@@ -17,8 +18,7 @@ from .scoring import SENTENCE_FEATURES, Logistic, length_feature, models, senten
 from .sentences import is_statement
 from .store import IndexData
 
-_MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_DAY_DATE = re.compile(rf"\b{_MONTH_NAMES} \d{{1,2}}\b|\b\d{{1,2}} {_MONTH_NAMES}\b|\b\d{{4}}-\d\d-\d\d\b")
+_DAY_DATE = re.compile(rf"\b{FULL_MONTH} \d{{1,2}}\b|\b\d{{1,2}} {FULL_MONTH}\b|\b\d{{4}}-\d\d-\d\d\b")
 _PLACED = re.compile(r"\b(?:in|at|near|to|from)\s+(?:the\s+)?([A-Z][\w’'-]+)")
 # "What share of …": a level ("7.9 percent of"), not a change ("rose by 20.7%").
 # A sentence that enumerates: "A, B and C", "such as …", "ranging from A to B".
@@ -121,7 +121,7 @@ def _enumerates(plan: Plan, sentence: str) -> bool:
     return bool(re.search(rf"\b[\w-]+ and [\w-]+(?: [\w-]+)? {noun}", sentence, re.I))
 
 
-_MONTHS = {m.lower() for m in _MONTH_NAMES.strip("(?:)").split("|")}
+_MONTHS = {m.lower() for m in MONTH_NAMES}
 
 
 def _sentence_model() -> Logistic | None:

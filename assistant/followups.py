@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 
 from .lexical import analyse
 from .quantities import YEAR
-from .records import Turn
+from .records import MARKER_RE, Turn
 
 _ANAPHORA = re.compile(
     r"\b(?:it|its|it's|that|this|these|those|they|them|their|he|him|his|she|her|there|then|"
@@ -16,7 +16,7 @@ _ANAPHORA = re.compile(
 )
 _ELLIPSIS_START = re.compile(r"^\s*(?:and|but|also|so|what about|how about|and what about|what of|or)\b", re.IGNORECASE)
 SHORT_QUESTION_TERMS = 3
-_MARKERS = re.compile(r"\s*\[\d+\]")
+_MARKERS = re.compile(r"\s*" + MARKER_RE.pattern)
 _POSSESSIVE = re.compile(r"['’]s\b")
 
 

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answering import MARKER_RE, AnswerWriter, ExtractiveWriter, refusal
+from .answering import AnswerWriter, ExtractiveWriter, refusal
 from .evidence import Evidence
 from .lexical import analyse
-from .records import Answer, Citation, Passage
+from .records import MARKER_RE, Answer, Citation, Passage
 from .sentences import sentence_spans
 
 log = logging.getLogger(__name__)

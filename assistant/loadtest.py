@@ -12,7 +12,6 @@ busy replies, invalid citations and latency percentiles (from the first try to t
 from __future__ import annotations
 
 import json
-import re
 import socket
 import statistics
 import subprocess
@@ -28,8 +27,8 @@ from typing import Any
 import click
 
 from .metrics import percentile
+from .records import MARKER_RE
 
-_MARKER = re.compile(r"\[(\d+)\]")
 BUSY_PAUSE_S = 1.0  # what the server's Retry-After asks for
 # Used when there is no gold set: questions that fit most news collections; follow-ups lean on them.
 GENERIC = [
@@ -74,7 +73,7 @@ def citation_problems(result: dict[str, Any]) -> list[str]:
     numbers = [c.get("marker") for c in citations]
     if numbers != list(range(1, len(numbers) + 1)):
         problems.append(f"citations numbered {numbers}")
-    markers = {int(m) for m in _MARKER.findall(result.get("text", ""))}
+    markers = {int(m) for m in MARKER_RE.findall(result.get("text", ""))}
     if markers - set(numbers):
         problems.append(f"markers without a citation: {sorted(markers - set(numbers))}")
     for c in citations:

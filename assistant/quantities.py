@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .dates import FULL_MONTH, YEAR
+
 SCALES = {
     "thousand": 1e3, "k": 1e3,
     "million": 1e6, "mn": 1e6, "mln": 1e6, "m": 1e6,
@@ -15,8 +17,7 @@ NUMBER = re.compile(
     r"(%|percent\b|per\s+cent\b|thousand\b|million\b|billion\b|trillion\b|mln\b|bln\b|mn\b|bn\b|tn\b|[kmb]\b)?",
     re.IGNORECASE,
 )
-YEAR = re.compile(r"\b(?:1[5-9]\d\d|20\d\d)\b")
-MONTH = re.compile(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b")
+MONTH = re.compile(rf"\b{FULL_MONTH}\b")
 
 _WORDS = [
     "zero",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import inputs
 from .answering import CLOSEST_MATCHES
 from .errors import AssistantError
-from .records import Answer, Citation, Turn
+from .records import MARKER_RE, Answer, Citation, Turn
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -26,7 +26,6 @@ STREAM_PAUSE_S = 0.12  # long enough to see the answer arrive sentence by senten
 CONTEXT_CHARS = 260  # passage text shown on each side of the highlighted sentence
 EXAMPLES = 4
 
-_MARKER = re.compile(r"\[(\d+)\]")
 # Boundaries at which a partial answer may be shown: after a citation marker, or at a line break.
 _PIECE_END = re.compile(r"\[\d+\](?=\s)|\n")
 # Capitalised phrases ("Suez Canal", "European Central Bank") as example-question topics.
@@ -107,7 +106,7 @@ def _link_markers(line: str, citations: Sequence[Citation], anchor: str) -> str:
     ]
     out: list[str] = []
     pos = 0
-    for match in _MARKER.finditer(line):
+    for match in MARKER_RE.finditer(line):
         n = int(match.group(1))
         if n not in titles or any(a <= match.start() < b for a, b in quoted):
             continue

@@ -14,12 +14,12 @@ from assistant import Answer, Assistant, AssistantError, Turn
 from assistant.answering import (
     CLOSEST_MATCHES,
     DATES_DIFFER,
-    MARKER_RE,
     NO_ANSWER,
     SOURCES_DIFFER,
 )
 from assistant.embedding import SentenceTransformerEmbedder
 from assistant.llm import NOT_COVERED, LLMWriter, support
+from assistant.records import MARKER_RE
 
 from .conftest import CORPUS, ROOT, write_articles
 
