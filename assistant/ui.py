@@ -14,6 +14,7 @@ from . import inputs
 from .answering import CLOSEST_MATCHES
 from .errors import AssistantError
 from .records import MARKER_RE, Answer, Citation, Turn
+from .sentences import is_statement, sentence_spans
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -252,11 +253,21 @@ def turns_from(history: Any) -> list[Turn]:
     return inputs.turns(history)
 
 
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
+def statements_of(text: str) -> str:
+    """The sentences of `text` that can stand alone (no headings, labels or credits), asides removed."""
+    kept = [text[a:b] for a, b in sentence_spans(text) if is_statement(text[a:b])]
+    return " ".join(_ASIDE.sub("", s) for s in kept)
+
+
 def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
     """Questions about topics the indexed articles share, kept only if the assistant can answer them.
 
-    Topics are capitalised phrases ("Suez Canal") in each article's passages that best match
-    its title, ranked by how many articles mention them, so the examples fit any folder of articles.
+    Topics are capitalised phrases ("Suez Canal") in the statements of each article's passages
+    that best match its title (not its headings, credits or parenthesised references), ranked by
+    how many articles mention them, so the examples fit any folder of articles.
     """
     sources = bot.sources
     names = sorted(sources)
@@ -268,7 +279,7 @@ def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20)
         title = sources[source].get("title") or source
         seen: set[str] = set()
         for passage in bot.search(title, k=4, sources=[source]):
-            for phrase, the in _topics(passage.text):
+            for phrase, the in _topics(statements_of(passage.text)):
                 seen.add(phrase)
                 mentions[phrase] += 1
                 with_the[phrase] += the
