@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .dates import FULL_MONTH, YEAR
 
@@ -68,8 +69,10 @@ def quantities(text: str) -> set[Quantity]:
     return found
 
 
-def measures(text: str) -> set[Quantity]:
-    """Figures a question can ask for: not years, and not the day in "April 23"."""
+@lru_cache(maxsize=65_536)
+def measures(text: str) -> frozenset[Quantity]:
+    """Figures a question can ask for: not years, and not the day in "April 23" (cached: the same
+    article sentences are read for question after question)."""
     found: set[Quantity] = set()
     for m in NUMBER.finditer(text):
         before, after = text[max(0, m.start() - 12) : m.start()], text[m.end() : m.end() + 12]
@@ -77,7 +80,7 @@ def measures(text: str) -> set[Quantity]:
             continue  # a day of the month
         found |= quantities(m.group(0) if not _MONEY_BEFORE.search(text[: m.start()]) else "$" + m.group(0))
     found |= {(float(NUMBER_WORDS[w.lower()]), "n") for w in _NUMBER_WORD.findall(text)}
-    return {q for q in found if not (q[1] == "n" and q[0].is_integer() and 1500 <= q[0] <= 2099)}
+    return frozenset(q for q in found if not (q[1] == "n" and q[0].is_integer() and 1500 <= q[0] <= 2099))
 
 
 _COUNT = re.compile(r"(?<![\w.,])(?:\d+|" + "|".join(NUMBER_WORDS) + r")\s+((?:[a-z][\w-]*\s+)?[a-z][\w-]*)", re.I)
@@ -95,13 +98,14 @@ _CHANGE_BEFORE = re.compile(
 )
 
 
-def changes(text: str) -> set[Quantity]:
+@lru_cache(maxsize=65_536)
+def changes(text: str) -> frozenset[Quantity]:
     """The figures of `text` that state a change ("rose by 20.7%", "up $3 billion") rather than a level."""
     found: set[Quantity] = set()
     for m in NUMBER.finditer(text):
         if _CHANGE_BEFORE.search(text[max(0, m.start() - 40) : m.start()]):
             found |= measures(text[max(0, m.start() - 1) : m.end()])
-    return found
+    return frozenset(found)
 
 
 def years(text: str) -> set[str]:
