@@ -149,8 +149,8 @@ def render_timeline(answer: Answer, anchor: str, link: Callable[[str], str]) -> 
     years = [e.date[:4] for e in events if when(e.date) is not None]
     span = f", {years[0]}–{years[-1]}" if years and years[0] != years[-1] else (f", {years[0]}" if years else "")
     count = f"{len(events)} event{'s' if len(events) != 1 else ''}{span}"
-    hollow = " (hollow: the year only)" if any(len(e.date) == 4 for e in events) else ""
-    caption = f'<p class="tl-caption">{_esc(count)} · each dot{hollow} links to its source</p>'
+    hollow = " · hollow: dated by year only" if any(len(e.date) == 4 for e in events) else ""
+    caption = f'<p class="tl-caption">{_esc(count)} · each dot links to its source{hollow}</p>'
     items = "".join(
         f'<li><time class="tl-date" datetime="{_esc(e.date)}">{_esc(readable(e.date))}</time>'
         f'<span class="tl-text">{link(e.body)}</span></li>'
