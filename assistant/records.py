@@ -110,6 +110,12 @@ class Answer:
     question: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)  # e.g. "your question was shortened"
+    kind: str = "answer"  # what the text is: "answer", or "timeline" (one "- date: sentence [n]" line per event)
+    dates: list[str] = field(default_factory=list)  # a timeline's: the ISO date of citations[i]'s event
+
+    def date_of(self, marker: int) -> str | None:
+        """The ISO date of the event that marker [n] cites (timelines; None otherwise)."""
+        return self.dates[marker - 1] if 0 < marker <= len(self.dates) else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +126,8 @@ class Answer:
             "passages": [p.to_dict() for p in self.passages],
             "timings": dict(self.timings),
             "notices": list(self.notices),
+            "kind": self.kind,
+            "dates": list(self.dates),
         }
 
 

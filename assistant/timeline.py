@@ -60,10 +60,13 @@ class Timeline:
     query: str | None = None
 
     def to_answer(self, limit: int = MAX_EVENTS) -> Answer:
-        """The timeline as a cited answer: one line per event, "- 1994: sentence [n]"."""
+        """The timeline as a cited answer: one line per event, "- 1994: sentence [n]"; `kind` "timeline",
+        and `dates[i]` the ISO date of the event that citation i + 1 supports."""
         if not self.events:
-            return Answer("The articles date no events" + (f" about {self.query}." if self.query else "."), True)
+            none = "The articles date no events" + (f" about {self.query}." if self.query else ".")
+            return Answer(none, True, kind="timeline")
         citations: list[Citation] = []
+        dates: list[str] = []
         lines = []
         for event in self.events[:limit]:
             markers = []
@@ -73,11 +76,12 @@ class Timeline:
                     Citation(n, c.source, c.title, c.text, c.start, c.end, c.sentence_start, c.sentence_end)
                 )
                 markers.append(f"[{n}]")
+                dates.append(event.date)
             when = event.date_text if event.precision == "year" else f"{event.date} ({event.date_text})"
             lines.append(f"- {when}: {event.text} {' '.join(markers)}")
         for a, b in self.disagreements:
             lines.append(f"The articles date one event differently: {a.date_text} and {b.date_text}.")
-        return Answer("\n".join(lines), False, citations, question=self.query or "")
+        return Answer("\n".join(lines), False, citations, question=self.query or "", kind="timeline", dates=dates)
 
 
 def _compatible(a: Event, b: Event) -> bool:

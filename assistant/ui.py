@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
-from . import inputs
+from . import inputs, ui_timeline
 from .answering import CLOSEST_MATCHES
 from .errors import AssistantError
 from .records import MARKER_RE, Answer, Citation, Turn
@@ -199,7 +199,11 @@ def render_answer(
 ) -> str:
     """An answer message: text with linked markers; once complete, its sources and timings."""
     text = chat_text(answer)
-    body = render_text(text if shown is None else shown, answer.citations, anchor)
+    if ui_timeline.is_timeline(answer):  # shown whole: a chart does not stream
+        shown = None
+        body = ui_timeline.render_timeline(answer, anchor, lambda line: _link_markers(line, answer.citations, anchor))
+    else:
+        body = render_text(text if shown is None else shown, answer.citations, anchor)
     if answer.notices:
         body = "".join(f'<p class="notice">{_esc(n)}</p>' for n in answer.notices) + body
     if shown is not None and shown != text:
@@ -222,7 +226,8 @@ def partial_texts(text: str) -> list[str]:
 
 
 def answer_dict(answer: Answer, sources: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """An answer as plain JSON for the API: text, abstained, citations (with publisher and date), timings."""
+    """An answer as plain JSON for the API: text, abstained, citations (with publisher and date), timings,
+    notices, kind ("answer" or "timeline") and, for a timeline, the ISO date of each citation's event."""
     citations = []
     for c in answer.citations:
         info = sources.get(c.source, {})
@@ -234,6 +239,8 @@ def answer_dict(answer: Answer, sources: Mapping[str, Mapping[str, Any]]) -> dic
         "citations": citations,
         "timings": dict(answer.timings),
         "notices": list(answer.notices),
+        "kind": answer.kind,
+        "dates": list(answer.dates),
     }
 
 
@@ -347,7 +354,7 @@ def build_app(
             yield "", [*chat, {"role": "assistant", "content": f'<p class="error">{_esc(str(exc))}</p>'}], turns
             return
         anchor = f"a{sum(1 for m in chat if m.get('role') == 'assistant') + 1}"
-        parts = partial_texts(chat_text(answer))
+        parts = [chat_text(answer)] if ui_timeline.is_timeline(answer) else partial_texts(chat_text(answer))
         for shown in parts[:-1]:
             yield "", [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
             time.sleep(STREAM_PAUSE_S)

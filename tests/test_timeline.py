@@ -8,8 +8,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, cli
+from assistant import Assistant, cli, ui, ui_timeline
 from assistant.dates import mentions
+from assistant.records import Answer, Citation
+from assistant.timeline import Event, Timeline
 
 
 @pytest.mark.parametrize(
@@ -79,3 +81,50 @@ def test_timeline_command_prints_json(bot: Assistant) -> None:
     payload = json.loads(result.stdout)
     assert payload["events"] and all(e["citation"]["sentence"] == e["text"] for e in payload["events"])
     assert [e["date"] for e in payload["events"]] == sorted(e["date"] for e in payload["events"])
+
+
+XSS = "<script>window.__pwned=1</script>"
+
+
+def _event(date: str, sentence: str, source: str = "a.txt", also: tuple[Citation, ...] = ()) -> Event:
+    passage = f"Before. {sentence} After."
+    start = passage.index(sentence)
+    citation = Citation(0, source, f"<i>{source}</i>", passage, 0, len(passage), start, start + len(sentence))
+    return Event(date, date, "day" if len(date) == 10 else "month" if len(date) == 7 else "year", sentence,
+                 citation, also)  # fmt: skip
+
+
+def test_a_timeline_answer_carries_its_kind_and_each_markers_date() -> None:
+    other = _event("2024-07", "They signed it in July 2024.", source="b.txt").citation
+    found = Timeline(
+        [_event("1994", "He visited in 1994."), _event("2024-07", "They signed in July 2024.", also=(other,))]
+    )
+    answer = found.to_answer()
+    assert answer.kind == "timeline" and answer.dates == ["1994", "2024-07", "2024-07"]
+    assert [answer.date_of(c.marker) for c in answer.citations] == answer.dates and answer.date_of(9) is None
+    assert answer.to_dict()["kind"] == "timeline" and ui.answer_dict(answer, {})["dates"] == answer.dates
+    assert Answer("Plain.", False).to_dict()["kind"] == "answer" and Timeline([]).to_answer().kind == "timeline"
+
+
+def test_a_timeline_renders_escaped_with_one_dot_per_event_in_date_order() -> None:
+    events = [
+        _event("1992-04-02", f"Relations began on April 2, 1992 {XSS}."),
+        _event("1994", 'He visited in 1994 "<b>bold</b>".'),
+        _event("2024-07", "They signed in July 2024 & more."),
+        _event("2025-04-23", "He arrived on April 23, 2025."),
+    ]
+    answer = Timeline(events, [(events[1], events[2])]).to_answer()
+    html = ui.render_answer(answer, {"a.txt": {"title": "<i>T</i>"}}, "a1")
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert "&lt;script&gt;" in html and "&amp; more" in html
+    assert html.count('class="tl-dot') == len(events) == html.count("<li>")
+    cx = [float(x) for x in re.findall(r'<circle class="tl-dot[^"]*" cx="([\d.]+)%"', html)]
+    assert cx == sorted(cx) and 0 < cx[0] < cx[-1] < 100  # left to right in date order, inside the axis
+    assert re.findall(r'<time class="tl-date" datetime="([^"]+)">', html) == [e.date for e in events]
+    assert re.findall(r"<time[^>]*>([^<]+)</time>", html) == ["2 Apr 1992", "1994", "Jul 2024", "23 Apr 2025"]
+    links = re.findall(r'href="#(a1-src-\d+)"', html)
+    assert links and all(f'id="{target}"' in html for target in links)  # dots and [n] lead to source cards
+    assert re.findall(r"<title>([^<]*)</title>", html)[0].startswith("2 Apr 1992: Relations began")
+    assert ">1995<" in html and ">2025<" in html  # labelled year ticks
+    assert "date one event differently" in html  # the disagreement stays, below the list
+    assert ui_timeline.when("1994") == 1994.5 and ui_timeline.when("????-01-05") is None

@@ -1,6 +1,7 @@
 """The chat app on a real Gradio server, driven in Debian's Chromium by Playwright, and through its API.
 
-Set ASSISTANT_SCREENSHOT=1 to also refresh docs/start.png, docs/screenshot.png and docs/long-answer.png.
+Set ASSISTANT_SCREENSHOT=1 to also refresh docs/start.png, docs/screenshot.png, docs/long-answer.png and
+docs/timeline.png.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ CHROMIUM_ARGS = [
 XSS = "<script>window.__pwned=1</script><b>x</b>"
 TRADE_2007 = "How much trade was there between China and Azerbaijan in 2007?"
 LONG = "How could China's growing role end up complicating Baku's own ambitions, according to Jamestown?"
+TIMELINE = "Give me a timeline of the relationship between Azerbaijan and China"
 WINDOW = {"width": 1280, "height": 800}
 
 
@@ -237,6 +239,43 @@ def test_a_long_answer_scrolls_the_page_and_the_question_box_stays_in_reach(page
     box.fill("still reachable")
     if os.environ.get("ASSISTANT_SCREENSHOT"):
         shutil.copy(path, ROOT / "docs" / "long-answer.png")
+
+
+def test_a_timeline_shows_a_chart_of_its_events_and_a_dated_list(page: Any, tmp_path: Any) -> None:
+    answer = _ask(page, TIMELINE)
+    chart = answer.locator("svg.tl-chart")
+    assert chart.is_visible()  # Gradio's sanitizer keeps the inline SVG
+    rows = answer.locator(".tl-list li")
+    dots = chart.locator("circle.tl-dot")
+    assert rows.count() >= 4 and dots.count() == rows.count()  # one mark per event
+    assert all(dots.nth(i).is_visible() for i in range(dots.count()))
+    column = page.locator("#chat").evaluate("(el) => el.getBoundingClientRect().right")
+    box = chart.bounding_box()
+    assert box and box["height"] <= 200 and box["x"] + box["width"] <= column  # small, fits the chat column
+    dates = rows.locator("time.tl-date").evaluate_all("(ts) => ts.map((t) => t.getAttribute('datetime'))")
+    assert dates == sorted(dates) and dates[0] < "1995" and dates[-1] >= "2025"  # dates in order
+    shown = rows.locator("time.tl-date").all_inner_texts()
+    assert shown[0].endswith("1992") and all(d.strip() for d in shown)  # each row's date set apart
+    titles = dots.evaluate_all("(cs) => cs.map((c) => c.querySelector('title').textContent)")
+    assert all(": " in t for t in titles)  # a dot's tooltip: its date and sentence
+    targets = [*answer.locator(".tl-list a.cite").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))"),
+               *chart.locator("a").evaluate_all("(as) => as.map((a) => a.getAttribute('href'))")]  # fmt: skip
+    assert len(targets) >= 2 * rows.count()
+    for target in set(targets):  # each [n] and each dot leads to its source card
+        assert page.locator(f"{target}.source").count() == 1, target
+    page.wait_for_timeout(300)
+    path = tmp_path / "timeline.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("ASSISTANT_SCREENSHOT"):
+        shutil.copy(path, ROOT / "docs" / "timeline.png")
+
+
+def test_a_timeline_reaches_programs_with_its_kind_and_dates(server: str) -> None:
+    from gradio_client import Client
+
+    result = Client(server, verbose=False).predict(TIMELINE, None, None, api_name="/ask")
+    assert result["kind"] == "timeline" and len(result["dates"]) == len(result["citations"])
+    assert result["dates"] == sorted(result["dates"])
 
 
 def test_html_and_script_in_a_question_are_shown_as_text(page: Any) -> None:
