@@ -281,7 +281,7 @@ class Assistant:
         retriever = self._ready()
         data, sources = retriever.data, plan.sources
         if plan.shape == "timeline":
-            return self._timeline(plan.query, sources).to_answer()
+            return self._timeline(plan.topic, sources).to_answer()  # no topic: every article's events
         if plan.shape == "overview":
             return collection.overview(data)
         if plan.shape == "summary":

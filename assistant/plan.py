@@ -65,6 +65,13 @@ LIST_QUESTION = re.compile(
 TIMELINE_QUESTION = re.compile(
     r"\b(?:time ?lines?|chronolog(?:y|ies|ical(?:ly)?)|key dates|main dates|milestones|in (?:date|time) order)\b", re.I
 )
+# "a timeline of the trade talks": the topic; a timeline "of the articles" or of nothing named is all of them.
+_TIMELINE_TOPIC = re.compile(
+    r"\b(?:time ?lines?|chronolog(?:y|ies)|key dates|main dates|milestones)\s+(?:of|for|on|about|in)\s+"
+    r"(?P<topic>.+?)\W*$",
+    re.I,
+)
+_WHOLE = frozenset(analyse("the articles article collection documents sources events everything all them these this"))
 # Questions about whole articles or the collection (collection.py answers them), with their topic.
 SUMMARY_QUESTION = re.compile(
     r"^\W*(?:please\s+|(?:can|could) you\s+)?(?:summari[sz]e|sum up)\b|\b(?:give|write|show)(?: me)? (?:a |the )?"
@@ -275,6 +282,8 @@ def make_plan(
     topic = None
     if TIMELINE_QUESTION.search(question):
         shape = "timeline"
+        named = _TIMELINE_TOPIC.search(question)
+        topic = named.group("topic") if named and set(analyse(named.group("topic"))) - _WHOLE else None
     elif OVERVIEW_QUESTION.search(question):
         shape = "overview"
     elif found := MENTIONS_QUESTION.search(question):
