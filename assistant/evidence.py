@@ -8,6 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .index_store import IndexStore
 from .lexical import analyse
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
@@ -15,7 +16,6 @@ from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
 from .scoring import SENTENCE_FEATURES, Logistic, length_feature, models, sentence_rows
 from .sentences import is_statement
-from .store import IndexData
 
 _MONTH_NAMES = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _DAY_DATE = re.compile(rf"\b{_MONTH_NAMES} \d{{1,2}}\b|\b\d{{1,2}} {_MONTH_NAMES}\b|\b\d{{4}}-\d\d-\d\d\b")
@@ -132,7 +132,7 @@ def collect(
     plan: Plan,
     query_vector: np.ndarray,
     passages: list[Passage],
-    data: IndexData,
+    data: IndexStore,
     max_passages: int = 8,
     reranker: Reranker | None = None,
 ) -> list[Candidate]:

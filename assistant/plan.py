@@ -20,7 +20,7 @@ from .records import Turn
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from .store import IndexData
+    from .index_store import IndexStore
 
 # "When" asks for a date where it opens the question ("When was …", "And when did …"), not where it joins
 # a clause ("What happens when …") or asks for a circumstance ("When can …", "When is it safe …").
@@ -138,7 +138,7 @@ _SOURCE_WORDS = frozenset(
 _INSTRUCTION_WORDS = frozenset(analyse("list name names several some few give example examples mention"))
 
 
-def term_weights(question: str, data: IndexData) -> dict[str, float]:
+def term_weights(question: str, data: IndexStore) -> dict[str, float]:
     """The idf of each term of the question; terms that name the source (its publisher, "according to the
     report") or say how to answer ("list several") weigh nothing: they are not what the question is about."""
     owners, _ = data.attribution_terms
@@ -146,7 +146,7 @@ def term_weights(question: str, data: IndexData) -> dict[str, float]:
     return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
 
 
-def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
+def unknown_terms(question: str, data: IndexStore) -> tuple[str, ...]:
     """Figures and names in the question that occur in no article and no article's metadata.
 
     Words that open a sentence ("List", "Name several") are capitalised for grammar, not names.
@@ -164,7 +164,7 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def named_sources(question: str, data: IndexData) -> list[str]:
+def named_sources(question: str, data: IndexStore) -> list[str]:
     """The articles a question attributes itself to by publisher or author ("according to Reuters").
 
     A capitalised word of the question counts when every term of it belongs to the publisher or
@@ -212,7 +212,7 @@ class Plan:
 
 def make_plan(
     question: str,
-    data: IndexData | None = None,
+    data: IndexStore | None = None,
     history: Sequence[Turn] = (),
     sources: Collection[str] | None = None,
 ) -> Plan:
