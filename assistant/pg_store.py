@@ -1,0 +1,253 @@
+"""The index in PostgreSQL with pgvector: one database shared by many chat servers.
+
+Each generation of an index is a schema of its own, `assistant_<name>_g<N>`, holding
+`articles`, `chunks` and `sentences` (their records as JSON and their vectors as pgvector
+columns; row numbers as in the index folder) and the lexical index: `terms` (document
+frequencies) and `postings` (each term's BM25 weight in each chunk, an inverted index whose
+B-tree is read per query term). The table `assistant_indexes` names each index's current
+generation; `pg_sync.sync` writes a new generation and switches that row in one transaction, so
+readers see the old generation until the new one commits. Dense search is exact below
+`dense.APPROXIMATE_FROM` chunks (as `auto` is for FAISS) and an HNSW index scan above it.
+
+What a reader holds in memory: the articles, chunk records, sentence offsets and the term
+statistics; vectors and postings stay in the database and are read per question.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+
+from .errors import IndexStateError
+from .index_format import manifest_problem
+from .index_store import SCHEMA_VERSION, ArticleFeatures
+from .records import Article, Chunk, Sentence
+
+CONTROL = "assistant_indexes"
+HNSW_EF_SEARCH = 200  # candidates an HNSW scan keeps: at least the 50 fusion takes, wide for recall
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
+
+
+def parse_location(location: str) -> tuple[str, str]:
+    """The connection string and index name of `postgresql://…[?index=NAME]` (default name "main").
+
+    `index` is ours, not libpq's: it is taken out of the connection string. Several indexes
+    (one per corpus) can share a database under different names.
+    """
+    parts = urlsplit(location)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    names = [v for k, v in query if k == "index"]
+    name = names[-1] if names else "main"
+    if not _NAME.match(name):
+        raise IndexStateError(f"index name {name!r} in {redact(location)}: use lower-case letters, digits and _")
+    conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "index"])))
+    return conninfo, name
+
+
+def with_index_name(location: str, name: str) -> str:
+    """`location` naming index `name` (unless it already names one)."""
+    if "index" in dict(parse_qsl(urlsplit(location).query)):
+        return location
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    return f"{location}{'&' if '?' in location else '?'}index={name}"
+
+
+def redact(location: str) -> str:
+    """The location without its password, for messages."""
+    parts = urlsplit(location)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return location
+
+
+def schema_name(name: str, generation: int) -> str:
+    return f"assistant_{name}_g{generation}"
+
+
+def connect(conninfo: str) -> Any:
+    """One connection of its own (an indexer's), outside the pool."""
+    import psycopg
+
+    return psycopg.connect(conninfo)
+
+
+def _register(conn: Any) -> None:
+    """pgvector's types for this connection, when the extension exists."""
+    from pgvector.psycopg import register_vector
+
+    has = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if conn.info.transaction_status != 0:  # 0: idle; keep the pool's connections out of a transaction
+        conn.rollback()
+    if has:
+        register_vector(conn)
+
+
+_pools: dict[str, Any] = {}
+_pools_lock = threading.Lock()
+
+
+def pool(conninfo: str) -> Any:
+    """This process's connection pool for a database (psycopg_pool), made on first use."""
+    with _pools_lock:
+        if conninfo not in _pools:
+            from psycopg_pool import ConnectionPool
+
+            def configure(conn: Any) -> None:
+                _register(conn)
+                conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+
+            size = int(os.environ.get("ASSISTANT_PG_POOL", "4"))
+            _pools[conninfo] = ConnectionPool(
+                conninfo, min_size=1, max_size=size, configure=configure, kwargs={"autocommit": True}, open=True
+            )
+        return _pools[conninfo]
+
+
+class PgTerms:
+    """Document frequencies of the analysed terms, as the BM25 index's `idf` and `vocabulary`."""
+
+    def __init__(self, df: dict[str, int], size: int) -> None:
+        self._df = df
+        self.size = size
+
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        return self._df
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """As `LexicalIndex.idf`: unseen terms get the highest value."""
+        n = max(self.size, 1)
+        return {t: float(np.log(1 + (n - (df := self._df.get(t, 0)) + 0.5) / (df + 0.5))) for t in terms}
+
+
+class RemoteVectors:
+    """Sentence vectors read from the database by row, as the memory-mapped array is indexed."""
+
+    def __init__(self, index: PgIndex, count: int) -> None:
+        self._index = index
+        self._count = count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, rows: list[int]) -> np.ndarray:
+        found = dict(self._index.query("SELECT pos, embedding FROM {s}.sentences WHERE pos = ANY(%s)", [list(rows)]))
+        return np.stack([found[r].to_numpy() for r in rows]).astype(np.float32, copy=False)
+
+
+class PgIndex(ArticleFeatures):
+    """One generation of an index in PostgreSQL, opened: an `IndexStore`."""
+
+    def __init__(self, location: str, generation: int, manifest: dict[str, Any]) -> None:
+        self.location = location
+        self.conninfo, self.name = parse_location(location)
+        self.generation = generation
+        self.schema = schema_name(self.name, generation)
+        self.manifest = manifest
+        self.pool = pool(self.conninfo)
+        self.exact = manifest["dense"]["type"] != "hnsw"
+        self.articles: dict[str, Article] = {}
+        self.chunks: list[Chunk] = []
+        self.sentences: list[Sentence] = []
+        self.lexical = PgTerms({}, 0)
+        self.sentence_vectors = RemoteVectors(self, 0)
+
+    def query(self, sql: str, params: Any = None) -> list[Any]:
+        """Rows of `sql` run on this generation's schema (`{s}` in the text)."""
+        import psycopg
+
+        try:
+            with self.pool.connection() as conn:
+                return list(conn.execute(sql.replace("{s}", self.schema), params).fetchall())
+        except psycopg.errors.UndefinedTable as exc:
+            raise IndexStateError(
+                f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
+            ) from exc
+
+    def load(self) -> PgIndex:
+        for source, record in self.query("SELECT source, record FROM {s}.articles ORDER BY ord"):
+            self.articles[source] = Article(**record)
+        self.chunks = [Chunk(**r) for (r,) in self.query("SELECT record FROM {s}.chunks ORDER BY pos")]
+        self.sentences = [Sentence(**r) for (r,) in self.query("SELECT record FROM {s}.sentences ORDER BY pos")]
+        self.lexical = PgTerms(dict(self.query("SELECT term, df FROM {s}.terms")), len(self.chunks))
+        self.sentence_vectors = RemoteVectors(self, len(self.sentences))
+        counts = self.manifest["counts"]
+        if (len(self.articles), len(self.chunks), len(self.sentences)) != (
+            counts["articles"], counts["chunks"], counts["sentences"],
+        ):  # fmt: skip
+            raise IndexStateError(f"index {self.name!r} in the database is out of step with its manifest; "
+                                  f"run: assistant index --rebuild --store {redact(self.location)}")  # fmt: skip
+        return self
+
+    def dense_search(
+        self, query: np.ndarray, k: int, sources: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to k (row, similarity) pairs, best first: exact when the index is or a filter is given."""
+        q = np.asarray(query, dtype=np.float32)
+        if sources:
+            sql = (
+                "SELECT pos, -(embedding <#> %s) AS sim FROM {s}.chunks WHERE source = ANY(%s) "
+                "ORDER BY sim DESC, pos LIMIT %s"
+            )
+            return [(int(r), float(s)) for r, s in self.query(sql, [q, list(sources), k])]
+        if self.exact:
+            sql = "SELECT pos, -(embedding <#> %s) AS sim FROM {s}.chunks ORDER BY sim DESC, pos LIMIT %s"
+            return [(int(r), float(s)) for r, s in self.query(sql, [q, k])]
+        sql = "SELECT pos, -(embedding <#> %s) FROM {s}.chunks ORDER BY embedding <#> %s LIMIT %s"
+        return [(int(r), float(s)) for r, s in self.query(sql, [q, q, k])]
+
+    def lexical_search(self, query: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Up to k (row, BM25 score) pairs, best first: the sum of each query term's weight in the chunk."""
+        from .lexical import analyse
+
+        terms = analyse(query)
+        if not terms:
+            return []
+        where = " JOIN {s}.chunks c ON c.pos = p.pos AND c.source = ANY(%s)" if sources else ""
+        sql = (
+            "SELECT p.pos, sum(p.weight) AS score FROM unnest(%s::text[]) AS q(term) "
+            f"JOIN {{s}}.postings p ON p.term = q.term{where} GROUP BY p.pos ORDER BY score DESC, p.pos LIMIT %s"
+        )
+        params = [terms, list(sources), k] if sources else [terms, k]
+        return [(int(r), float(s)) for r, s in self.query(sql, params) if s > 0]
+
+    def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to these rows."""
+        sql = "SELECT pos, -(embedding <#> %s) FROM {s}.chunks WHERE pos = ANY(%s)"
+        return {int(r): float(s) for r, s in self.query(sql, [np.asarray(query, dtype=np.float32), list(rows)])}
+
+
+def current(conn: Any, name: str) -> tuple[int, dict[str, Any]] | None:
+    """The current generation of index `name` and its manifest, or None if there is none."""
+    exists = conn.execute("SELECT to_regclass(%s)", (CONTROL,)).fetchone()[0]
+    if exists is None:
+        return None
+    row = conn.execute(f"SELECT generation, manifest FROM {CONTROL} WHERE name = %s", (name,)).fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
+def open_index(location: str) -> PgIndex:
+    """Open the current generation of the index at `location`. Raises IndexStateError saying how to fix it."""
+    import psycopg
+
+    conninfo, name = parse_location(location)
+    try:
+        with pool(conninfo).connection() as conn:
+            found = current(conn, name)
+        if found is None:
+            raise IndexStateError(f"no index {name!r} in {redact(conninfo)}; run: assistant index --store URL")
+        generation, manifest = found
+        problem = manifest_problem(manifest)
+        if problem is not None or manifest.get("schema_version") != SCHEMA_VERSION:
+            raise IndexStateError(f"index {name!r} has a manifest this version cannot read ({problem or 'schema'}); "
+                                  "run: assistant index --rebuild --store URL")  # fmt: skip
+        return PgIndex(location, generation, manifest).load()
+    except psycopg.Error as exc:
+        raise IndexStateError(f"cannot read the index in {redact(conninfo)}: {exc}") from exc
