@@ -110,6 +110,14 @@ def pool(conninfo: str) -> Any:
         return _pools[conninfo]
 
 
+def close_pools() -> None:
+    """Close this process's connection pools (tests, before their server stops)."""
+    with _pools_lock:
+        for p in _pools.values():
+            p.close()
+        _pools.clear()
+
+
 class PgTerms:
     """Document frequencies of the analysed terms, as the BM25 index's `idf` and `vocabulary`."""
 
