@@ -269,7 +269,7 @@ def eval_(
             if not items:
                 raise AssistantError(f"{suite.gold} has no {split} items")
             bot = _assistant(suite.corpus, suite.index_dir(), _suite_store(store, suite.name))
-            _prepare(bot)
+            _prepare(bot, write=bot.settings.store is not None)  # a database index is brought in step explicitly
             bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
             with tqdm(total=len(items), unit="question", desc=f"Evaluating {suite.name}", file=sys.stderr) as bar:
                 results = evaluation.run(bot, items, progress=bar.update)
@@ -335,7 +335,7 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
 
         def gathered(suite: suites.Suite) -> fitting.Examples:
             bot = _assistant(suite.corpus, suite.index_dir(), _suite_store(None, suite.name))
-            _prepare(bot)
+            _prepare(bot, write=bot.settings.store is not None)
             with tqdm(desc=f"Gathering {suite.name}/tune", unit="question", file=sys.stderr) as bar:
                 return fitting.gather(suite, bot, progress=bar.update)
 

@@ -137,7 +137,18 @@ class Assistant:
 
     def update(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Bring the index up to date before reading it: `index()`, except that an index that cannot be
-        written (a read-only folder, a full disk) is left as it is; the report's `failed` says why."""
+        written (a read-only folder, a full disk) is left as it is; the report's `failed` says why.
+
+        An index in a database is shared: once it exists, only `index()` (`assistant index`) changes
+        it, so that servers reading it never re-index it each with its own corpus folder.
+        """
+        if self.settings.store is not None:
+            from . import pg_store
+
+            if pg_store.exists(self.settings.store):
+                with self._lock:
+                    self.last_sync = SyncReport()
+                return self.last_sync
         try:
             return self.index(progress=progress)
         except IndexWriteError as exc:
@@ -157,10 +168,10 @@ class Assistant:
 
     def _ready(self) -> HybridRetriever:
         retriever = self._retriever
-        if retriever is not None:
+        if retriever is not None and not retriever.data.superseded():
             return retriever
         with self._lock:  # one thread opens (and if need be builds) the index; the others wait
-            if self._retriever is None:
+            if self._retriever is None or self._retriever is retriever:
                 self._retriever = self._open()
             return self._retriever
 

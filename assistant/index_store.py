@@ -93,6 +93,11 @@ class IndexStore(Protocol):
 
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]: ...
 
+    def superseded(self) -> bool:
+        """Whether a newer index has replaced this one since it was opened (a shared index is re-indexed
+        by another process), so the reader should open it again."""
+        ...
+
 
 class ArticleFeatures:
     """What the questions derive from the articles, chunks and sentences held by a store."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -30,6 +31,7 @@ from .index_store import SCHEMA_VERSION, ArticleFeatures
 from .records import Article, Chunk, Sentence
 
 CONTROL = "assistant_indexes"
+REFRESH_S = float(os.environ.get("ASSISTANT_PG_REFRESH", "5"))  # how often a reader looks for a newer generation
 HNSW_EF_SEARCH = 200  # candidates an HNSW scan keeps: at least the 50 fusion takes, wide for recall
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -166,6 +168,23 @@ class PgIndex(ArticleFeatures):
         self.sentences: list[Sentence] = []
         self.lexical = PgTerms({}, 0)
         self.sentence_vectors = RemoteVectors(self, 0)
+        self._checked = time.monotonic()
+        self._superseded = False
+
+    def superseded(self) -> bool:
+        """Whether another generation has become current (looked up at most every REFRESH_S seconds)."""
+        if self._superseded or time.monotonic() - self._checked < REFRESH_S:
+            return self._superseded
+        import psycopg
+
+        self._checked = time.monotonic()
+        try:
+            with self.pool.connection() as conn:
+                found = current(conn, self.name)
+        except psycopg.Error:  # the database is unreachable: keep answering from what is loaded
+            return False
+        self._superseded = found is not None and found[0] != self.generation
+        return self._superseded
 
     def query(self, sql: str, params: Any = None) -> list[Any]:
         """Rows of `sql` run on this generation's schema (`{s}` in the text)."""
@@ -239,6 +258,18 @@ def current(conn: Any, name: str) -> tuple[int, dict[str, Any]] | None:
         return None
     row = conn.execute(f"SELECT generation, manifest FROM {CONTROL} WHERE name = %s", (name,)).fetchone()
     return None if row is None else (int(row[0]), row[1])
+
+
+def exists(location: str) -> bool:
+    """Whether the database at `location` holds the index it names (False if it cannot be reached)."""
+    import psycopg
+
+    conninfo, name = parse_location(location)
+    try:
+        with pool(conninfo).connection() as conn:
+            return current(conn, name) is not None
+    except psycopg.Error:
+        return False
 
 
 def open_index(location: str) -> PgIndex:

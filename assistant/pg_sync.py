@@ -164,14 +164,40 @@ def _write(
     report.embedded_sentences = sum(r is None for r in plan.sentence_rows)
     fault("embedded")
 
+    write_generation(
+        conn, name, corpus, plan, chunk_vectors, sentence_vectors, kind, settings_fingerprint(embedder, chunking),
+        old_schema, found[0] if found else None, fault,
+    )  # fmt: skip
+    return True
+
+
+def write_generation(
+    conn: Any,
+    name: str,
+    corpus: list[Article],
+    plan: SyncPlan,
+    chunk_vectors: np.ndarray,
+    sentence_vectors: np.ndarray,
+    kind: str,
+    fingerprint: dict[str, Any],
+    old_schema: str | None = None,
+    previous: int | None = None,
+    fault: Callable[[str], None] = lambda step: None,
+) -> int:
+    """Write a new generation of index `name` and make it current (inside the caller's transaction).
+
+    Rows the plan keeps (an old row number) take their vectors from `old_schema`'s tables; the
+    previous generation is kept for readers still on it, older ones are dropped. Returns its number.
+    """
+    dim = chunk_vectors.shape[1]
     generation = int(conn.execute("SELECT nextval('assistant_generations')").fetchone()[0])
     schema = schema_name(name, generation)
-    _create(conn, schema, embedder.dim)
+    _create(conn, schema, dim)
     with conn.cursor().copy(f"COPY {schema}.articles (ord, source, sha256, record) FROM STDIN") as copy:
         for i, a in enumerate(corpus):
             copy.write_row((i, a.source, text_hash(a.text), _json(asdict(a))))
-    _copy_rows(conn, schema, "chunks", old_schema, plan, chunk_vectors, embedder.dim)
-    _copy_rows(conn, schema, "sentences", old_schema, plan, sentence_vectors, embedder.dim)
+    _copy_rows(conn, schema, "chunks", old_schema, plan, chunk_vectors, dim)
+    _copy_rows(conn, schema, "sentences", old_schema, plan, sentence_vectors, dim)
     fault("rows")
     df, postings = bm25_postings(plan.chunks)
     with conn.cursor().copy(f"COPY {schema}.terms (term, df) FROM STDIN") as copy:
@@ -192,7 +218,7 @@ def _write(
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        **settings_fingerprint(embedder, chunking),
+        **fingerprint,
         "dense": {"type": kind},
         "counts": {"articles": len(corpus), "chunks": len(plan.chunks), "sentences": len(plan.sentences)},
         "articles": {a.source: {"sha256": text_hash(a.text)} for a in corpus},
@@ -204,14 +230,14 @@ def _write(
         "SET generation = excluded.generation, manifest = excluded.manifest, updated = now()",
         (name, generation, _json(manifest)),
     )
-    keep = {schema, schema_name(name, found[0]) if found else schema}
+    keep = {schema, schema_name(name, previous) if previous is not None else schema}
     for (old,) in conn.execute(
         "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"assistant\\_{name}\\_g%",)
     ).fetchall():
         if old not in keep and old.removeprefix(f"assistant_{name}_g").isdigit():
             conn.execute(f"DROP SCHEMA {old} CASCADE")
     fault("switched")
-    return True
+    return generation
 
 
 def _json(value: Any) -> Any:

@@ -90,6 +90,10 @@ class IndexData(ArticleFeatures):
         """Up to k (row, BM25 score) pairs with a positive score, best first."""
         return self.lexical.search(query, k, self._mask(sources))
 
+    def superseded(self) -> bool:
+        """An index folder is re-indexed by its own assistant (`Assistant.index()` reopens it)."""
+        return False
+
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these rows (those the dense search did not return)."""
         try:

@@ -98,11 +98,15 @@ def _the_real_model_only_in_slow_tests(request: pytest.FixtureRequest, monkeypat
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server() -> Iterator[str]:
     """A real PostgreSQL with pgvector for the session (the pgserver wheel; as root it runs the server
-    as a user of its own, 'pgserver'); its connection string. Each test names an index of its own."""
+    as a user of its own, 'pgserver'); its connection string. Each test names an index of its own.
+
+    Its data folder is not under pytest's temporary folder: another pytest run resets that folder's
+    permissions to its owner's alone, which would lock the server's own user out."""
     pgserver = pytest.importorskip("pgserver", reason="the PostgreSQL tests need: pip install -e '.[postgres]'")
-    server = pgserver.get_server(tmp_path_factory.mktemp("postgres"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="assistant-test-postgres-"))
+    server = pgserver.get_server(folder / "data", cleanup_mode="stop")
     try:
         yield str(server.get_uri())
     finally:
@@ -110,6 +114,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
         pg_store.close_pools()
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

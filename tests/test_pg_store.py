@@ -84,8 +84,22 @@ def test_settings_change_rebuilds_and_another_model_is_refused(tiny_corpus: Path
     report = pg_sync.sync(articles, pg_url, HashingEmbedder(dim=32, name="other"))
     assert report.written and report.rebuilt and "model settings changed" in report.rebuilt
     bot = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder())
-    assert bot.search("solar", k=1)  # the assistant's own model: the index is rebuilt for it
+    with pytest.raises(IndexStateError, match="built with 'other'"):
+        bot.search("solar", k=1)  # a shared index is not re-indexed by a reader: it says what to run
+    assert bot.index().rebuilt and bot.search("solar", k=1)
     assert pg_store.open_index(pg_url).model == "hashing-test"
+
+
+def test_readers_do_not_re_index_a_shared_index(tiny_corpus: Path, pg_url: str) -> None:
+    articles = load_corpus(tiny_corpus).articles
+    pg_sync.sync(articles, pg_url, HashingEmbedder())
+    (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)
+    reader = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder())
+    assert "glaciers.txt" not in reader.sources  # read as it is, until `assistant index` updates it
+    assert Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder()).index().added == ["glaciers.txt"]
+    data = reader._ready().data
+    data._checked -= pg_store.REFRESH_S  # type: ignore[attr-defined]  # as if the refresh interval had passed
+    assert "glaciers.txt" in reader.sources  # the reader moved to the new generation
 
 
 def test_a_database_without_the_index_says_how_to_build_it(pg_url: str) -> None:
