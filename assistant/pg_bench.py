@@ -43,7 +43,7 @@ def _measure(store: Any, qtexts: list[str], qvecs: np.ndarray, exact: np.ndarray
 def build_pg(location: str, texts: list[str], vectors: np.ndarray, kind: str) -> float:
     """Write the scale chunks as a new generation of the index at `location`; seconds taken."""
     from .index_store import SyncPlan
-    from .pg_store import _register, connect, parse_location
+    from .pg_store import connect, parse_location, register_types
     from .pg_sync import _lock_key, setup, write_generation
     from .records import Article, Chunk
 
@@ -55,7 +55,7 @@ def build_pg(location: str, texts: list[str], vectors: np.ndarray, kind: str) ->
     t = time.perf_counter()
     with connect(conninfo) as conn:
         setup(conn)
-        _register(conn)
+        register_types(conn)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(name),))
             write_generation(conn, name, articles, plan, vectors, np.zeros((0, vectors.shape[1]), np.float32), kind,

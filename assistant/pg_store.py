@@ -80,7 +80,7 @@ def connect(conninfo: str) -> Any:
     return psycopg.connect(conninfo)
 
 
-def _register(conn: Any) -> None:
+def register_types(conn: Any) -> None:
     """pgvector's types for this connection, when the extension exists."""
     from pgvector.psycopg import register_vector
 
@@ -102,7 +102,7 @@ def pool(conninfo: str) -> Any:
             from psycopg_pool import ConnectionPool
 
             def configure(conn: Any) -> None:
-                _register(conn)
+                register_types(conn)
                 conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
 
             size = int(os.environ.get("ASSISTANT_PG_POOL", "4"))

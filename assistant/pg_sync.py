@@ -26,7 +26,7 @@ from .embedding import Embedder
 from .errors import CorpusError, IndexWriteError
 from .index_store import SCHEMA_VERSION, SyncPlan, SyncReport, plan_sync, settings_fingerprint, stale_reason, text_hash
 from .lexical import analyse
-from .pg_store import CONTROL, _register, connect, current, parse_location, redact, schema_name
+from .pg_store import CONTROL, connect, current, parse_location, redact, register_types, schema_name
 from .records import Article, Chunk, Sentence
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def sync(
     try:
         with connect(conninfo) as conn:
             setup(conn)
-            _register(conn)  # now that the extension exists
+            register_types(conn)  # now that the extension exists
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(name),))
                 fault("locked")

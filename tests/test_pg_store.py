@@ -206,7 +206,7 @@ def test_two_assistant_index_commands_at_once(tiny_corpus: Path, pg_url: str) ->
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT) for _ in range(2)]
     outputs = []
     for p in procs:
-        out, err = p.communicate(timeout=300)
+        out, err = p.communicate(timeout=900)
         assert p.returncode == 0, err.decode()
         outputs.append(out.decode())
     assert sorted("up to date" in o for o in outputs) == [False, True], outputs
