@@ -194,6 +194,7 @@ class PgIndex(ArticleFeatures):
             with self.pool.connection() as conn:
                 return list(conn.execute(sql.replace("{s}", self.schema), params).fetchall())
         except psycopg.errors.UndefinedTable as exc:
+            self._superseded = True  # the assistant opens the current generation for the next question
             raise IndexStateError(
                 f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
             ) from exc

@@ -135,6 +135,20 @@ def test_readers_see_the_old_generation_until_the_sync_commits(tiny_corpus: Path
     assert after.generation > before.generation and after.lexical_search("glaciers alps", 3)
 
 
+def test_a_reader_two_generations_behind_is_told_and_moves_on(tiny_corpus: Path, pg_url: str) -> None:
+    embedder = HashingEmbedder()
+    bot = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=embedder)
+    bot.index()
+    assert bot.search("solar", k=1)
+    for name in ("alps.txt", "andes.txt"):
+        (tiny_corpus / name).write_text(f"{NEW_ARTICLE} ({name})")
+        pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, embedder)
+    assert len(_schemas(pg_url)) == 2  # the current generation and the previous one; the first is gone
+    with pytest.raises(IndexStateError, match="removed by a later sync"):
+        bot.search("solar", k=1)
+    assert bot.search("glaciers", k=1)[0].source in {"alps.txt", "andes.txt"}  # the next question: the current one
+
+
 KILLER = textwrap.dedent(
     """
     import os, signal, sys
