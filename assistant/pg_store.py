@@ -7,7 +7,7 @@ frequencies) and `postings` (each term's BM25 weight in each chunk, an inverted 
 B-tree is read per query term). The table `assistant_indexes` names each index's current
 generation; `pg_sync.sync` writes a new generation and switches that row in one transaction, so
 readers see the old generation until the new one commits. Dense search is exact below
-`dense.APPROXIMATE_FROM` chunks (as `auto` is for FAISS) and an HNSW index scan above it.
+`pg_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
 
 What a reader holds in memory: the articles, chunk records, sentence offsets and the term
 statistics; vectors and postings stay in the database and are read per question.
