@@ -142,14 +142,14 @@ class Assistant:
         An index in a database is shared: once it exists, only `index()` (`assistant index`) changes
         it, so that servers reading it never re-index it each with its own corpus folder.
         """
-        if self.settings.store is not None:
-            from . import pg_store
-
-            if pg_store.exists(self.settings.store):
-                with self._lock:
-                    self.last_sync = SyncReport()
-                return self.last_sync
         try:
+            if self.settings.store is not None:
+                from . import pg_store
+
+                if pg_store.exists(self.settings.store):
+                    with self._lock:
+                        self.last_sync = SyncReport()
+                    return self.last_sync
             return self.index(progress=progress)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))

@@ -25,13 +25,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from .errors import IndexStateError
+from .errors import IndexStateError, IndexWriteError
 from .index_format import manifest_problem
 from .index_store import SCHEMA_VERSION, ArticleFeatures
 from .records import Article, Chunk, Sentence
 
 CONTROL = "assistant_indexes"
 REFRESH_S = float(os.environ.get("ASSISTANT_PG_REFRESH", "5"))  # how often a reader looks for a newer generation
+CONNECT_TIMEOUT_S = 10.0
 HNSW_EF_SEARCH = 200  # candidates an HNSW scan keeps: at least the 50 fusion takes, wide for recall
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
 
@@ -106,9 +107,16 @@ def pool(conninfo: str) -> Any:
                 conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
 
             size = int(os.environ.get("ASSISTANT_PG_POOL", "4"))
-            _pools[conninfo] = ConnectionPool(
-                conninfo, min_size=1, max_size=size, configure=configure, kwargs={"autocommit": True}, open=True
-            )
+            made = ConnectionPool(
+                conninfo, min_size=1, max_size=size, configure=configure, kwargs={"autocommit": True},
+                timeout=CONNECT_TIMEOUT_S, open=True,
+            )  # fmt: skip
+            try:
+                made.wait(CONNECT_TIMEOUT_S)  # an unreachable server is an error now, not at every question
+            except Exception:
+                made.close()
+                raise
+            _pools[conninfo] = made
         return _pools[conninfo]
 
 
@@ -262,15 +270,15 @@ def current(conn: Any, name: str) -> tuple[int, dict[str, Any]] | None:
 
 
 def exists(location: str) -> bool:
-    """Whether the database at `location` holds the index it names (False if it cannot be reached)."""
+    """Whether the database at `location` holds the index it names; IndexWriteError if it cannot be reached."""
     import psycopg
 
     conninfo, name = parse_location(location)
     try:
         with pool(conninfo).connection() as conn:
             return current(conn, name) is not None
-    except psycopg.Error:
-        return False
+    except psycopg.Error as exc:
+        raise IndexWriteError(f"cannot reach the database {redact(conninfo)}: {exc}") from exc
 
 
 def open_index(location: str) -> PgIndex:

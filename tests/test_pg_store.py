@@ -282,3 +282,12 @@ def test_both_stores_give_the_same_passages_and_answers(news_bots) -> None:  # t
         assert [p.chunk_id for p in folder.search(q, k=10)] == [p.chunk_id for p in database.search(q, k=10)], q
         a, b = folder.ask(q), database.ask(q)
         assert (a.text, a.abstained) == (b.text, b.abstained), q
+
+
+def test_an_unreachable_database_is_one_clear_error(tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.errors import IndexWriteError
+
+    monkeypatch.setattr(pg_store, "CONNECT_TIMEOUT_S", 0.5)
+    bot = Assistant(corpus_dir=tiny_corpus, store="postgresql://u@/db?host=/nonexistent", embedder=HashingEmbedder())
+    with pytest.raises(IndexWriteError, match=r"cannot reach the database postgresql://u@/db"):
+        bot.search("solar", k=1)
