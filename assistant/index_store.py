@@ -85,6 +85,10 @@ class IndexStore(Protocol):
 
     def sentence_rows(self, chunk: Chunk) -> range: ...
 
+    def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of these rows (a store that reads them from elsewhere reads them at once)."""
+        ...
+
     def dense_search(
         self, query: np.ndarray, k: int, sources: Collection[str] | None = None
     ) -> list[tuple[int, float]]: ...
@@ -151,6 +155,9 @@ class ArticleFeatures:
         """Analysed words of every article's title, publisher and author."""
         words = " ".join(f"{a.title} {a.publisher or ''} {a.author or ''}" for a in self.articles.values())
         return frozenset(analyse(words))
+
+    def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
+        return [self.chunks[r] for r in rows]
 
     def sentence_rows(self, chunk: Chunk) -> range:
         """Rows of the sentences that start inside `chunk` (sentences are sorted within an article)."""

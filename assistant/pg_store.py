@@ -9,8 +9,8 @@ generation; `pg_sync.sync` writes a new generation and switches that row in one 
 readers see the old generation until the new one commits. Dense search is exact below
 `pg_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
 
-What a reader holds in memory: the articles, chunk records, sentence offsets and the term
-statistics; vectors and postings stay in the database and are read per question.
+What a reader holds in memory: the articles, the chunks' ids, sentence offsets and the term
+statistics; chunk records (in a bounded cache), vectors and postings are read per question.
 """
 
 from __future__ import annotations
@@ -19,8 +19,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Collection, Iterable, Mapping
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
+from typing import Any, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -162,6 +164,60 @@ class RemoteVectors:
         return np.stack([found[r].to_numpy() for r in rows]).astype(np.float32, copy=False)
 
 
+class RemoteChunks(Sequence[Chunk]):
+    """The chunk records, read from the database by row and kept in a bounded cache."""
+
+    def __init__(self, index: PgIndex, count: int, cache: int = 4096) -> None:
+        self._index = index
+        self._count = count
+        self._limit = cache
+        self._cache: OrderedDict[int, Chunk] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, row: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[Chunk]: ...
+
+    def __getitem__(self, row: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(row, slice):
+            return self.fetch(range(self._count)[row])
+        if not -self._count <= row < self._count:
+            raise IndexError(row)
+        return self.fetch([row % self._count])[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        """Every chunk, in one query and not cached."""
+        for (record,) in self._index.query("SELECT record FROM {s}.chunks ORDER BY pos"):
+            yield Chunk(**record)
+
+    def fetch(self, rows: Sequence[int]) -> list[Chunk]:
+        """The chunks of these rows, in one query for those not cached."""
+        with self._lock:
+            missing = [r for r in rows if r not in self._cache]
+        found = (
+            dict(self._index.query("SELECT pos, record FROM {s}.chunks WHERE pos = ANY(%s)", [missing]))
+            if missing
+            else {}
+        )
+        with self._lock:
+            for r, record in found.items():
+                self._cache[r] = Chunk(**record)
+            out = []
+            for r in rows:
+                if r not in self._cache:
+                    raise IndexError(r)
+                self._cache.move_to_end(r)
+                out.append(self._cache[r])
+            while len(self._cache) > self._limit:
+                self._cache.popitem(last=False)
+        return out
+
+
 class PgIndex(ArticleFeatures):
     """One generation of an index in PostgreSQL, opened: an `IndexStore`."""
 
@@ -174,7 +230,7 @@ class PgIndex(ArticleFeatures):
         self.pool = pool(self.conninfo)
         self.exact = manifest["dense"]["type"] != "hnsw"
         self.articles: dict[str, Article] = {}
-        self.chunks: list[Chunk] = []
+        self.chunks: RemoteChunks = RemoteChunks(self, 0)
         self.sentences: list[Sentence] = []
         self.lexical = PgTerms({}, 0)
         self.sentence_vectors = RemoteVectors(self, 0)
@@ -212,7 +268,7 @@ class PgIndex(ArticleFeatures):
     def load(self) -> PgIndex:
         for source, record in self.query("SELECT source, record FROM {s}.articles ORDER BY ord"):
             self.articles[source] = Article(**record)
-        self.chunks = [Chunk(**r) for (r,) in self.query("SELECT record FROM {s}.chunks ORDER BY pos")]
+        self.chunks = RemoteChunks(self, int(self.query("SELECT count(*) FROM {s}.chunks")[0][0]))
         self.sentences = [Sentence(**r) for (r,) in self.query("SELECT record FROM {s}.sentences ORDER BY pos")]
         self.lexical = PgTerms(dict(self.query("SELECT term, df FROM {s}.terms")), len(self.chunks))
         self.sentence_vectors = RemoteVectors(self, len(self.sentences))
@@ -223,6 +279,14 @@ class PgIndex(ArticleFeatures):
             raise IndexStateError(f"index {self.name!r} in the database is out of step with its manifest; "
                                   f"run: assistant index --rebuild --store {redact(self.location)}")  # fmt: skip
         return self
+
+    @cached_property
+    def chunk_rows(self) -> dict[str, int]:
+        """Each chunk's row by its id (the ids only: the records are read when needed)."""
+        return dict(self.query("SELECT record->>'id', pos FROM {s}.chunks"))
+
+    def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
+        return self.chunks.fetch(rows)
 
     def dense_search(
         self, query: np.ndarray, k: int, sources: Collection[str] | None = None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .embedding import Embedder
 from .index_store import IndexStore
-from .records import Passage
+from .records import Chunk, Passage
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,13 @@ class HybridRetriever:
         missing = [r for r in top if r not in dense_scores]
         if missing:
             dense_scores.update(self.data.similarities(qvec, missing))
-        return [self._passage(r, fused[r], dense_scores.get(r), lexical_scores.get(r)) for r in top]
+        chunks = self.data.chunks_at(top)
+        return [
+            self._passage(c, fused[r], dense_scores.get(r), lexical_scores.get(r))
+            for r, c in zip(top, chunks, strict=True)
+        ]
 
-    def _passage(self, row: int, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
-        chunk = self.data.chunks[row]
+    def _passage(self, chunk: Chunk, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
         return Passage(
             source=chunk.source,
             title=chunk.title,
