@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from .records import Chunk, Citation
 
 if TYPE_CHECKING:
-    from .store import IndexData
+    from .index_store import IndexStore
 
 
 class Citer:
     """Citations for sentence rows of an index: the passage (chunk) holding each, with its offsets."""
 
-    def __init__(self, data: IndexData) -> None:
+    def __init__(self, data: IndexStore) -> None:
         self.data = data
         self._by_source: dict[str, list[Chunk]] = {}
         for chunk in data.chunks:

@@ -32,6 +32,13 @@ _index = click.option(
     default=None,
     help="Index folder (default: the shipped index/).",
 )
+_store = click.option(
+    "--store",
+    default=None,
+    metavar="postgresql://…",
+    help="Keep the index in this PostgreSQL database (pgvector) instead of the index folder; many chat servers "
+    "can share it. Add ?index=NAME to keep several indexes in one database. Default: $ASSISTANT_STORE.",
+)
 
 
 def _say(text: str, err: bool = False, bold: bool = False) -> None:
@@ -54,10 +61,19 @@ def _friendly_errors() -> Iterator[None]:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
 
-def _assistant(corpus_dir: Path | None, index_dir: Path | None) -> Any:
+def _assistant(corpus_dir: Path | None, index_dir: Path | None, store: str | None = None) -> Any:
     from .core import Assistant
 
-    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir)
+    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store)
+
+
+def _where(bot: Any) -> str:
+    """Where the index is kept, for messages: the folder, or the database without its password."""
+    if bot.settings.store is None:
+        return str(bot.settings.index_dir)
+    from .pg_store import redact
+
+    return redact(bot.settings.store)
 
 
 @contextmanager
@@ -112,13 +128,14 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @_corpus
 @_index
+@_store
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
-def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> None:
+def index(corpus_dir: Path | None, index_dir: Path | None, store: str | None, rebuild: bool) -> None:
     """Build or update the index (only new or changed articles are embedded)."""
     with _friendly_errors():
-        bot = _assistant(corpus_dir, index_dir)
+        bot = _assistant(corpus_dir, index_dir, store)
         report = _prepare(bot, rebuild=rebuild, quiet=True, write=True)
-        click.echo(f"{bot.settings.index_dir}: {report.summary()}")
+        click.echo(f"{_where(bot)}: {report.summary()}")
 
 
 @cli.command()
@@ -127,13 +144,16 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool) -> Non
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_corpus
 @_index
-def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
+@_store
+def search(
+    query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir: Path | None, store: str | None
+) -> None:
     """Show the passages that best match QUERY."""
     with _friendly_errors():
         from .core import clean_question
 
         query = clean_question(query)
-        bot = _assistant(corpus_dir, index_dir)
+        bot = _assistant(corpus_dir, index_dir, store)
         _prepare(bot)
         hits = bot.search(query, k=k)
         if as_json:
@@ -149,13 +169,14 @@ def search(query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_corpus
 @_index
-def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None) -> None:
+@_store
+def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None, store: str | None) -> None:
     """Answer QUESTION from the articles, with cited sources."""
     with _friendly_errors():
         from .core import clean_question
 
         clean_question(question)  # a clear error before the model loads; ask() cleans it again, with notices
-        bot = _assistant(corpus_dir, index_dir)
+        bot = _assistant(corpus_dir, index_dir, store)
         _prepare(bot)
         answer = bot.ask(question)
         for notice in answer.notices:
@@ -251,6 +272,7 @@ def _whole_article_rows(bot: Any, gold_dir: Path, split: str, out: Path) -> dict
 )
 @_corpus
 @_index
+@_store
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -272,6 +294,7 @@ def eval_(
     gold: Path | None,
     corpus_dir: Path | None,
     index_dir: Path | None,
+    store: str | None,
     out: Path | None,
     fail_under: tuple[str, ...],
     compare: bool,
@@ -305,8 +328,8 @@ def eval_(
             items = suites.select(evaluation.load_gold(suite.gold), split)
             if not items:
                 raise AssistantError(f"{suite.gold} has no {split} items")
-            bot = _assistant(suite.corpus, suite.index_dir())
-            _prepare(bot)
+            bot = _assistant(suite.corpus, suite.index_dir(), _suite_store(store, suite.name))
+            _prepare(bot, write=bot.settings.store is not None)  # a database index is brought in step explicitly
             bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
             with tqdm(total=len(items), unit="question", desc=f"Evaluating {suite.name}", file=sys.stderr) as bar:
                 results = evaluation.run(bot, items, progress=bar.update)
@@ -317,6 +340,7 @@ def eval_(
                 "corpus": str(suite.corpus),
                 "split": split,
                 "model": bot.settings.model,
+                "index": _where(bot),
                 "created": datetime.now().isoformat(timespec="seconds"),
             }
             if compare:
@@ -346,6 +370,16 @@ def eval_(
             raise click.ClickException("below --fail-under: " + "; ".join(bad))
 
 
+def _suite_store(store: str | None, suite: str) -> str | None:
+    """The database index of one eval suite: each suite's corpus has an index of its own, named after it."""
+    store = store or os.environ.get("ASSISTANT_STORE") or None
+    if store is None:
+        return None
+    from .pg_store import with_index_name
+
+    return with_index_name(store, suite)
+
+
 @cli.command()
 @click.option("--suite", "suite_names", multiple=True, help="Fit on these suites' tune splits (default: all).")
 @click.option(
@@ -364,8 +398,8 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
         chosen = suites.load_suites(names=suite_names)
 
         def gathered(suite: suites.Suite) -> fitting.Examples:
-            bot = _assistant(suite.corpus, suite.index_dir())
-            _prepare(bot)
+            bot = _assistant(suite.corpus, suite.index_dir(), _suite_store(None, suite.name))
+            _prepare(bot, write=bot.settings.store is not None)
             with tqdm(desc=f"Gathering {suite.name}/tune", unit="question", file=sys.stderr) as bar:
                 return fitting.gather(suite, bot, progress=bar.update)
 
@@ -382,6 +416,7 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
 @cli.command()
 @_corpus
 @_index
+@_store
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: this computer only)."
 )
@@ -406,6 +441,7 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
 def chat(
     corpus_dir: Path | None,
     index_dir: Path | None,
+    store: str | None,
     host: str,
     port: int,
     share: bool,
@@ -435,7 +471,7 @@ def chat(
             raise click.BadParameter(str(exc), param_hint="--auth-file" if auth_file else "--auth") from None
         for warning in server.exposure_warnings(host, share, credentials is not None):
             click.echo(f"warning: {warning}", err=True)
-        bot = _assistant(corpus_dir, index_dir)
+        bot = _assistant(corpus_dir, index_dir, store)
         _prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)

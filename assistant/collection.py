@@ -25,7 +25,7 @@ from .records import Answer, Citation
 from .sentences import is_statement
 
 if TYPE_CHECKING:
-    from .store import IndexData
+    from .index_store import IndexStore
 
 SUMMARY_SENTENCES = 5
 RELEVANCE_WEIGHT = 0.7  # MMR: weight of closeness to the centre (or topic) against repeating a pick
@@ -33,7 +33,7 @@ MIN_WORDS = 8  # shorter sentences are labels and captions more often than point
 OVERVIEW_ARTICLES = 100  # an overview lists at most this many articles, then says how many more
 
 
-def statements(data: IndexData, rows: Sequence[int]) -> list[int]:
+def statements(data: IndexStore, rows: Sequence[int]) -> list[int]:
     """The rows among `rows` that are sentences able to stand alone, of at least MIN_WORDS words."""
     citer = Citer(data)
     return [r for r in rows if len(citer.text(r).split()) >= MIN_WORDS and is_statement(citer.text(r))]
@@ -58,7 +58,7 @@ def central(vectors: np.ndarray, k: int, toward: np.ndarray | None = None) -> li
     return picked
 
 
-def _cited(data: IndexData, rows: Sequence[int], lead: str, labels: dict[int, str] | None = None) -> Answer:
+def _cited(data: IndexStore, rows: Sequence[int], lead: str, labels: dict[int, str] | None = None) -> Answer:
     """An answer listing the sentences at `rows`, one line each, with their citations."""
     citer = Citer(data)
     lines = [lead] if lead else []
@@ -75,14 +75,14 @@ def _cited(data: IndexData, rows: Sequence[int], lead: str, labels: dict[int, st
     return Answer("\n".join(lines), False, citations)
 
 
-def in_order(data: IndexData, rows: Sequence[int]) -> list[int]:
+def in_order(data: IndexStore, rows: Sequence[int]) -> list[int]:
     """Rows in the articles' own order: by article (as indexed), then by position."""
     order = {s: i for i, s in enumerate(data.articles)}
     return sorted(rows, key=lambda r: (order.get(data.sentences[r].source, 0), data.sentences[r].start))
 
 
 def summarize(
-    data: IndexData, rows: Sequence[int], k: int = SUMMARY_SENTENCES, toward: np.ndarray | None = None
+    data: IndexStore, rows: Sequence[int], k: int = SUMMARY_SENTENCES, toward: np.ndarray | None = None
 ) -> Answer:
     """The k most central sentences among `rows` (or those closest to `toward`), in article order."""
     pool = statements(data, rows)
@@ -97,7 +97,7 @@ def summarize(
     return _cited(data, in_order(data, chosen), heading)
 
 
-def mentions(data: IndexData, topic: str, sources: Collection[str] | None = None) -> dict[str, list[int]]:
+def mentions(data: IndexStore, topic: str, sources: Collection[str] | None = None) -> dict[str, list[int]]:
     """The sentence rows of each article that name every content word of `topic`, by article."""
     wanted = set(analyse(topic))
     if not wanted:
@@ -112,14 +112,14 @@ def mentions(data: IndexData, topic: str, sources: Collection[str] | None = None
     return found
 
 
-def _closest(data: IndexData, rows: Sequence[int], vector: np.ndarray) -> int:
+def _closest(data: IndexStore, rows: Sequence[int], vector: np.ndarray) -> int:
     if data.sentence_vectors is None:
         return rows[0]
     sims = np.asarray(data.sentence_vectors[list(rows)], dtype=np.float32) @ vector
     return rows[int(np.argmax(sims))]
 
 
-def who_mentions(data: IndexData, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
+def who_mentions(data: IndexStore, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
     """Each article that names `topic`: its sentence closest to the topic and how often it names it."""
     found = mentions(data, topic, sources)
     if not found:
@@ -132,7 +132,7 @@ def who_mentions(data: IndexData, topic: str, vector: np.ndarray, sources: Colle
     return _cited(data, [best[s] for s in ranked], lead, labels)
 
 
-def what_each_says(data: IndexData, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
+def what_each_says(data: IndexStore, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
     """Each article that names `topic`, with its sentence closest to the question, side by side."""
     found = mentions(data, topic, sources)
     if not found:
@@ -143,7 +143,7 @@ def what_each_says(data: IndexData, topic: str, vector: np.ndarray, sources: Col
     return _cited(data, [best[s] for s in found], lead, labels)
 
 
-def overview(data: IndexData) -> Answer:
+def overview(data: IndexStore) -> Answer:
     """The articles: title, publisher and date, and each one's most central sentence."""
     by_source: dict[str, list[int]] = {}
     for row, sentence in enumerate(data.sentences):

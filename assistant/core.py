@@ -17,6 +17,7 @@ from .corpus import load_corpus
 from .embedding import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, QuestionError
 from .index_folder import check_writable
+from .index_store import IndexStore, is_database
 from .plan import Plan, make_plan
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
@@ -47,6 +48,8 @@ class Assistant:
     Args:
         corpus_dir: folder of .txt/.md/.html articles (default: the shipped `corpus/`).
         index_dir: where the index is kept (default: the shipped `index/`).
+        store: a database to keep the index in instead, `postgresql://…[?index=NAME]` (default: the
+            ASSISTANT_STORE environment variable, else the index folder); many servers can share it.
         settings: everything else; `corpus_dir`/`index_dir` override its paths.
         embedder: a ready embedder (tests pass a fake); default: the settings' model.
         writer: how answers are written; default: extractive.
@@ -66,6 +69,7 @@ class Assistant:
         embedder: Embedder | None = None,
         writer: AnswerWriter | None = None,
         reranker: evidence.Reranker | None = None,
+        store: str | None = None,
     ) -> None:
         go_offline()
         settings = settings or Settings()
@@ -74,7 +78,11 @@ class Assistant:
             changes["corpus_dir"] = Path(corpus_dir)
         if index_dir is not None:
             changes["index_dir"] = Path(index_dir)
+        if store is not None:
+            changes["store"] = store
         self.settings = dataclasses.replace(settings, **changes)
+        if self.settings.store is not None and not is_database(self.settings.store):
+            raise AssistantError(f"a store is a database address, postgresql://…; not {self.settings.store!r}")
         self._embedder = embedder
         self.writer: AnswerWriter = writer or ExtractiveWriter()
         self.reranker = reranker
@@ -95,18 +103,32 @@ class Assistant:
         files the assistant did not write or overlaps the corpus folder; IndexWriteError, leaving the
         previous index as it was, when the index needs writing but cannot be (read-only, disk full).
         """
-        check_writable(self.settings.index_dir, self.settings.corpus_dir)
+        if self.settings.store is None:
+            check_writable(self.settings.index_dir, self.settings.corpus_dir)
         report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
-        result = sync(
-            report.articles,
-            self.settings.index_dir,
-            self.embedder,
-            self.settings.chunking,
-            self.settings.index_type,
-            rebuild=rebuild,
-            progress=progress,
-            corpus_dir=self.settings.corpus_dir,
-        )
+        if self.settings.store is not None:
+            from . import pg_sync
+
+            result = pg_sync.sync(
+                report.articles,
+                self.settings.store,
+                self.embedder,
+                self.settings.chunking,
+                self.settings.index_type,
+                rebuild=rebuild,
+                progress=progress,
+            )
+        else:
+            result = sync(
+                report.articles,
+                self.settings.index_dir,
+                self.embedder,
+                self.settings.chunking,
+                self.settings.index_type,
+                rebuild=rebuild,
+                progress=progress,
+                corpus_dir=self.settings.corpus_dir,
+            )
         result.skipped = report.skipped
         with self._lock:
             if result.written:
@@ -118,8 +140,19 @@ class Assistant:
 
     def update(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Bring the index up to date before reading it: `index()`, except that an index that cannot be
-        written (a read-only folder, a full disk) is left as it is; the report's `failed` says why."""
+        written (a read-only folder, a full disk) is left as it is; the report's `failed` says why.
+
+        An index in a database is shared: once it exists, only `index()` (`assistant index`) changes
+        it, so that servers reading it never re-index it each with its own corpus folder.
+        """
         try:
+            if self.settings.store is not None:
+                from . import pg_store
+
+                if pg_store.exists(self.settings.store):
+                    with self._lock:
+                        self.last_sync = SyncReport()
+                    return self.last_sync
             return self.index(progress=progress)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))
@@ -138,10 +171,10 @@ class Assistant:
 
     def _ready(self) -> HybridRetriever:
         retriever = self._retriever
-        if retriever is not None:
+        if retriever is not None and not retriever.data.superseded():
             return retriever
         with self._lock:  # one thread opens (and if need be builds) the index; the others wait
-            if self._retriever is None:
+            if self._retriever is None or self._retriever is retriever:
                 self._retriever = self._open()
             return self._retriever
 
@@ -152,11 +185,11 @@ class Assistant:
             if self.last_sync is None:
                 self.update()
                 synced = True
-        elif not (folder / "manifest.json").exists():
+        elif self.settings.store is None and not (folder / "manifest.json").exists():
             raise CorpusError(f"corpus folder not found: {corpus} (and no index at {folder})")
         failed = self.last_sync.failed if self.last_sync is not None else None
         try:
-            data = open_index(folder)
+            data = self._open_store()
         except IndexStateError as exc:
             if failed:  # no index to fall back on: say why none could be written
                 raise IndexWriteError(failed) from exc
@@ -164,7 +197,7 @@ class Assistant:
                 raise
             logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], corpus)
             self.index(rebuild=True)
-            data = open_index(folder)
+            data = self._open_store()
         if data.model != self.embedder.name:
             if failed:
                 raise IndexWriteError(failed)
@@ -174,6 +207,13 @@ class Assistant:
         if failed and synced:
             logger.warning("%s; using the index as it is", failed)
         return HybridRetriever(data, self.embedder, self.settings.fusion)
+
+    def _open_store(self) -> IndexStore:
+        if self.settings.store is not None:
+            from . import pg_store
+
+            return pg_store.open_index(self.settings.store)
+        return open_index(self.settings.index_dir)
 
     @property
     def sources(self) -> dict[str, dict[str, str | None]]:

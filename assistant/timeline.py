@@ -22,7 +22,7 @@ from .records import Answer, Citation
 from .sentences import is_statement
 
 if TYPE_CHECKING:
-    from .store import IndexData
+    from .index_store import IndexStore
 
 DATELINE_CHARS = 400  # an article's own date this close to its start is its dateline, not an event
 YEAR_LOOKBACK_CHARS = 600  # how far back a year-less day looks for the year the article is in
@@ -117,7 +117,7 @@ def _dated(mention: DateMention, text: str, position: int, published: str | None
     return (mention.iso(year), True) if year else None
 
 
-def build(data: IndexData, rows: Iterable[int], query: str | None = None) -> Timeline:
+def build(data: IndexStore, rows: Iterable[int], query: str | None = None) -> Timeline:
     """The timeline of the sentences at `rows` (rows of `data.sentences`)."""
     citer = Citer(data)
     found: list[tuple[Event, int]] = []
@@ -179,6 +179,6 @@ def _merged(found: list[tuple[Event, int]], vectors: np.ndarray | None, query: s
     return Timeline(events, disagreements, query)
 
 
-def rows_for(data: IndexData, sources: Collection[str] | None = None) -> list[int]:
+def rows_for(data: IndexStore, sources: Collection[str] | None = None) -> list[int]:
     """Every sentence row of the chosen articles (all articles when `sources` is None)."""
     return [row for row, s in enumerate(data.sentences) if sources is None or s.source in sources]

@@ -1,10 +1,11 @@
-"""Shared fixtures: the real embedding model once per session, small article folders."""
+"""Shared fixtures: the real embedding model once per session, small article folders, a PostgreSQL server."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,32 @@ def _the_real_model_only_in_slow_tests(request: pytest.FixtureRequest, monkeypat
         raise AssertionError(f"{request.node.nodeid} loads the real embedding model: mark it @pytest.mark.slow")
 
     monkeypatch.setattr(SentenceTransformerEmbedder, "__init__", refuse)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A real PostgreSQL with pgvector for the session (the pgserver wheel; as root it runs the server
+    as a user of its own, 'pgserver'); its connection string. Each test names an index of its own.
+
+    Its data folder is not under pytest's temporary folder: another pytest run resets that folder's
+    permissions to its owner's alone, which would lock the server's own user out."""
+    pgserver = pytest.importorskip("pgserver", reason="the PostgreSQL tests need: pip install -e '.[postgres]'")
+    folder = Path(tempfile.mkdtemp(prefix="assistant-test-postgres-"))
+    server = pgserver.get_server(folder / "data", cleanup_mode="stop")
+    try:
+        yield str(server.get_uri())
+    finally:
+        from assistant import pg_store
+
+        pg_store.close_pools()
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: str, request: pytest.FixtureRequest) -> str:
+    """The test server with an index name of this test's own."""
+    import hashlib
+
+    name = "t" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:16]
+    return f"{pg_server}&index={name}" if "?" in pg_server else f"{pg_server}?index={name}"
