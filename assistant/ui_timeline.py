@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .records import Answer
+from .records import MARKER_RE, Answer
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 LEFT, RIGHT = 3.0, 97.0  # the axis, in percent of the chart's width
@@ -23,7 +23,6 @@ DOT_GAP = 1.6  # percent: dots closer than this stack instead of overlapping
 TOP, AXIS_TO_LABEL = 12, 18  # px above the highest dot; from the axis to its tick labels
 MAX_TICKS = 9
 
-_MARKER = re.compile(r"\[(\d+)\]")
 _ISO = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
@@ -78,7 +77,7 @@ def rows(answer: Answer) -> tuple[list[Row], list[str]]:
     events: list[Row] = []
     other: list[str] = []
     for line in answer.text.split("\n"):
-        markers = [int(m) for m in _MARKER.findall(line) if int(m) in sentences]
+        markers = [int(m) for m in MARKER_RE.findall(line) if int(m) in sentences]
         date = answer.date_of(markers[0]) if markers and line.startswith("- ") else None
         if date is None:
             if line.strip():
