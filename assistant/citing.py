@@ -44,6 +44,11 @@ class Citer:
         return Citation(marker, chunk.source, chunk.title, chunk.text, chunk.start, chunk.end, a, b)
 
     def text(self, row: int) -> str:
-        sentence = self.data.sentences[row]
-        article = self.data.articles.get(sentence.source)
-        return article.text[sentence.start : sentence.end] if article else ""
+        return sentence_text(self.data, row)
+
+
+def sentence_text(data: IndexStore, row: int) -> str:
+    """The words of sentence `row`, from its article (no chunk lookup needed)."""
+    sentence = data.sentences[row]
+    article = data.articles.get(sentence.source)
+    return article.text[sentence.start : sentence.end] if article else ""

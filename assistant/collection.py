@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .citing import Citer
+from .citing import Citer, sentence_text
 from .lexical import analyse, terms
 from .records import Answer, Citation
 from .sentences import is_statement
@@ -35,8 +35,8 @@ OVERVIEW_ARTICLES = 100  # an overview lists at most this many articles, then sa
 
 def statements(data: IndexStore, rows: Sequence[int]) -> list[int]:
     """The rows among `rows` that are sentences able to stand alone, of at least MIN_WORDS words."""
-    citer = Citer(data)
-    return [r for r in rows if len(citer.text(r).split()) >= MIN_WORDS and is_statement(citer.text(r))]
+    texts = {r: sentence_text(data, r) for r in rows}
+    return [r for r, text in texts.items() if len(text.split()) >= MIN_WORDS and is_statement(text)]
 
 
 def central(vectors: np.ndarray, k: int, toward: np.ndarray | None = None) -> list[int]:
@@ -102,12 +102,11 @@ def mentions(data: IndexStore, topic: str, sources: Collection[str] | None = Non
     wanted = set(analyse(topic))
     if not wanted:
         return {}
-    citer = Citer(data)
     found: dict[str, list[int]] = {}
     for row, sentence in enumerate(data.sentences):
         if sources is not None and sentence.source not in sources:
             continue
-        if wanted <= terms(citer.text(row)):
+        if wanted <= terms(sentence_text(data, row)):
             found.setdefault(sentence.source, []).append(row)
     return found
 

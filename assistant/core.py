@@ -306,8 +306,7 @@ class Assistant:
         if query and query.strip():
             rows = self._rows_about(query, sources, SUMMARY_PASSAGES)
             return collection.summarize(data, rows, k, toward=retriever.embedder.embed_query(query))
-        rows = [r for r, s in enumerate(data.sentences) if sources is None or s.source in sources]
-        return collection.summarize(data, rows, k)
+        return collection.summarize(data, timeline.rows_for(data, sources), k)
 
     def _rows_about(self, query: str, sources: Collection[str] | None, k: int) -> list[int]:
         """The sentence rows of the k passages that best match `query`."""

@@ -118,6 +118,8 @@ class LoginThrottle:
             self._failures.pop(next(iter(self._failures)))
         if len(times) >= self.lock_after:
             self._locked[client] = now + self.lock_s
+            if len(self._locked) > MAX_CLIENTS:
+                self._locked.pop(next(iter(self._locked)))
         over = len(times) - self.free
         return 0.0 if over <= 0 else min(self.max_delay_s, self.delay_s * 2 ** (over - 1))
 

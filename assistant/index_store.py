@@ -137,10 +137,7 @@ class ArticleFeatures:
         """Each article's publisher and author terms, and in how many article texts each occurs."""
         owners = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
         wanted: set[str] = set().union(*owners.values()) if owners else set()
-        in_texts: Counter[str] = Counter()
-        for article in self.articles.values():
-            in_texts.update(wanted & set(analyse(article.text)))
-        return owners, in_texts
+        return owners, Counter({t: self.term_articles[t] for t in wanted if self.term_articles[t]})
 
     @cached_property
     def term_articles(self) -> Counter[str]:

@@ -10,6 +10,7 @@ event under two different dates is kept twice and reported as a disagreement.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -72,9 +73,7 @@ class Timeline:
             markers = []
             for c in (event.citation, *event.also):
                 n = len(citations) + 1
-                citations.append(
-                    Citation(n, c.source, c.title, c.text, c.start, c.end, c.sentence_start, c.sentence_end)
-                )
+                citations.append(dataclasses.replace(c, marker=n))
                 markers.append(f"[{n}]")
                 dates.append(event.date)
             when = event.date_text if event.precision == "year" else f"{event.date} ({event.date_text})"
