@@ -1,8 +1,8 @@
 """Dates written in English text: found, normalised and given a precision.
 
-"April 23, 2025", "23 April 2025", "2025-04-23" are days; "July 2024" and "July of 2024" are
-months; "in 1994" is a year; "on April 23" is a day whose year comes from the text around it.
-A date in a parenthesised source reference ("(see EDM, May 14, 2025)") is a citation of another
+"March 3, 2019", "3 March 2019", "2019-03-03" are days; "June 2021" and "June of 2021" are
+months; "in 1869" is a year; "on March 3" is a day whose year comes from the text around it.
+A date in a parenthesised source reference ("(see Harbour Review, May 14, 2021)") is a citation of another
 text, not a date of anything the sentence tells, and is left out.
 """
 
@@ -34,7 +34,7 @@ DATE = re.compile(
     rf"|(?<![\w.,-])(?P<y6>{_YEAR})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|people|"
     r"units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
 )
-# A parenthesised aside that cites another text: "(see EDM, May 14, 2025)", "(Xinhua, April 23)".
+# A parenthesised aside that cites another text: "(see Harbour Review, May 14, 2021)", "(Reuters, March 3)".
 _REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
 MONTH = re.compile(rf"\b{_MONTH}\b")
 YEAR = re.compile(rf"\b{_YEAR}\b")

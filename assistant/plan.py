@@ -227,7 +227,7 @@ def named_sources(question: str, data: IndexStore) -> list[str]:
 
 
 def titled_sources(topic: str, data: IndexStore) -> list[str]:
-    """The articles whose title names every content word of `topic` ("the article on Enrico Fermi")."""
+    """The articles whose title names every content word of `topic` ("the article on Ada Lovelace")."""
     wanted = set(analyse(topic))
     if not wanted:
         return []
@@ -243,7 +243,7 @@ class Plan:
     kind: str | None  # money, share, date, number, reason, place, name, or None
     day: bool  # a "when exactly" question: a full date, not a year
     shape: str  # plain, list, reason; or timeline, summary, mentions, differ, overview (whole articles)
-    topic: str | None  # what a whole-article question is about ("the Middle Corridor")
+    topic: str | None  # what a whole-article question is about ("the Suez Canal")
     terms: frozenset[str]
     names: frozenset[str]  # terms of the names the question asks about
     asked_names: frozenset[str]  # its capitalised words, lower-cased (a "who" answer names someone else)
@@ -293,7 +293,7 @@ def make_plan(
         shape = "summary"
         topic = found.group("topic") if (found := _SUMMARY_TOPIC.search(question)) else None
         titled = titled_sources(topic, data) if topic and data is not None and sources is None else []
-        if 0 < len(titled) <= MAX_TITLED:  # "the article on Enrico Fermi": that article, whole
+        if 0 < len(titled) <= MAX_TITLED:  # "the article on Ada Lovelace": that article, whole
             sources, topic = titled, None
     terms = frozenset(analyse(question))
     return Plan(

@@ -71,7 +71,7 @@ def quantities(text: str) -> set[Quantity]:
 
 @lru_cache(maxsize=65_536)
 def measures(text: str) -> frozenset[Quantity]:
-    """Figures a question can ask for: not years, and not the day in "April 23" (cached: the same
+    """Figures a question can ask for: not years, and not the day in "March 3" (cached: the same
     article sentences are read for question after question)."""
     found: set[Quantity] = set()
     for m in NUMBER.finditer(text):

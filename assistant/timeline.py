@@ -1,6 +1,6 @@
 """Timelines: the dated events the articles state, in date order, each sentence verbatim and cited.
 
-An event is a sentence that dates what it tells ("… on April 2, 1992, …"). A day without a
+An event is a sentence that dates what it tells ("… on November 17, 1869, …"). A day without a
 year is the last such day before the article's publication date, or in an undated article the
 year the text named last before it (and says so). An article's own dateline and a parenthesised
 source reference are not events. Two

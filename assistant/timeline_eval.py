@@ -24,7 +24,7 @@ class TimelineItem:
     question: str
     query: str | None
     sources: list[str] | None
-    events: list[dict[str, Any]]  # {"date": "1992-04-02", "match": ["diplomatic relations"]}
+    events: list[dict[str, Any]]  # {"date": "1869-11-17", "match": ["canal opened"]}
     not_events: list[str]
     split: str
 
