@@ -1,7 +1,8 @@
 """Dates written in English text: found, normalised and given a precision.
 
 "March 3, 2019", "3 March 2019", "2019-03-03" are days; "June 2021" and "June of 2021" are
-months; "in 1869" is a year; "on March 3" is a day whose year comes from the text around it.
+months; "in 1869" is a year; "on March 3" is a day whose year comes from the text around it;
+"last year" and "in June this year" count years back or on from the date the text was written.
 A date in a parenthesised source reference ("(see Harbour Review, May 14, 2021)") is a citation of another
 text, not a date of anything the sentence tells, and is left out.
 """
@@ -31,6 +32,7 @@ DATE = re.compile(
     rf"|\b(?P<m3>{_MONTH}),? (?:of )?(?P<y3>{_YEAR})\b"
     rf"|\b(?P<m4>{_MONTH}) (?P<d4>{_DAY})\b(?!,? (?:{_YEAR}|\d))"
     rf"|\b(?P<d5>{_DAY}) (?P<m5>{_MONTH})\b(?!,? (?:{_YEAR}|\d))"
+    rf"|\b(?:(?P<m7>{_MONTH}),? (?:of )?)?(?P<r7>[Ll]ast|[Tt]his|[Nn]ext) year\b"
     rf"|(?<![\w.,-])(?P<y6>{_YEAR})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|people|"
     r"units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
 )
@@ -52,6 +54,7 @@ class DateMention:
     year: int | None  # None: a day and month whose year the text leaves to the reader
     month: int | None = None
     day: int | None = None
+    years_on: int | None = None  # "last year" -1, "this year" 0, "next year" 1: from the writing date
 
     @property
     def precision(self) -> str:
@@ -95,6 +98,9 @@ def mentions(text: str) -> list[DateMention]:
             mention = DateMention(m.start(), m.end(), m.group(0), int(g["y1"] or g["y2"]), month, day)
         elif g["y3"]:
             mention = DateMention(m.start(), m.end(), m.group(0), int(g["y3"]), _month(g["m3"]))
+        elif g["r7"]:
+            years_on = {"last": -1, "this": 0, "next": 1}[g["r7"].lower()]
+            mention = DateMention(m.start(), m.end(), m.group(0), None, _month(g["m7"]), years_on=years_on)
         elif g["m4"] or g["m5"]:
             day = _day(g["d4"] or g["d5"])
             if day is None:

@@ -103,11 +103,14 @@ def _dated(mention: DateMention, text: str, position: int, published: str | None
 
     A day without a year in a dated article is the last such day on or before its publication
     ("on January 5" in an article of February 2026 is 2026-01-05), as news is read; in an undated
-    one, it is in the last year the text named before it.
+    one, it is in the last year the text named before it. "Last year" and "this year" count from
+    the publication year, and mean nothing in an undated article.
     """
     if mention.year is not None:
         return mention.iso(), False
     year = year_of(published)
+    if mention.years_on is not None:  # "in March last year": only a dated article says which year
+        return (mention.iso(year + mention.years_on), True) if year else None
     if year is not None and published is not None and len(published) >= 10 and published[4] == "-":
         month, day = int(published[5:7]), int(published[8:10])
         if (mention.month or 0, mention.day or 0) > (month, day):
@@ -141,7 +144,7 @@ def build(data: IndexStore, rows: Iterable[int], query: str | None = None) -> Ti
             iso = _dated(mention, article.text, at, published)
             if iso is None or iso[0] in seen:
                 continue
-            if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])]:
+            if at < DATELINE_CHARS and published and iso[0] == published[: len(iso[0])] and mention.years_on is None:
                 continue  # the article's own dateline
             seen.add(iso[0])
             found.append((Event(iso[0], mention.text, mention.precision, text, citation, inferred_year=iso[1]), row))

@@ -25,7 +25,7 @@ GATES = {
         "citation_precision": 0.66,
         "refusal_rate": 0.6,
         "false_refusal_rate": 0.11,
-        "timeline_event_recall": 0.75,
+        "timeline_event_recall": 0.8,
         "timeline_in_order": 1.0,
         "timeline_not_events": 0,
     },

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from assistant import Assistant, cli, ui, ui_timeline
 from assistant.dates import mentions
 from assistant.records import Answer, Citation
-from assistant.timeline import Event, Timeline
+from assistant.timeline import Event, Timeline, _dated
 
 
 @pytest.mark.parametrize(
@@ -27,10 +27,24 @@ from assistant.timeline import Event, Timeline
         ("Production reached 2024 tons, up 20.7 percent, with 2,000 people in the 1990s.", []),
         ("As reported (see Harbour Review, May 14, 2021), it grew in 2020.", [("2020", "year")]),
         ("Trade grew from 2017 to 2024.", [("2017", "year"), ("2024", "year")]),
+        ("It was signed in April last year in the capital.", [("????-04", "month")]),
+        ("Last year the harbour reopened; the yearly fair did not.", [("????", "year")]),
     ],
 )
 def test_dates_are_found_normalised_and_references_skipped(text: str, expected: list[tuple[str, str]]) -> None:
     assert [(m.iso(), m.precision) for m in mentions(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [("2026-01-10", ("2025-04", True)), ("March 3, 2021", ("2020-04", True)), (None, None)],
+)
+def test_last_year_counts_from_the_publication_date_and_means_nothing_without_one(
+    published: str | None, expected: tuple[str, bool] | None
+) -> None:
+    text = "In 2019 the port grew. The treaty was signed in April last year, in the capital."
+    (mention,) = [m for m in mentions(text) if m.years_on is not None]
+    assert _dated(mention, text, text.index("April"), published) == expected
 
 
 @pytest.mark.slow
