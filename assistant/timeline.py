@@ -151,24 +151,41 @@ def build(data: IndexStore, rows: Iterable[int], query: str | None = None) -> Ti
     return _merged(found, data.sentence_vectors, query)
 
 
+def _neighbours(unit: np.ndarray, threshold: float, block: int = 1024) -> list[dict[int, float]]:
+    """For each row, the earlier rows at least `threshold` alike (cosine), computed a block of rows at a
+    time: a whole-collection timeline of a large corpus has tens of thousands of events, too many
+    for one square matrix."""
+    out: list[dict[int, float]] = []
+    for a in range(0, len(unit), block):
+        similar = unit[a : a + block] @ unit[: a + block].T
+        for offset, row in enumerate(similar):
+            i = a + offset
+            close = np.flatnonzero(row[:i] >= threshold)
+            out.append({int(j): float(row[j]) for j in close})
+    return out
+
+
 def _merged(found: list[tuple[Event, int]], vectors: np.ndarray | None, query: str | None) -> Timeline:
     """One event per date and telling; the same telling under two dates is a disagreement."""
     found.sort(key=lambda f: (_key(f[0]), f[1]))
     if vectors is None or not found:
         return Timeline([e for e, _ in found], query=query)
     unit = np.asarray(vectors[[row for _, row in found]], dtype=np.float32)
-    similar = unit @ unit.T
+    neighbours = _neighbours(unit, min(SAME_EVENT, DISAGREE))
     kept: list[int] = []
+    is_kept: set[int] = set()
     merged: dict[int, list[Citation]] = {}
     disagreements: list[tuple[Event, Event]] = []
     for i, (event, _) in enumerate(found):
-        same = next((k for k in kept if similar[i, k] >= SAME_EVENT and _compatible(found[k][0], event)), None)
+        close = sorted(j for j in neighbours[i] if j in is_kept)  # earlier kept events, in the order kept
+        same = next((k for k in close if neighbours[i][k] >= SAME_EVENT and _compatible(found[k][0], event)), None)
         if same is not None:
             if found[same][0].citation.source != event.citation.source:
                 merged.setdefault(same, []).append(event.citation)
             continue  # one article telling it twice is one event
         kept.append(i)
-        other = next((found[k][0] for k in kept[:-1] if similar[i, k] >= DISAGREE), None)
+        is_kept.add(i)
+        other = next((found[k][0] for k in close if neighbours[i][k] >= DISAGREE), None)
         if (
             other is not None
             and other.citation.source != event.citation.source
