@@ -38,7 +38,7 @@ def wiki_articles(limit: int) -> list[tuple[str, str]]:
     out = []
     for title, entry in data.items():
         text = entry.get("extract", "") if isinstance(entry, dict) else str(entry)
-        if len(text.split()) >= 20:
+        if text.strip():
             out.append((title, text))
         if len(out) >= limit:
             break
