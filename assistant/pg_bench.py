@@ -56,15 +56,16 @@ def _measure(store: Any, qtexts: list[str], qvecs: np.ndarray, exact: np.ndarray
 
 def build_pg(location: str, texts: list[str], vectors: np.ndarray, kind: str) -> float:
     """Write the scale chunks as a new generation of the index at `location`; seconds taken."""
-    from .index_store import SyncPlan
+    from .pg_generation import Rows, write_generation
     from .pg_store import connect, parse_location, register_types
-    from .pg_sync import _lock_key, setup, write_generation
+    from .pg_sync import _lock_key, setup
     from .records import Article, Chunk
 
     conninfo, name = parse_location(location)
-    articles = [Article(f"scale-{i:07d}", "", t) for i, t in enumerate(texts)]
-    chunks = [Chunk(f"{a.source}#0", a.source, "", 0, 0, len(a.text), a.text) for a in articles]
-    plan = SyncPlan(chunks, [None] * len(chunks), [], [])
+    rows = Rows()
+    for i, text in enumerate(texts):
+        article = Article(f"scale-{i:07d}", "", text)
+        rows.add_fresh(article, [Chunk(f"{article.source}#0", article.source, "", 0, 0, len(text), text)], [])
     fingerprint = {"model": {"name": "all-MiniLM-L6-v2", "dim": vectors.shape[1]}, "chunking": {"scale": True}}
     t = time.perf_counter()
     with connect(conninfo) as conn:
@@ -72,8 +73,7 @@ def build_pg(location: str, texts: list[str], vectors: np.ndarray, kind: str) ->
         register_types(conn)
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(name),))
-            write_generation(conn, name, articles, plan, vectors, np.zeros((0, vectors.shape[1]), np.float32), kind,
-                             fingerprint)  # fmt: skip
+            write_generation(conn, name, rows, vectors, np.zeros((0, vectors.shape[1]), np.float32), kind, fingerprint)
     return time.perf_counter() - t
 
 
