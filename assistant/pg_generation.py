@@ -155,9 +155,7 @@ def _create(conn: Any, schema: str, dim: int) -> None:
                  "ON COMMIT DROP")  # fmt: skip
 
 
-def _write_fresh(
-    conn: Any, schema: str, rows: Rows, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray
-) -> None:
+def _write_fresh(conn: Any, schema: str, rows: Rows, chunk_vectors: np.ndarray, sentence_vectors: np.ndarray) -> None:
     """The fresh articles' rows, sent with COPY."""
     with conn.cursor().copy(f"COPY {schema}.articles (source, ord, sha256, record, owners, meta, scripts, terms) "
                             "FROM STDIN") as copy:  # fmt: skip
