@@ -72,3 +72,45 @@ def test_an_incremental_sync_equals_a_build_from_nothing(tiny_corpus: Path, pg_u
     for chunk in index.chunks:
         rows = index.sentence_rows(chunk)
         assert rows and all(index.sentences[r].source == chunk.source for r in rows)
+
+
+def _as(url: str, user: str, database: str) -> str:
+    """The test server's connection string for another role and database (same socket folder)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname or ''}", path=f"/{database}"))
+
+
+def test_the_roles_the_readme_sets_up_suffice(tiny_corpus: Path, pg_server: str) -> None:
+    """README, "Setting up an existing server": a database owner indexes; a reader with the default
+    privileges it is given there answers, and cannot write."""
+    import psycopg
+
+    from assistant.errors import IndexWriteError
+
+    conninfo, _ = pg_store.parse_location(pg_server)
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        for role in ("assistant_reader", "assistant_owner"):
+            admin.execute(f"DROP DATABASE IF EXISTS {role}_db")
+            admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute("CREATE ROLE assistant_owner LOGIN PASSWORD 'x'")
+        admin.execute("CREATE DATABASE assistant_owner_db OWNER assistant_owner")
+        admin.execute("CREATE ROLE assistant_reader LOGIN PASSWORD 'y'")
+        admin.execute("GRANT CONNECT ON DATABASE assistant_owner_db TO assistant_reader")
+    with psycopg.connect(_as(conninfo, "postgres", "assistant_owner_db"), autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        for grant in ("USAGE ON SCHEMAS", "SELECT ON TABLES"):
+            admin.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE assistant_owner GRANT {grant} TO assistant_reader")
+    owner = _as(pg_server, "assistant_owner", "assistant_owner_db")
+    reader = _as(pg_server, "assistant_reader", "assistant_owner_db")
+    articles = load_corpus(tiny_corpus).articles
+    assert pg_sync.sync(articles, owner, HashingEmbedder()).written
+    index = pg_store.open_index(reader)
+    assert index.lexical_search("solar megawatts", 3) and index.chunks_at([0])[0].source in {a.source for a in articles}
+    (tiny_corpus / "alps.txt").write_text("Glaciers of the Alps lost ten percent of their ice in 2022.")
+    with pytest.raises(IndexWriteError, match="permission denied"):
+        pg_sync.sync(load_corpus(tiny_corpus).articles, reader, HashingEmbedder())
+    assert pg_sync.sync(load_corpus(tiny_corpus).articles, owner, HashingEmbedder()).added == ["alps.txt"]
+    assert pg_store.open_index(reader).lexical_search("glaciers alps", 3)  # a new generation: readable too
+    pg_store.close_pools()  # before the databases go
