@@ -419,6 +419,9 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
         row.update({k: row["types"]["flat"][k] for k in ("raw_vectors_plus_text_mb", "indexing_peak_rss_mb",
                                                           "serving_rss_mb", "memory_ratio")})  # fmt: skip
         report["scale"]["sizes"].append(row)
+    from . import pg_bench  # the PostgreSQL store beside these (a server of its own unless ASSISTANT_STORE names one)
+
+    report["postgresql"] = pg_bench.run(quick, os.environ.get("ASSISTANT_STORE"), log)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     plot(report, out / "bench.png")
@@ -463,6 +466,10 @@ def table(report: dict[str, Any]) -> str:
                 f"{t['serving_rss_mb']:.0f} / {t['indexing_peak_rss_mb']:.0f} | {t['memory_ratio']:.2f} |"
             )
     lines.append(f"\nScale text: {report['scale']['source']}; vectors {report['scale']['vectors']}.")
+    if "postgresql" in report:
+        from .pg_bench import table as pg_table
+
+        lines += ["", "PostgreSQL + pgvector beside the index folder:", "", pg_table(report["postgresql"])]
     return "\n".join(lines)
 
 

@@ -43,6 +43,12 @@ class TermStatistics(Protocol):
     def vocabulary(self) -> Collection[str]: ...
 
 
+class Counts(Protocol):
+    """How many of something each term has, as a `Counter` reads: 0 for an unseen term."""
+
+    def __getitem__(self, term: str) -> int: ...
+
+
 class IndexStore(Protocol):
     """An opened index, read-only: what hybrid retrieval, the plan and the evidence read.
 
@@ -75,16 +81,16 @@ class IndexStore(Protocol):
     def chunk_rows(self) -> Mapping[str, int]: ...
 
     @property
-    def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]: ...
+    def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counts]: ...
 
     @property
     def scripts(self) -> frozenset[str]: ...
 
     @property
-    def term_articles(self) -> Counter[str]: ...
+    def term_articles(self) -> Counts: ...
 
     @property
-    def metadata_terms(self) -> frozenset[str]: ...
+    def metadata_terms(self) -> Collection[str]: ...
 
     def sentence_rows(self, chunk: Chunk) -> range: ...
 
@@ -134,8 +140,9 @@ class ArticleFeatures:
 
     @cached_property
     def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]:
-        """Each article's publisher and author terms, and in how many article texts each occurs."""
-        owners = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
+        """The publisher and author terms of each article that has any, and in how many article texts each occurs."""
+        named = {s: frozenset(analyse(f"{a.publisher or ''} {a.author or ''}")) for s, a in self.articles.items()}
+        owners = {s: terms for s, terms in named.items() if terms}
         wanted: set[str] = set().union(*owners.values()) if owners else set()
         return owners, Counter({t: self.term_articles[t] for t in wanted if self.term_articles[t]})
 

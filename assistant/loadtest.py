@@ -1,21 +1,20 @@
 """Many people chatting at once: concurrent multi-turn conversations against the real chat server.
 
     python -m assistant.loadtest --conversations 50 --turns 3            # starts a server on loopback
-    python -m assistant.loadtest --url http://127.0.0.1:7860/ ...        # or uses a running one
+    python -m assistant.loadtest --url http://127.0.0.1:7860/ ...        # or uses a running one (or several)
+    python -m assistant.loadtest --servers 2 --store postgresql://…      # two servers sharing one database
 
 Every conversation is a thread with its own connection; each turn sends the history so far to
 `POST /api/ask` (or, with `--via gradio`, to Gradio's `/ask` through its queue). A reply "busy,
-try again in a moment" is counted and asked again after a pause. Reports answers/s, errors,
-busy replies, invalid citations and latency percentiles (from the first try to the answer).
+try again in a moment" is counted and asked again after a pause. With several servers, conversation
+n talks to server n mod N throughout. Reports answers/s, errors, busy replies, invalid citations,
+latency percentiles (from the first try to the answer) and the answers each server gave.
 """
 
 from __future__ import annotations
 
 import json
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from typing import Any
 
 import click
 
+from .chat_processes import free_port, start_servers, stop_servers, wait_until_up  # noqa: F401  # re-exported
 from .metrics import percentile
 from .records import MARKER_RE
 
@@ -47,6 +47,7 @@ class LoadReport:
     latencies_s: list[float] = field(default_factory=list)  # from the first try to the answer
     busy: int = 0  # replies "busy, try again in a moment"; the conversation asked again
     wall_s: float = 0.0
+    by_server: dict[str, int] = field(default_factory=dict)  # answers each server gave
 
     def summary(self) -> dict[str, Any]:
         lat = self.latencies_s
@@ -63,6 +64,7 @@ class LoadReport:
             "latency_mean_ms": round(1000 * statistics.fmean(lat), 1) if lat else None,
             "answers_per_s": round(self.answers / self.wall_s, 2) if self.wall_s else None,
             "wall_s": round(self.wall_s, 2),
+            "answers_by_server": dict(self.by_server),
         }
 
 
@@ -183,7 +185,7 @@ VIA = {"api": _json_asker, "gradio": _gradio_asker}
 
 
 def run_load(
-    url: str,
+    url: str | Sequence[str],
     conversations: int,
     turns: int,
     scripts: Sequence[Sequence[str]],
@@ -193,12 +195,14 @@ def run_load(
     think_s: float = 0.0,
     request_timeout_s: float = 60.0,
 ) -> LoadReport:
-    """Run the conversations at once (one thread each) and collect what happened.
+    """Run the conversations at once (one thread each; conversation n on server n mod len(url)) and
+    collect what happened.
 
     A conversation told the server is busy waits a moment and asks again (counted in `busy`);
     `think_s` is the pause between an answer and the next question, as a reader would take.
     """
-    report = LoadReport(conversations, turns)
+    urls = [url] if isinstance(url, str) else list(url)
+    report = LoadReport(conversations, turns, by_server=dict.fromkeys(urls, 0))
     lock = threading.Lock()
     deadline = time.monotonic() + timeout_s
     connect = VIA[via]
@@ -208,8 +212,9 @@ def run_load(
         while len(script) < turns:
             script += list(scripts[(n + len(script)) % len(scripts)])
         history: list[dict[str, str]] = []
+        where = urls[n % len(urls)]
         try:
-            ask = connect(url, auth, request_timeout_s)
+            ask = connect(where, auth, request_timeout_s)
         except Exception as exc:
             with lock:
                 report.errors.append(f"conversation {n}: connect: {exc}")
@@ -238,6 +243,7 @@ def run_load(
             problems = citation_problems(result)
             with lock:
                 report.answers += 1
+                report.by_server[where] += 1
                 report.latencies_s.append(elapsed)
                 if problems:
                     report.invalid.append(f"conversation {n}: {question!r}: {'; '.join(problems)}")
@@ -253,60 +259,39 @@ def run_load(
     return report
 
 
-def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout_s: float = 300.0) -> None:
-    """Block until the chat answers HTTP (the first start may build the index)."""
-    import urllib.request
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise click.ClickException(f"the chat server exited with code {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise click.ClickException(f"the chat server did not come up at {url} within {timeout_s:.0f} s")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @click.command()
 @click.option("--conversations", default=50, show_default=True, type=click.IntRange(1, 500))
 @click.option("--turns", default=3, show_default=True, type=click.IntRange(1, 20))
-@click.option("--url", default=None, help="A running chat server (default: start one on 127.0.0.1).")
+@click.option("--url", "urls", multiple=True, help="A running chat server, or several (default: start them here).")
+@click.option("--servers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Chat servers to start on 127.0.0.1, each in its own process.")  # fmt: skip
+@click.option("--store", default=None, help="The index the started servers share (postgresql://…).")
 @click.option("--timeout", "timeout_s", default=600.0, show_default=True, help="Give up after this many seconds.")
 @click.option("--gold", type=click.Path(path_type=Path), default=None, help="Where the questions come from.")
 @click.option("--via", type=click.Choice(sorted(VIA)), default="api", show_default=True,
               help="api: POST /api/ask (JSON); gradio: Gradio's /ask through the chat's queue.")  # fmt: skip
 @click.option("--think", "think_s", default=0.0, show_default=True, help="Seconds between answer and next question.")
 def main(
-    conversations: int, turns: int, url: str | None, timeout_s: float, gold: Path | None, via: str, think_s: float
+    conversations: int,
+    turns: int,
+    urls: tuple[str, ...],
+    servers: int,
+    store: str | None,
+    timeout_s: float,
+    gold: Path | None,
+    via: str,
+    think_s: float,
 ) -> None:
-    """Run concurrent multi-turn conversations against the chat server and report errors and latency."""
+    """Run concurrent multi-turn conversations against chat servers and report errors and latency."""
     from .settings import PROJECT_ROOT
 
     scripts = conversations_from_gold(gold or PROJECT_ROOT / "eval" / "news" / "gold.jsonl")
-    server = None
-    if url is None:  # a server of its own, in its own process, as users would run it
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "assistant", "chat", "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}/"
-        wait_until_up(url, server)
+    started = [] if urls else start_servers(servers, store)  # as users would run them
     try:
-        report = run_load(url, conversations, turns, scripts, timeout_s, via=via, think_s=think_s)
+        where = list(urls) or [u for u, _ in started]
+        report = run_load(where, conversations, turns, scripts, timeout_s, via=via, think_s=think_s)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        stop_servers(started)
     click.echo(json.dumps(report.summary(), indent=2))
     for line in (report.errors + report.invalid)[:20]:
         click.echo(f"  {line}", err=True)

@@ -2,15 +2,16 @@
 
 Each generation of an index is a schema of its own, `assistant_<name>_g<N>`, holding
 `articles`, `chunks` and `sentences` (their records as JSON and their vectors as pgvector
-columns; row numbers as in the index folder) and the lexical index: `terms` (document
-frequencies) and `postings` (each term's BM25 weight in each chunk, an inverted index whose
-B-tree is read per query term). The table `assistant_indexes` names each index's current
+columns; row numbers as in the index folder; each chunk's range of sentence rows) and the
+lexical index: `terms` (BM25 document frequency, articles using the term, whether metadata
+names it) and `postings` (each term's frequency and BM25 weight in each chunk, an inverted index
+whose B-tree is read per query term). The table `assistant_indexes` names each index's current
 generation; `pg_sync.sync` writes a new generation and switches that row in one transaction, so
 readers see the old generation until the new one commits. Dense search is exact below
 `pg_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
 
-What a reader holds in memory: the articles, the chunks' ids, sentence offsets and the term
-statistics; chunk records (in a bounded cache), vectors and postings are read per question.
+What a reader holds in memory: the manifest, counts and bounded caches. Articles, chunks,
+sentences, term statistics, vectors and postings are read per question (`pg_rows`).
 """
 
 from __future__ import annotations
@@ -19,20 +20,23 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
 from functools import cached_property
-from typing import Any, overload
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
 from .errors import IndexStateError, IndexWriteError
 from .index_format import manifest_problem
-from .index_store import SCHEMA_VERSION, ArticleFeatures
-from .records import Article, Chunk, Sentence
+from .index_store import SCHEMA_VERSION
+from .pg_rows import ArticleCounts, ChunkRows, PgTerms, RemoteArticles, RemoteChunks, RemoteSentences, RemoteVectors
+from .records import Chunk
 
 CONTROL = "assistant_indexes"
+# The tables' layout (manifest["database"]["layout"]); a generation of another layout is rebuilt.
+LAYOUT = 2
 REFRESH_S = float(os.environ.get("ASSISTANT_PG_REFRESH", "5"))  # how often a reader looks for a newer generation
 CONNECT_TIMEOUT_S = 10.0
 # Candidates an HNSW scan keeps: at least the 50 fusion takes. At 10,000 chunks: recall@10 0.997 in 3 ms
@@ -132,94 +136,9 @@ def close_pools() -> None:
         _pools.clear()
 
 
-class PgTerms:
-    """Document frequencies of the analysed terms, as the BM25 index's `idf` and `vocabulary`."""
-
-    def __init__(self, df: dict[str, int], size: int) -> None:
-        self._df = df
-        self.size = size
-
-    @property
-    def vocabulary(self) -> Mapping[str, int]:
-        return self._df
-
-    def idf(self, terms: Iterable[str]) -> dict[str, float]:
-        """As `LexicalIndex.idf`: unseen terms get the highest value."""
-        n = max(self.size, 1)
-        return {t: float(np.log(1 + (n - (df := self._df.get(t, 0)) + 0.5) / (df + 0.5))) for t in terms}
-
-
-class RemoteVectors:
-    """Sentence vectors read from the database by row, as the memory-mapped array is indexed."""
-
-    def __init__(self, index: PgIndex, count: int) -> None:
-        self._index = index
-        self._count = count
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, rows: list[int]) -> np.ndarray:
-        found = dict(self._index.query("SELECT pos, embedding FROM {s}.sentences WHERE pos = ANY(%s)", [list(rows)]))
-        return np.stack([found[r].to_numpy() for r in rows]).astype(np.float32, copy=False)
-
-
-class RemoteChunks(Sequence[Chunk]):
-    """The chunk records, read from the database by row and kept in a bounded cache."""
-
-    def __init__(self, index: PgIndex, count: int, cache: int = 4096) -> None:
-        self._index = index
-        self._count = count
-        self._limit = cache
-        self._cache: OrderedDict[int, Chunk] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return self._count
-
-    @overload
-    def __getitem__(self, row: int) -> Chunk: ...
-
-    @overload
-    def __getitem__(self, row: slice) -> Sequence[Chunk]: ...
-
-    def __getitem__(self, row: int | slice) -> Chunk | Sequence[Chunk]:
-        if isinstance(row, slice):
-            return self.fetch(range(self._count)[row])
-        if not -self._count <= row < self._count:
-            raise IndexError(row)
-        return self.fetch([row % self._count])[0]
-
-    def __iter__(self) -> Iterator[Chunk]:
-        """Every chunk, in one query and not cached."""
-        for (record,) in self._index.query("SELECT record FROM {s}.chunks ORDER BY pos"):
-            yield Chunk(**record)
-
-    def fetch(self, rows: Sequence[int]) -> list[Chunk]:
-        """The chunks of these rows, in one query for those not cached."""
-        with self._lock:
-            missing = [r for r in rows if r not in self._cache]
-        found = (
-            dict(self._index.query("SELECT pos, record FROM {s}.chunks WHERE pos = ANY(%s)", [missing]))
-            if missing
-            else {}
-        )
-        with self._lock:
-            for r, record in found.items():
-                self._cache[r] = Chunk(**record)
-            out = []
-            for r in rows:
-                if r not in self._cache:
-                    raise IndexError(r)
-                self._cache.move_to_end(r)
-                out.append(self._cache[r])
-            while len(self._cache) > self._limit:
-                self._cache.popitem(last=False)
-        return out
-
-
-class PgIndex(ArticleFeatures):
-    """One generation of an index in PostgreSQL, opened: an `IndexStore`."""
+class PgIndex:
+    """One generation of an index in PostgreSQL, opened: an `IndexStore` that holds little more than
+    its counts and reads the rows a question needs (`pg_rows`)."""
 
     def __init__(self, location: str, generation: int, manifest: dict[str, Any]) -> None:
         self.location = location
@@ -229,13 +148,21 @@ class PgIndex(ArticleFeatures):
         self.manifest = manifest
         self.pool = pool(self.conninfo)
         self.exact = manifest["dense"]["type"] != "hnsw"
-        self.articles: dict[str, Article] = {}
-        self.chunks: RemoteChunks = RemoteChunks(self, 0)
-        self.sentences: list[Sentence] = []
-        self.lexical = PgTerms({}, 0)
-        self.sentence_vectors = RemoteVectors(self, 0)
+        counts = manifest["counts"]
+        self.articles = RemoteArticles(self, counts["articles"])
+        self.sentences = RemoteSentences(self, counts["sentences"])
+        self.chunks = RemoteChunks(self, counts["chunks"], self.sentences)
+        self.chunk_rows = ChunkRows(self, self.chunks)
+        self.lexical = PgTerms(self, counts["chunks"])
+        self.sentence_vectors = RemoteVectors(self, counts["sentences"])
+        self.metadata_terms = self.lexical.metadata
+        self.term_articles = ArticleCounts(self.lexical)
         self._checked = time.monotonic()
         self._superseded = False
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest["model"]["name"])
 
     def superseded(self) -> bool:
         """Whether another generation has become current (looked up at most every REFRESH_S seconds)."""
@@ -265,28 +192,39 @@ class PgIndex(ArticleFeatures):
                 f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
             ) from exc
 
-    def load(self) -> PgIndex:
-        for source, record in self.query("SELECT source, record FROM {s}.articles ORDER BY ord"):
-            self.articles[source] = Article(**record)
-        self.chunks = RemoteChunks(self, int(self.query("SELECT count(*) FROM {s}.chunks")[0][0]))
-        self.sentences = [Sentence(**r) for (r,) in self.query("SELECT record FROM {s}.sentences ORDER BY pos")]
-        self.lexical = PgTerms(dict(self.query("SELECT term, df FROM {s}.terms")), len(self.chunks))
-        self.sentence_vectors = RemoteVectors(self, len(self.sentences))
+    def check(self) -> PgIndex:
+        """This generation, once its tables are found to hold what its manifest counts."""
+        got = self.query("SELECT (SELECT count(*) FROM {s}.articles), (SELECT count(*) FROM {s}.chunks), "
+                         "(SELECT count(*) FROM {s}.sentences)")[0]  # fmt: skip
         counts = self.manifest["counts"]
-        if (len(self.articles), len(self.chunks), len(self.sentences)) != (
-            counts["articles"], counts["chunks"], counts["sentences"],
-        ):  # fmt: skip
+        if tuple(got) != (counts["articles"], counts["chunks"], counts["sentences"]):
             raise IndexStateError(f"index {self.name!r} in the database is out of step with its manifest; "
                                   f"run: assistant index --rebuild --store {redact(self.location)}")  # fmt: skip
         return self
 
     @cached_property
-    def chunk_rows(self) -> dict[str, int]:
-        """Each chunk's row by its id (the ids only: the records are read when needed)."""
-        return dict(self.query("SELECT record->>'id', pos FROM {s}.chunks"))
+    def attribution_terms(self) -> tuple[dict[str, frozenset[str]], Counter[str]]:
+        """The publisher and author terms of the articles that have any, and in how many article texts each occurs."""
+        owners = {s: frozenset(t) for s, t in self.query("SELECT source, owners FROM {s}.articles "
+                                                         "WHERE cardinality(owners) > 0 ORDER BY ord")}  # fmt: skip
+        wanted: set[str] = set().union(*owners.values()) if owners else set()
+        counts = {t: n for t, (_, n, _) in self.lexical.stats(wanted).items() if n}
+        return owners, Counter(counts)
+
+    @cached_property
+    def scripts(self) -> frozenset[str]:
+        """The scripts the articles are written in (each at least 5% of a sample of their letters)."""
+        sql = "SELECT key, sum(value::bigint) FROM {s}.articles, jsonb_each_text(scripts) GROUP BY key"
+        counts = {str(k): int(n) for k, n in self.query(sql)}
+        total = sum(counts.values()) or 1
+        return frozenset(s for s, n in counts.items() if n / total >= 0.05)
 
     def chunks_at(self, rows: Sequence[int]) -> list[Chunk]:
         return self.chunks.fetch(rows)
+
+    def sentence_rows(self, chunk: Chunk) -> range:
+        """Rows of the sentences that start inside `chunk`."""
+        return self.chunks.sentence_rows(self.chunk_rows[chunk.id])
 
     def dense_search(
         self, query: np.ndarray, k: int, sources: Collection[str] | None = None
@@ -359,9 +297,11 @@ def open_index(location: str) -> PgIndex:
             raise IndexStateError(f"no index {name!r} in {redact(conninfo)}; run: assistant index --store URL")
         generation, manifest = found
         problem = manifest_problem(manifest)
+        if manifest.get("database", {}).get("layout") != LAYOUT:
+            problem = "tables of an earlier layout"
         if problem is not None or manifest.get("schema_version") != SCHEMA_VERSION:
             raise IndexStateError(f"index {name!r} has a manifest this version cannot read ({problem or 'schema'}); "
                                   "run: assistant index --rebuild --store URL")  # fmt: skip
-        return PgIndex(location, generation, manifest).load()
+        return PgIndex(location, generation, manifest).check()
     except psycopg.Error as exc:
         raise IndexStateError(f"cannot read the index in {redact(conninfo)}: {exc}") from exc

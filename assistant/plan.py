@@ -221,7 +221,7 @@ def named_sources(question: str, data: IndexStore) -> list[str]:
         if word in openers or not terms:
             continue
         hits = {s for s, t in owners.items() if all(term in t for term in terms)}
-        if hits and len(hits) < len(owners) and any(in_texts[t] <= len(hits) for t in terms):
+        if hits and len(hits) < len(data.articles) and any(in_texts[t] <= len(hits) for t in terms):
             named |= hits
     return sorted(named)
 
