@@ -422,6 +422,10 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
     from . import pg_bench  # the PostgreSQL store beside these (a server of its own unless ASSISTANT_STORE names one)
 
     report["postgresql"] = pg_bench.run(quick, os.environ.get("ASSISTANT_STORE"), log)
+    from . import collection_bench  # whole-article answers: the shipped corpus; and 10,000 articles (full run)
+
+    log("whole-article answers: timelines and summaries …")
+    report["collection"] = collection_bench.run(None if quick else 10_000, CACHE)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     plot(report, out / "bench.png")
@@ -470,6 +474,11 @@ def table(report: dict[str, Any]) -> str:
         from .pg_bench import table as pg_table
 
         lines += ["", "PostgreSQL + pgvector beside the index folder:", "", pg_table(report["postgresql"])]
+    if "collection" in report:
+        from .collection_bench import table as collection_table
+
+        lines += ["", "Whole-article answers (each collection in a fresh process):", "",
+                  collection_table(report["collection"])]  # fmt: skip
     return "\n".join(lines)
 
 

@@ -38,6 +38,10 @@ def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
     for t in largest["types"].values():  # each index type measured in its own process
         assert t["serving_rss_mb"] > 0 and t["indexing_peak_rss_mb"] > 0
     assert 0 < report["build"]["share_of_limit"] < 1  # below the arithmetic limit, as physics demands
+    shipped = report["collection"]["shipped"]  # whole-article answers, timed in a process of their own
+    assert shipped["articles"] == 5 and "Whole-article answers" in proc.stdout
+    for kind in ("timeline", "summary"):
+        assert 0 < shipped[kind]["p50_ms"] <= shipped[kind]["p95_ms"]
 
 
 def test_scale_texts_are_real_distinct_english() -> None:
