@@ -81,11 +81,8 @@ class LexicalIndex:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         k = min(k, self.size)
-        # Best first; equal scores in row order, as the PostgreSQL store returns them (and the same
-        # on every run): every row tied with the k-th is a candidate, not whichever argpartition kept.
-        kth = -np.partition(-scores, k - 1)[k - 1]
-        tied = np.flatnonzero(scores >= kth)
-        top = tied[np.lexsort((tied, -scores[tied]))][:k]
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
     @property
