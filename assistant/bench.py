@@ -108,7 +108,7 @@ def child_assistant(corpus: Path, index: Path, questions: list[str]) -> dict[str
 
 
 def child_build(corpus: Path, index: Path) -> dict[str, Any]:
-    """Build the index from nothing: load, clean, chunk, embed passages (sentences pooled from them), write."""
+    """Build the index from nothing: load, clean, chunk, embed passages and sentences, write."""
     from .core import Assistant
 
     bot = Assistant(corpus_dir=corpus, index_dir=index)
@@ -118,8 +118,8 @@ def child_build(corpus: Path, index: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - t0
     data = bot._ready().data
     embedder = bot.embedder
-    # The model reads the chunks only: sentence vectors are pooled from their token states.
-    tokens = sum(min(embedder.count_tokens(c.text), embedder.max_tokens) for c in data.chunks)
+    texts = [c.text for c in data.chunks] + [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
+    tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in texts)
     return {"build_s": seconds, "chunks": len(data.chunks), "sentences": len(data.sentences),
             "tokens_embedded": tokens, "peak_rss_mb": _rss_mb()}  # fmt: skip
 

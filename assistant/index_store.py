@@ -23,7 +23,7 @@ from .lexical import analyse
 from .records import Article, Chunk, Sentence
 from .sentences import sentence_spans
 
-SCHEMA_VERSION = 3  # 3: sentence vectors pooled from their chunks' encoding (late_chunking.py)
+SCHEMA_VERSION = 2
 # Bump when split_article() or sentence_spans() would cut the same text differently.
 CHUNKER_VERSION = 2
 DATABASE_SCHEMES = ("postgresql://", "postgres://")

@@ -50,7 +50,7 @@ from .index_store import (
     stale_reason,
     text_hash,
 )
-from .late_chunking import vectors_for
+from .index_vectors import vectors_for
 from .lexical import LexicalIndex
 from .records import Article, Chunk, Sentence
 
