@@ -7,6 +7,11 @@ torch on a small CPU, and it does not import torch at all, so the chat starts an
 The export needs torch and a few seconds, so it happens once per model, when an index is built or
 the chat starts, never while a question waits. It lands in the user's cache folder, keyed by the
 model's files, and is kept only if its vectors match sentence-transformers' on probe sentences.
+
+The export stays float32. onnxruntime's dynamic int8 quantisation was measured and not kept: for
+passages too, not only questions, its vectors have cosine 0.95 to the float model's (chunks of the
+shipped articles), and `assistant eval --split test` with it for both lost 0.017 answer accuracy on
+sqlite, for 1.2-1.5x the speed.
 """
 
 from __future__ import annotations
