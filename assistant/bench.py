@@ -378,6 +378,9 @@ def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str,
         report["assistant_first_run"] = first
         log("assistant: index build from nothing …")
         report["build"] = _run_child("build", str(corpus), str(Path(tmp) / "built"))
+        from . import index_bench
+
+        report["indexing"] = index_bench.run(quick, Path(tmp), log)
     b = report["build"]
     b["chunks_per_s"] = b["chunks"] / b["build_s"]
     b["tokens_per_s"] = b["tokens_embedded"] / b["build_s"]
@@ -479,6 +482,10 @@ def table(report: dict[str, Any]) -> str:
 
         lines += ["", "Whole-article answers (each collection in a fresh process):", "",
                   collection_table(report["collection"])]  # fmt: skip
+    if "indexing" in report:
+        from .index_bench import table as indexing_table
+
+        lines.append("\n" + indexing_table(report["indexing"]))
     return "\n".join(lines)
 
 

@@ -83,9 +83,12 @@ def _progress_bar() -> Iterator[Callable[[int, int], None]]:
     bar: Any = None
 
     def update(done: int, total: int) -> None:
+        # Counts are word pieces, and the bar starts after the first batch (the model loaded, the
+        # longest texts first), so its estimate is the measured tokens/s over the tokens left.
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit="text", desc="Embedding", file=sys.stderr)
+            bar = tqdm(total=total, initial=done, unit="tok", unit_scale=True, smoothing=0, desc="Embedding",
+                       file=sys.stderr)  # fmt: skip
         bar.update(done - bar.n)
 
     try:

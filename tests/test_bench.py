@@ -42,6 +42,22 @@ def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
     assert shipped["articles"] == 5 and "Whole-article answers" in proc.stdout
     for kind in ("timeline", "summary"):
         assert 0 < shipped[kind]["p50_ms"] <= shipped[kind]["p95_ms"]
+    indexing = report["indexing"]  # a small documentation folder indexed by both pipelines in the same run
+    assert "Indexing ratio, assistant / LangChain tutorial build time" in proc.stdout
+    assert indexing["case"]["files"] > 0 and indexing["build_vs_peer"] > 0
+    for side in (indexing["peer"], indexing["assistant"]):
+        assert side["chunks"] > 0 and side["peak_rss_mb"] > 0 and 0 < side["share_of_limit"] < 1
+    assert indexing["assistant"]["sentences"] > indexing["assistant"]["chunks"]
+
+
+def test_docs_case_is_real_documentation_of_the_size_asked(tmp_path: Path) -> None:
+    from assistant.index_bench import docs_case
+
+    case = docs_case(tmp_path / "docs", 0.5)
+    files = list((tmp_path / "docs").iterdir())
+    assert case["files"] == len(files) > 1 and 0.5 <= case["mb"] < 1.5
+    assert sum(f.stat().st_size for f in files) == round(case["mb"] * 1e6)
+    assert all(f.suffix in (".md", ".txt", ".html") for f in files)
 
 
 def test_scale_texts_are_real_distinct_english() -> None:
