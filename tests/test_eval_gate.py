@@ -28,8 +28,18 @@ GATES = {
         "timeline_event_recall": 0.8,
         "timeline_in_order": 1.0,
         "timeline_not_events": 0,
+        "mentions_recall": 1.0,
     },
-    "wiki": {"answer_accuracy": 0.67, "citation_precision": 0.72, "refusal_rate": 0.33, "false_refusal_rate": 0.08},
+    "wiki": {
+        "answer_accuracy": 0.67,
+        "citation_precision": 0.72,
+        "refusal_rate": 0.33,
+        "false_refusal_rate": 0.08,
+        "timeline_event_recall": 0.75,
+        "timeline_in_order": 1.0,
+        "timeline_not_events": 0,
+        "mentions_recall": 1.0,
+    },
     "sqlite": {"answer_accuracy": 0.4, "citation_precision": 0.34, "refusal_rate": 0.07, "false_refusal_rate": 0.1},
     "postgres": {"answer_accuracy": 0.45, "citation_precision": 0.4, "refusal_rate": 0.09, "false_refusal_rate": 0.06},
     "people": {
@@ -40,6 +50,7 @@ GATES = {
         "timeline_event_recall": 0.85,
         "timeline_in_order": 1.0,
         "timeline_not_events": 0,
+        "mentions_recall": 1.0,
     },
 }
 EVERYWHERE = {"fragments": 0, "recall@5": 0.7}
