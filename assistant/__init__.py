@@ -6,7 +6,7 @@ from ._offline import go_offline
 
 go_offline()
 
-from .answering import AnswerWriter, ExtractiveWriter  # noqa: E402
+from .answer.writer import AnswerWriter, ExtractiveWriter  # noqa: E402
 from .core import Assistant  # noqa: E402
 from .errors import (  # noqa: E402
     AssistantError,

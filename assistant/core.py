@@ -10,20 +10,21 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import collection, evidence, inputs, timeline
+from . import inputs
 from ._offline import go_offline
-from .answering import NO_ANSWER, AnswerWriter, ExtractiveWriter
-from .corpus import load_corpus
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .answer import collection, evidence, timeline
+from .answer.plan import Plan, make_plan
+from .answer.timeline import Timeline
+from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
+from .embed.embedding import Embedder, SentenceTransformerEmbedder
 from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, QuestionError
-from .index_folder import check_writable
-from .index_store import IndexStore, is_database
-from .plan import Plan, make_plan
+from .ingest.corpus import load_corpus
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
-from .store import SyncReport, open_index, sync
-from .timeline import Timeline
+from .store.files import SyncReport, open_index, sync
+from .store.folder import check_writable
+from .store.protocol import IndexStore, is_database
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -107,7 +108,7 @@ class Assistant:
             check_writable(self.settings.index_dir, self.settings.corpus_dir)
         report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
         if self.settings.store is not None:
-            from . import pg_sync
+            from .store import postgres_sync as pg_sync
 
             result = pg_sync.sync(
                 report.articles,
@@ -147,7 +148,7 @@ class Assistant:
         """
         try:
             if self.settings.store is not None:
-                from . import pg_store
+                from .store import postgres as pg_store
 
                 if pg_store.exists(self.settings.store):
                     with self._lock:
@@ -210,7 +211,7 @@ class Assistant:
 
     def _open_store(self) -> IndexStore:
         if self.settings.store is not None:
-            from . import pg_store
+            from .store import postgres as pg_store
 
             return pg_store.open_index(self.settings.store)
         return open_index(self.settings.index_dir)
@@ -363,7 +364,7 @@ class Assistant:
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""
-        from .langchain import AssistantRetriever
+        from .apps.langchain import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k)
 
@@ -376,7 +377,7 @@ def clean_question(text: str) -> str:
 
 def prepare_question(text: str) -> tuple[str, list[str]]:
     """The cleaned question and what the user should be told about it (e.g. that it was cut)."""
-    from .cleaning import normalise, strip_terminal
+    from .ingest.cleaning import normalise, strip_terminal
 
     text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
     text = strip_terminal(text)  # terminal codes pasted along with the question, whole (CSI, OSC, C1)
@@ -397,7 +398,7 @@ def _script_name(script: str) -> str:
 
 def foreign_script(question: str, scripts: Collection[str]) -> str | None:
     """The question's script when the articles are not written in it ("CYRILLIC"), else None."""
-    from .cleaning import script_counts
+    from .ingest.cleaning import script_counts
 
     counts = script_counts(question)
     if not counts or not scripts:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .embedding import Embedder
-from .index_store import IndexStore
+from .embed.embedding import Embedder
 from .records import Chunk, Passage
+from .store.protocol import IndexStore
 
 
 @dataclass(frozen=True)

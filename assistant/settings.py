@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .chunking import ChunkSettings
-from .embedding import DEFAULT_MODEL
+from .embed.embedding import DEFAULT_MODEL
+from .ingest.chunking import ChunkSettings
 from .retrieval import FusionSettings
 
 # The repository this package sits in ships corpus/ and index/ beside it.

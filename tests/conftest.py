@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 
 # Derived model files (the ONNX export) go to a cache of this test run, not the user's; point
 # ASSISTANT_CACHE_DIR at a lasting folder to skip the export on later runs.
@@ -110,7 +110,7 @@ def pg_server() -> Iterator[str]:
     try:
         yield str(server.get_uri())
     finally:
-        from assistant import pg_store
+        from assistant.store import postgres as pg_store
 
         pg_store.close_pools()
         server.cleanup()

@@ -11,14 +11,14 @@ import pytest
 from langchain_core.language_models import FakeListChatModel
 
 from assistant import Answer, Assistant, AssistantError, Turn
-from assistant.answering import (
+from assistant.answer.llm import NOT_COVERED, LLMWriter, support
+from assistant.answer.writer import (
     CLOSEST_MATCHES,
     DATES_DIFFER,
     NO_ANSWER,
     SOURCES_DIFFER,
 )
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.llm import NOT_COVERED, LLMWriter, support
+from assistant.embed.embedding import SentenceTransformerEmbedder
 from assistant.records import MARKER_RE
 
 from .conftest import CORPUS, ROOT, write_articles

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant import Answer, Assistant, QuestionError
-from assistant.answering import NO_ANSWER
+from assistant.answer.writer import NO_ANSWER
 from assistant.core import EMPTY_QUESTION, MAX_QUESTION_CHARS, foreign_script, prepare_question
-from assistant.embedding import HashingEmbedder
+from assistant.embed.embedding import HashingEmbedder
 from assistant.records import MARKER_RE
 
 from .test_cli import run

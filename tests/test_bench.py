@@ -51,7 +51,7 @@ def test_quick_bench_writes_its_report_and_plot(tmp_path: Path) -> None:
 
 
 def test_docs_case_is_real_documentation_of_the_size_asked(tmp_path: Path) -> None:
-    from assistant.index_bench import docs_case
+    from assistant.measure.index_bench import docs_case
 
     case = docs_case(tmp_path / "docs", 0.5)
     files = list((tmp_path / "docs").iterdir())
@@ -61,7 +61,7 @@ def test_docs_case_is_real_documentation_of_the_size_asked(tmp_path: Path) -> No
 
 
 def test_scale_texts_are_real_distinct_english() -> None:
-    from assistant.bench import scale_texts
+    from assistant.measure.bench import scale_texts
 
     texts = scale_texts(3000)
     assert len(texts) == 3000 and len(set(texts)) > 2900
@@ -71,7 +71,7 @@ def test_scale_texts_are_real_distinct_english() -> None:
 
 def test_help_does_not_import_heavy_libraries() -> None:
     heavy = ("torch", "gradio", "sentence_transformers", "faiss", "langchain_community")
-    code = f"import sys; from assistant.cli import cli; print(any(m in sys.modules for m in {heavy!r}))"
+    code = f"import sys; from assistant.apps.cli import cli; print(any(m in sys.modules for m in {heavy!r}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import ChunkSettings, split_article
-from assistant.cleaning import clean_text
-from assistant.corpus import load_corpus
-from assistant.embedding import SentenceTransformerEmbedder
+from assistant.embed.embedding import SentenceTransformerEmbedder
+from assistant.ingest.chunking import ChunkSettings, split_article
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.corpus import load_corpus
 from assistant.records import Article
 
 from .conftest import CORPUS

@@ -19,7 +19,7 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 
 def test_help_is_fast_and_does_not_import_torch() -> None:
-    code = "import sys; from assistant.cli import cli; print('torch' in sys.modules, 'faiss' in sys.modules)"
+    code = "import sys; from assistant.apps.cli import cli; print('torch' in sys.modules, 'faiss' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
     proc = subprocess.run([sys.executable, "-m", "assistant", "--help"], capture_output=True, text=True)

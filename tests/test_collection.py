@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.collection import central
+from assistant.answer.collection import central
 from assistant.errors import InputError
 
 

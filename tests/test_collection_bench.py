@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.collection_bench import wiki_articles, write_corpus
+from assistant.measure.collection_bench import wiki_articles, write_corpus
 
 
 def test_the_large_collection_is_distinct_real_articles_each_in_its_own_file(tmp_path: Path) -> None:

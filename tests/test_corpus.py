@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_text
-from assistant.corpus import load_corpus
 from assistant.errors import CorpusError
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.corpus import load_corpus
 
 from .conftest import CORPUS, write_articles
 
@@ -115,7 +115,7 @@ def test_shipped_corpus_is_clean() -> None:
 
 
 def test_huge_cyrillic_and_hostile_html_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.corpus as corpus_module
+    import assistant.ingest.corpus as corpus_module
 
     monkeypatch.setattr(corpus_module, "MAX_FILE_BYTES", 10_000)
     folder = write_articles(tmp_path / "c", {"good.txt": "A perfectly normal article about rivers and their floods."})

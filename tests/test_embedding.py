@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import onnx_query
-from assistant.embedding import SentenceTransformerEmbedder, _plain_mean_pooling, _torch_encoder
+from assistant.embed import onnx_query
+from assistant.embed.embedding import SentenceTransformerEmbedder, _plain_mean_pooling, _torch_encoder
 
 pytestmark = pytest.mark.slow
 

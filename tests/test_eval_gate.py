@@ -80,7 +80,7 @@ def report(shipped_index: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 
 def test_every_suite_passes_its_gate_on_the_test_split(report: dict[str, dict]) -> None:
-    from assistant.suites import failures, parse_gates
+    from assistant.measure.suites import failures, parse_gates
 
     assert set(report) == {f"{s}/test" for s in GATES}  # test items only: nothing tuned on is gated
     bad = failures(report, parse_gates(_gates()))
@@ -96,8 +96,8 @@ def test_the_cli_gate_fails_when_a_figure_is_under_its_limit(tmp_path: Path, shi
 
 
 def test_assistant_fit_reproduces_the_shipped_weights(report: dict[str, dict], tmp_path: Path) -> None:
-    """`assistant fit` refits assistant/weights.json from the tune splits alone, to the same numbers."""
-    from assistant.scoring import WEIGHTS_FILE
+    """`assistant fit` refits assistant/answer/weights.json from the tune splits alone, to the same numbers."""
+    from assistant.answer.scoring import WEIGHTS_FILE
 
     out = tmp_path / "weights.json"
     proc = subprocess.run([ASSISTANT, "fit", "--out", str(out)], capture_output=True, text=True, timeout=1800)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.evidence import answer_cue as _cue
-from assistant.evidence import enumerated
-from assistant.plan import make_plan, question_kind
+from assistant.answer.evidence import answer_cue as _cue
+from assistant.answer.evidence import enumerated
+from assistant.answer.plan import make_plan, question_kind
 
 
 def answer_cue(question: str, sentence: str) -> float:

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant import Assistant
-from assistant.cli import cli
-from assistant.corpus import load_corpus
-from assistant.embedding import HashingEmbedder
+from assistant.apps.cli import cli
+from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import UnsafeFolderError
-from assistant.index_folder import OURS
-from assistant.store import open_index, sync
+from assistant.ingest.corpus import load_corpus
+from assistant.store.files import open_index, sync
+from assistant.store.folder import OURS
 
 from .conftest import TINY_ARTICLES, write_articles
 

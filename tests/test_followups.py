@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, Turn
-from assistant.answering import NO_ANSWER
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.followups import is_follow_up, resolve
+from assistant.answer.followups import is_follow_up, resolve
+from assistant.answer.writer import NO_ANSWER
+from assistant.embed.embedding import SentenceTransformerEmbedder
 
 from .conftest import write_articles
 

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from assistant.corpus import load_corpus
-from assistant.metrics import matches, value_groups
-from assistant.suites import load_suites, split_of
+from assistant.ingest.corpus import load_corpus
+from assistant.measure.metrics import matches, value_groups
+from assistant.measure.suites import load_suites, split_of
 
 SUITES = {s.name: s for s in load_suites()}
 TYPES = {

@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.corpus import load_corpus
-from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.errors import IndexWriteError
-from assistant.store import open_index, sync
+from assistant.ingest.corpus import load_corpus
+from assistant.store.files import open_index, sync
 
 from .conftest import ROOT
 from .test_folder_safety import snapshot
@@ -39,7 +39,7 @@ READER = textwrap.dedent(
     """
     import json, sys
     from assistant import Assistant
-    from assistant.embedding import HashingEmbedder
+    from assistant.embed.embedding import HashingEmbedder
 
     bot = Assistant(sys.argv[1], sys.argv[2], embedder=HashingEmbedder())
     answer = bot.ask(sys.argv[3])
@@ -51,9 +51,9 @@ SYNC = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from assistant.corpus import load_corpus
-    from assistant.embedding import HashingEmbedder
-    from assistant.store import sync
+    from assistant.ingest.corpus import load_corpus
+    from assistant.embed.embedding import HashingEmbedder
+    from assistant.store.files import sync
 
     print(sync(load_corpus(Path(sys.argv[1])).articles, Path(sys.argv[2]), HashingEmbedder()).added)
     """
@@ -254,7 +254,7 @@ def test_a_full_disk_is_named_and_the_previous_index_answers(tiny_corpus: Path, 
 def test_a_failed_write_is_named_and_the_previous_index_answers(
     code: int, said: str, tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assistant import dense
+    from assistant.store import dense
 
     index = tmp_path / "index"
     sync(load_corpus(tiny_corpus).articles, index, HashingEmbedder())

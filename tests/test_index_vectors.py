@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.chunking import ChunkSettings
-from assistant.corpus import load_corpus
-from assistant.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from assistant.index_store import SyncPlan, SyncReport, plan_sync
-from assistant.index_vectors import embed_texts, vectors_for
+from assistant.embed.embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from assistant.embed.vectors import embed_texts, vectors_for
+from assistant.ingest.chunking import ChunkSettings
+from assistant.ingest.corpus import load_corpus
+from assistant.store.protocol import SyncPlan, SyncReport, plan_sync
 
 
 def _plan(corpus: Path, embedder: Embedder) -> tuple[SyncPlan, dict[str, str]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Turn
-from assistant.embedding import HashingEmbedder
+from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import AssistantError, InputError, QuestionError
 
 
@@ -83,7 +83,7 @@ def test_terminal_control_sequences_are_removed_whole_from_questions(raw: str) -
 def test_the_cli_prints_no_control_sequence_from_a_file_name(tiny_corpus: Path, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from assistant.cli import cli
+    from assistant.apps.cli import cli
 
     (tiny_corpus / "evil\x1b]0;owned\x07\x1b[2J.txt").write_text(
         "Salt pans\nThe salt pans of Merra produce 40 tonnes of salt a year."

@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from assistant import Assistant
-from assistant import server as chat_server
-from assistant.loadtest import citation_problems, conversations_from_gold, free_port, run_load
+from assistant.apps import server as chat_server
+from assistant.measure.loadtest import citation_problems, conversations_from_gold, free_port, run_load
 
 from .conftest import ROOT
 

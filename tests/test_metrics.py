@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import metrics
 from assistant.errors import AssistantError
-from assistant.suites import failures, parse_gates, split_of
+from assistant.measure import metrics
+from assistant.measure.suites import failures, parse_gates, split_of
 
 
 @pytest.mark.parametrize(
@@ -145,7 +145,7 @@ def test_citation_precision_is_scored_on_the_cited_sentence() -> None:
 
 
 def test_eval_prints_figures_by_type_and_by_difficulty_and_says_what_token_f1_is() -> None:
-    from assistant.evaluation import TOKEN_F1, ItemResult, report, suite_tables
+    from assistant.measure.evaluation import TOKEN_F1, ItemResult, report, suite_tables
 
     def item(id: str, type: str, difficulty: str, correct: bool) -> ItemResult:
         recall = dict.fromkeys((1, 3, 5, 10), 1.0)

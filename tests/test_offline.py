@@ -32,7 +32,7 @@ SITECUSTOMIZE = textwrap.dedent(
 CHILD = textwrap.dedent(
     """
     import json, sys
-    from assistant.tokens import count_tokens
+    from assistant.ingest.tokens import count_tokens
     from assistant import Assistant
 
     n = count_tokens("Offline tokenisation works.")

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.embedding import SentenceTransformerEmbedder
-from assistant.loadtest import conversations_from_gold, run_load, start_servers, stop_servers
+from assistant.embed.embedding import SentenceTransformerEmbedder
+from assistant.measure.loadtest import conversations_from_gold, run_load, start_servers, stop_servers
 
 from .conftest import CORPUS, ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-pg_store = pytest.importorskip("assistant.pg_store")
+pg_store = pytest.importorskip("assistant.store.postgres")
 
 
 def _ask(url: str, question: str) -> dict:  # type: ignore[type-arg]

@@ -15,17 +15,17 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.corpus import load_corpus
-from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.errors import IndexStateError
-from assistant.store import open_index, sync
+from assistant.ingest.corpus import load_corpus
+from assistant.store.files import open_index, sync
 
 from .conftest import CORPUS, ROOT, TINY_ARTICLES
 
 pytestmark = pytest.mark.postgres
 
-pg_store = pytest.importorskip("assistant.pg_store")
-pg_sync = pytest.importorskip("assistant.pg_sync")
+pg_store = pytest.importorskip("assistant.store.postgres")
+pg_sync = pytest.importorskip("assistant.store.postgres_sync")
 
 NEW_ARTICLE = "Glaciers in the Alps lost ten percent of their volume during the summers of 2022 and 2023."
 QUERIES = ["solar power plant megawatts", "night train tickets in euros", "bee colonies lost in winter 2020"]
@@ -155,9 +155,9 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from assistant.corpus import load_corpus
-    from assistant.embedding import HashingEmbedder
-    from assistant.pg_sync import sync
+    from assistant.ingest.corpus import load_corpus
+    from assistant.embed.embedding import HashingEmbedder
+    from assistant.store.postgres_sync import sync
 
     corpus, url, step = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 
@@ -193,7 +193,7 @@ BUILDER = textwrap.dedent(
     """
     import sys
     from assistant import Assistant
-    from assistant.embedding import HashingEmbedder
+    from assistant.embed.embedding import HashingEmbedder
 
     print(Assistant(corpus_dir=sys.argv[1], store=sys.argv[2], embedder=HashingEmbedder()).index().summary())
     """

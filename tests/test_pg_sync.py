@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from assistant.corpus import load_corpus
-from assistant.embedding import HashingEmbedder
+from assistant.embed.embedding import HashingEmbedder
+from assistant.ingest.corpus import load_corpus
 
 pytestmark = pytest.mark.postgres
 
-pg_store = pytest.importorskip("assistant.pg_store")
-pg_sync = pytest.importorskip("assistant.pg_sync")
-pg_generation = pytest.importorskip("assistant.pg_generation")
+pg_store = pytest.importorskip("assistant.store.postgres")
+pg_sync = pytest.importorskip("assistant.store.postgres_sync")
+pg_generation = pytest.importorskip("assistant.store.postgres_generation")
 
 TABLES = {
     "articles": "SELECT source, ord, sha256, record, owners, meta, scripts, terms FROM {s}.articles ORDER BY ord",

@@ -15,11 +15,12 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, cli
-from assistant import server as chat_server
+from assistant import Assistant
+from assistant.apps import cli
+from assistant.apps import server as chat_server
+from assistant.apps.guards import LoginThrottle, host_of
 from assistant.errors import InputError
-from assistant.guards import LoginThrottle, host_of
-from assistant.loadtest import free_port
+from assistant.measure.loadtest import free_port
 
 USER, PASSWORD = "reader", "s3cret"
 QUESTION = "When were diplomatic relations established?"

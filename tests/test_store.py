@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.chunking import ChunkSettings
-from assistant.corpus import load_corpus
-from assistant.embedding import HashingEmbedder, SentenceTransformerEmbedder
+from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.errors import CorpusError, IndexStateError
+from assistant.ingest.chunking import ChunkSettings
+from assistant.ingest.corpus import load_corpus
 from assistant.settings import Settings
-from assistant.store import open_index, sync
+from assistant.store.files import open_index, sync
 
 from .conftest import ROOT, TINY_ARTICLES
 
@@ -146,9 +146,9 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from assistant.corpus import load_corpus
-    from assistant.embedding import HashingEmbedder
-    from assistant.store import sync
+    from assistant.ingest.corpus import load_corpus
+    from assistant.embed.embedding import HashingEmbedder
+    from assistant.store.files import sync
 
     corpus, index, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
@@ -214,7 +214,7 @@ def test_planted_pickle_is_rejected_not_run(
     with pytest.raises(IndexStateError, match="damaged"):
         open_index(index)
     # Even an attacker who also rewrites the checksums gets a refusal, not execution.
-    from assistant.store import _file_hash
+    from assistant.store.files import _file_hash
 
     manifest = json.loads((index / "manifest.json").read_text())
     top = target.split("/")[0]
@@ -247,7 +247,7 @@ def test_loading_never_unpickles(
 
 def _rehash(index: Path, name: str) -> None:
     """Make the manifest's checksum match a damaged file, so only deeper checks can catch it."""
-    from assistant.store import _file_hash
+    from assistant.store.files import _file_hash
 
     manifest = json.loads((index / "manifest.json").read_text())
     manifest["files"][name] = _file_hash(index / name)
@@ -334,9 +334,9 @@ BUILDER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from assistant.corpus import load_corpus
-    from assistant.embedding import HashingEmbedder
-    from assistant.store import sync
+    from assistant.ingest.corpus import load_corpus
+    from assistant.embed.embedding import HashingEmbedder
+    from assistant.store.files import sync
 
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     sync(load_corpus(corpus).articles, index, HashingEmbedder(), rebuild=True)
@@ -359,7 +359,7 @@ def test_two_builds_at_once_do_not_corrupt_each_other(tiny_corpus: Path, tmp_pat
 
 
 def test_auto_index_type_is_exact_when_small_and_checked_hnsw_when_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    from assistant import dense
+    from assistant.store import dense
 
     rng = np.random.default_rng(3)
     vectors = rng.standard_normal((2000, 32)).astype(np.float32)

@@ -8,10 +8,11 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from assistant import Assistant, cli, ui, ui_timeline
-from assistant.dates import mentions
+from assistant import Assistant
+from assistant.answer.dates import mentions
+from assistant.answer.timeline import Event, Timeline, _dated
+from assistant.apps import cli, ui, ui_timeline
 from assistant.records import Answer, Citation
-from assistant.timeline import Event, Timeline, _dated
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from assistant import Assistant, Turn, ui
-from assistant import server as chat_server
-from assistant.answering import CLOSEST_MATCHES, NO_ANSWER
+from assistant import Assistant, Turn
+from assistant.answer.writer import CLOSEST_MATCHES, NO_ANSWER
+from assistant.apps import server as chat_server
+from assistant.apps import ui
 from assistant.records import Answer, Citation
 
 from .conftest import ROOT

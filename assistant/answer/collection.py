@@ -1,0 +1,167 @@
+"""Questions about whole articles and the whole collection, answered with the articles' own sentences.
+
+- **Summaries**: the central sentences of an article, of the passages about a topic, or of the
+  collection — each sentence scored by how close it is to the centre of its set (or to the
+  topic), picked one by one with maximal marginal relevance so that no two say the same thing —
+  shown in the order the article gives them.
+- **Who mentions what**: every article whose text names a topic, with how often and its
+  sentence closest to the topic; **what each says**: each such article's sentence closest to
+  the question, side by side.
+- **Overview**: the articles' titles, publishers and dates, with each one's most central sentence.
+
+Every sentence shown is verbatim and cited, like any answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..ingest.sentences import is_statement
+from ..records import Answer, Citation
+from ..store.lexical import analyse, terms
+from .citing import Citer, sentence_text
+
+if TYPE_CHECKING:
+    from ..store.protocol import IndexStore
+
+SUMMARY_SENTENCES = 5
+RELEVANCE_WEIGHT = 0.7  # MMR: weight of closeness to the centre (or topic) against repeating a pick
+MIN_WORDS = 8  # shorter sentences are labels and captions more often than points
+OVERVIEW_ARTICLES = 100  # an overview lists at most this many articles, then says how many more
+
+
+def statements(data: IndexStore, rows: Sequence[int]) -> list[int]:
+    """The rows among `rows` that are sentences able to stand alone, of at least MIN_WORDS words."""
+    texts = {r: sentence_text(data, r) for r in rows}
+    return [r for r, text in texts.items() if len(text.split()) >= MIN_WORDS and is_statement(text)]
+
+
+def central(vectors: np.ndarray, k: int, toward: np.ndarray | None = None) -> list[int]:
+    """Indices of k rows, picked by maximal marginal relevance: close to the centre of all rows (or to
+    `toward`), far from the rows already picked."""
+    if len(vectors) == 0:
+        return []
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    centre = unit.mean(axis=0) if toward is None else toward
+    relevance = unit @ (centre / max(float(np.linalg.norm(centre)), 1e-9))
+    picked: list[int] = []
+    closest = np.full(len(unit), -1.0)
+    for _ in range(min(k, len(unit))):
+        score = RELEVANCE_WEIGHT * relevance - (1 - RELEVANCE_WEIGHT) * np.maximum(closest, 0)
+        score[picked] = -np.inf
+        best = int(np.argmax(score))
+        picked.append(best)
+        closest = np.maximum(closest, unit @ unit[best])
+    return picked
+
+
+def _cited(data: IndexStore, rows: Sequence[int], lead: str, labels: dict[int, str] | None = None) -> Answer:
+    """An answer listing the sentences at `rows`, one line each, with their citations."""
+    citer = Citer(data)
+    lines = [lead] if lead else []
+    citations: list[Citation] = []
+    for row in rows:
+        citation = citer.cite(row, len(citations) + 1)
+        if citation is None:
+            continue
+        citations.append(citation)
+        label = labels.get(row, "") if labels else ""
+        lines.append(f"- {label}{citer.text(row)} [{citation.marker}]")
+    if not citations:
+        return Answer("The articles have no sentences to show for this.", True)
+    return Answer("\n".join(lines), False, citations)
+
+
+def in_order(data: IndexStore, rows: Sequence[int]) -> list[int]:
+    """Rows in the articles' own order: by article (as indexed), then by position."""
+    order = {s: i for i, s in enumerate(data.articles)}
+    return sorted(rows, key=lambda r: (order.get(data.sentences[r].source, 0), data.sentences[r].start))
+
+
+def summarize(
+    data: IndexStore, rows: Sequence[int], k: int = SUMMARY_SENTENCES, toward: np.ndarray | None = None
+) -> Answer:
+    """The k most central sentences among `rows` (or those closest to `toward`), in article order."""
+    pool = statements(data, rows)
+    if not pool or data.sentence_vectors is None:
+        return Answer("The articles have no sentences to summarise here.", True)
+    vectors = np.asarray(data.sentence_vectors[pool], dtype=np.float32)
+    chosen = [pool[i] for i in central(vectors, k, toward)]
+    sources = {data.sentences[r].source for r in chosen}
+    heading = ""
+    if len(sources) == 1:
+        heading = f"The main points of “{data.articles[next(iter(sources))].title}”:"
+    return _cited(data, in_order(data, chosen), heading)
+
+
+def mentions(data: IndexStore, topic: str, sources: Collection[str] | None = None) -> dict[str, list[int]]:
+    """The sentence rows of each article that name every content word of `topic`, by article."""
+    wanted = set(analyse(topic))
+    if not wanted:
+        return {}
+    found: dict[str, list[int]] = {}
+    for row, sentence in enumerate(data.sentences):
+        if sources is not None and sentence.source not in sources:
+            continue
+        if wanted <= terms(sentence_text(data, row)):
+            found.setdefault(sentence.source, []).append(row)
+    return found
+
+
+def _closest(data: IndexStore, rows: Sequence[int], vector: np.ndarray) -> int:
+    if data.sentence_vectors is None:
+        return rows[0]
+    sims = np.asarray(data.sentence_vectors[list(rows)], dtype=np.float32) @ vector
+    return rows[int(np.argmax(sims))]
+
+
+def who_mentions(data: IndexStore, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
+    """Each article that names `topic`: its sentence closest to the topic and how often it names it."""
+    found = mentions(data, topic, sources)
+    if not found:
+        return Answer(f"No article mentions {topic}.", True)
+    total = len(sources) if sources is not None else len(data.articles)
+    best = {s: _closest(data, rows, vector) for s, rows in found.items()}
+    ranked = sorted(found, key=lambda s: -len(found[s]))
+    labels = {best[s]: f"{data.articles[s].title} ({_times(len(found[s]))}): " for s in ranked}
+    lead = f"{len(found)} of {total} articles mention {topic}:"
+    return _cited(data, [best[s] for s in ranked], lead, labels)
+
+
+def what_each_says(data: IndexStore, topic: str, vector: np.ndarray, sources: Collection[str] | None = None) -> Answer:
+    """Each article that names `topic`, with its sentence closest to the question, side by side."""
+    found = mentions(data, topic, sources)
+    if not found:
+        return Answer(f"No article mentions {topic}.", True)
+    best = {s: _closest(data, rows, vector) for s, rows in found.items()}
+    labels = {best[s]: f"{data.articles[s].title}: " for s in found}
+    lead = f"What each article says about {topic}:" if len(found) > 1 else f"Only one article mentions {topic}:"
+    return _cited(data, [best[s] for s in found], lead, labels)
+
+
+def overview(data: IndexStore) -> Answer:
+    """The articles: title, publisher and date, and each one's most central sentence."""
+    by_source: dict[str, list[int]] = {}
+    for row, sentence in enumerate(data.sentences):
+        by_source.setdefault(sentence.source, []).append(row)
+    picked, labels = [], {}
+    names = list(data.articles)[:OVERVIEW_ARTICLES]
+    for source in names:
+        pool = statements(data, by_source.get(source, []))
+        if not pool or data.sentence_vectors is None:
+            continue
+        row = pool[central(np.asarray(data.sentence_vectors[pool], dtype=np.float32), 1)[0]]
+        article = data.articles[source]
+        about = ", ".join(x for x in (article.publisher, article.date) if x)
+        labels[row] = f"{article.title}" + (f" ({about})" if about else "") + ": "
+        picked.append(row)
+    more = len(data.articles) - len(names)
+    lead = f"The collection holds {len(data.articles)} articles" + (f"; the first {len(names)}:" if more else ":")
+    return _cited(data, picked, lead, labels)
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"

