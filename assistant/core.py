@@ -364,7 +364,7 @@ class Assistant:
 
     def as_retriever(self, k: int = 4) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search."""
-        from .apps.langchain import AssistantRetriever
+        from .langchain import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k)
 

@@ -61,7 +61,7 @@ def test_docs_case_is_real_documentation_of_the_size_asked(tmp_path: Path) -> No
 
 
 def test_scale_texts_are_real_distinct_english() -> None:
-    from assistant.measure.bench import scale_texts
+    from assistant.measure.scale import scale_texts
 
     texts = scale_texts(3000)
     assert len(texts) == 3000 and len(set(texts)) > 2900

@@ -11,7 +11,7 @@ pg_bench = pytest.importorskip("assistant.measure.pg_bench")
 
 
 def test_both_stores_measured_side_by_side(pg_server: str) -> None:
-    from assistant.measure.bench import prepare_scale_data, prepare_scale_queries
+    from assistant.measure.scale import prepare_scale_data, prepare_scale_queries
 
     n, _ = prepare_scale_data(300, progress=lambda m: None)
     prepare_scale_queries(n, 20)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._offline import go_offline
 from ..errors import ModelNotFoundError
-from ..store.folder import can_create
+from ..paths import can_create
 from . import onnx_query
 from .hashing import HashingEmbedder
 from .query_cache import QueryCache

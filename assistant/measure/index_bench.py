@@ -69,7 +69,7 @@ def _cpu_s() -> float:
 def child_assistant(corpus: Path, index: Path) -> dict[str, Any]:
     """`assistant index` from nothing, the model loaded first: chunk and sentence vectors, BM25, FAISS."""
     from ..core import Assistant
-    from .bench import _rss_mb, cpu_flops
+    from .probes import cpu_flops, rss_mb
 
     bot = Assistant(corpus_dir=corpus, index_dir=index)
     bot.embedder.embed_query("load the model first")
@@ -82,7 +82,7 @@ def child_assistant(corpus: Path, index: Path) -> dict[str, Any]:
     texts = [c.text for c in data.chunks] + [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
     tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in texts)
     return {"build_s": seconds, "cpu_s": cpu, "chunks": len(data.chunks), "sentences": len(data.sentences),
-            "tokens_embedded": tokens, "peak_rss_mb": _rss_mb(), "cpu_gflops": gflops}  # fmt: skip
+            "tokens_embedded": tokens, "peak_rss_mb": rss_mb(), "cpu_gflops": gflops}  # fmt: skip
 
 
 def child_peer(corpus: Path) -> dict[str, Any]:
@@ -95,7 +95,8 @@ def child_peer(corpus: Path) -> dict[str, Any]:
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     from ..embed.embedding import resolve_model_path
-    from .bench import PEER_CHUNK_SIZE, PEER_OVERLAP, _rss_mb, cpu_flops
+    from .peer import PEER_CHUNK_SIZE, PEER_OVERLAP
+    from .probes import cpu_flops, rss_mb
 
     embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
     embeddings.embed_query("load the model first")
@@ -116,7 +117,7 @@ def child_peer(corpus: Path) -> dict[str, Any]:
     limit = int(embeddings._client.max_seq_length or 256)
     tokens = sum(min(len(ids), limit) for ids in tokenizer([d.page_content for d in splits])["input_ids"])
     return {"build_s": seconds, "cpu_s": cpu, "chunks": len(splits), "tokens_embedded": tokens,
-            "peak_rss_mb": _rss_mb(), "cpu_gflops": gflops}  # fmt: skip
+            "peak_rss_mb": rss_mb(), "cpu_gflops": gflops}  # fmt: skip
 
 
 def _run_child(*args: str) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def run(quick: bool, work: Path, log: Callable[[str], None] = print) -> dict[str
     Each process measures the CPU's FLOP/s just before its build: on a shared machine the
     arithmetic limit moves with the load, so each side is held to the limit of its own moment.
     """
-    from .bench import matmul_parameters
+    from .probes import matmul_parameters
 
     corpus = work / "docs"
     case = docs_case(corpus, QUICK_MB if quick else FULL_MB)

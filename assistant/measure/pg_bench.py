@@ -3,7 +3,7 @@
     python -m assistant.measure.pg_bench --store postgresql://… --chunks 10000 [--chunks 100000] [--servers 1,2,4]
 
 Scale: the chunks are the benchmark's scale data (real English, embedded once with the model and
-cached, see `bench.scale_texts`), one article each; the questions are the scale runs' cached
+cached, see `scale.scale_texts`), one article each; the questions are the scale runs' cached
 queries. For each size: build seconds, dense and hybrid p50/p95 per query, recall@10 of the dense
 search against exact search, for the database (exact and HNSW) and for the files; and the memory a
 fresh process holds for the opened index (over the same process with the libraries loaded and
@@ -32,15 +32,8 @@ import click
 import numpy as np
 
 from ..retrieval import rrf
-from .bench import (
-    _cache_file,
-    _load_scale_data,
-    _pcts,
-    _rss_mb,
-    _timed,
-    prepare_scale_data,
-    prepare_scale_queries,
-)
+from .probes import latency_pcts, rss_mb, timed
+from .scale import cache_file, load_scale_data, prepare_scale_data, prepare_scale_queries
 
 
 def _hybrid(store: Any, qvec: np.ndarray, qtext: str) -> list[int]:
@@ -54,11 +47,11 @@ def _hybrid(store: Any, qvec: np.ndarray, qtext: str) -> list[int]:
 def _measure(store: Any, qtexts: list[str], qvecs: np.ndarray, exact: np.ndarray) -> dict[str, Any]:
     rows = list(range(len(qtexts)))
     _hybrid(store, qvecs[0], qtexts[0])  # warm: connections, caches
-    dense_s = _timed(lambda i: store.dense_search(qvecs[i], 10), rows)
-    hybrid_s = _timed(lambda i: _hybrid(store, qvecs[i], qtexts[i]), rows)
+    dense_s = timed(lambda i: store.dense_search(qvecs[i], 10), rows)
+    hybrid_s = timed(lambda i: _hybrid(store, qvecs[i], qtexts[i]), rows)
     hits = [[r for r, _ in store.dense_search(qvecs[i], 10)] for i in rows]
     recall = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(hits, exact.tolist(), strict=True))
-    return {"dense": _pcts(dense_s), "hybrid": _pcts(hybrid_s), "recall@10_vs_exact": recall}
+    return {"dense": latency_pcts(dense_s), "hybrid": latency_pcts(hybrid_s), "recall@10_vs_exact": recall}
 
 
 def _question_reads(index: Any, question: str, rows: list[int]) -> None:
@@ -119,13 +112,13 @@ def child_rss(where: str, queries: int) -> dict[str, float]:
     from ..store import postgres as pg_store
 
     lexical._bm25s()
-    qtexts = json.loads(_cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
-    qvecs = np.load(_cache_file("queries.npy"))[: len(qtexts)]
-    base = _rss_mb(current=True)
+    qtexts = json.loads(cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
+    qvecs = np.load(cache_file("queries.npy"))[: len(qtexts)]
+    base = rss_mb(current=True)
     index: Any = pg_store.open_index(where) if where.startswith("postgresql") else store.open_index(Path(where))
     for q, v in zip(qtexts, qvecs, strict=True):
         _question_reads(index, q, _hybrid(index, v, q))
-    return {"baseline_mb": base, "serving_mb": _rss_mb(current=True), "index_mb": _rss_mb(current=True) - base}
+    return {"baseline_mb": base, "serving_mb": rss_mb(current=True), "index_mb": rss_mb(current=True) - base}
 
 
 def _rss_of(where: str, queries: int) -> dict[str, float]:
@@ -141,9 +134,9 @@ def measure_size(store: str, n: int, queries: int, log: Callable[[str], None]) -
     from ..store.lexical import LexicalIndex
     from ..store.postgres import open_index, with_index_name
 
-    texts, vectors = _load_scale_data(n)
-    qtexts = json.loads(_cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
-    qvecs = np.load(_cache_file("queries.npy"))[: len(qtexts)]
+    texts, vectors = load_scale_data(n)
+    qtexts = json.loads(cache_file("queries.json").read_text(encoding="utf-8"))[:queries]
+    qvecs = np.load(cache_file("queries.npy"))[: len(qtexts)]
     exact = np.argsort(-(qvecs @ vectors.T), axis=1)[:, :10]
     report: dict[str, Any] = {"chunks": n, "queries": len(qtexts)}
     log(f"postgresql: {n:,} chunks, the index folder's search …")

@@ -20,6 +20,7 @@ from ..embed.embedding import Embedder
 from ..embed.vectors import vectors_for
 from ..errors import CorpusError, IndexStateError
 from ..ingest.chunking import ChunkSettings
+from ..paths import can_create
 from ..records import Article, Chunk, Sentence
 from . import dense
 from .folder import (
@@ -34,7 +35,6 @@ from .folder import (
     SENTENCES,
     VECTORS,
     Writing,
-    can_create,
     check_writable,
     read_only,
     recover,

@@ -208,18 +208,6 @@ def recover(folder: Path, building: bool) -> None:
                 remove_ours(leftover)
 
 
-def can_create(path: Path) -> bool:
-    """Can `path` be created (or replaced): is the nearest folder above it that exists writable?
-
-    For an index folder: can a new one be built, since its lock, temporary build and old generation
-    go beside it. False in a read-only folder or file system.
-    """
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    return os.access(parent, os.W_OK | os.X_OK)
-
-
 def read_only(folder: Path, needs: str) -> IndexWriteError:
     """The error for an index that `needs` writing ("is out of date (1 added)") where nothing can be written."""
     return IndexWriteError(
