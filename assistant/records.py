@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
-
-MARKER = "[{n}]"  # how an answer cites: "… grew by 20.7%. [1]"
-MARKER_RE = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from assistant.answer.writer import (
     SOURCES_DIFFER,
 )
 from assistant.embed.embedding import SentenceTransformerEmbedder
-from assistant.records import MARKER_RE
+from assistant.patterns import MARKER_RE
 
 from .conftest import CORPUS, ROOT, write_articles
 

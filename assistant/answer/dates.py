@@ -12,34 +12,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_ABBREVIATED = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
-                "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
-MONTH_NUMBER = {m.lower(): n for n, m in enumerate(MONTH_NAMES, 1)} | _ABBREVIATED
-FULL_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r")"  # the twelve names, written out
-_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
-_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
-_DAY = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
+from ..patterns import DAY_PATTERN, MONTH_NUMBER, MONTH_PATTERN, YEAR, YEAR_PATTERN
 
 # One pattern, alternatives from the most precise down; named groups say which matched.
 DATE = re.compile(
-    rf"\b(?P<iy>{_YEAR})-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b"
-    rf"|\b(?P<m1>{_MONTH}) (?P<d1>{_DAY}),? (?P<y1>{_YEAR})\b"
-    rf"|\b(?P<d2>{_DAY}) (?P<m2>{_MONTH}),? (?P<y2>{_YEAR})\b"
-    rf"|\b(?P<m3>{_MONTH}),? (?:of )?(?P<y3>{_YEAR})\b"
-    rf"|\b(?P<m4>{_MONTH}) (?P<d4>{_DAY})\b(?!,? (?:{_YEAR}|\d))"
-    rf"|\b(?P<d5>{_DAY}) (?P<m5>{_MONTH})\b(?!,? (?:{_YEAR}|\d))"
-    rf"|\b(?:(?P<m7>{_MONTH}),? (?:of )?)?(?P<r7>[Ll]ast|[Tt]his|[Nn]ext) year\b"
-    rf"|(?<![\w.,-])(?P<y6>{_YEAR})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|people|"
-    r"units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
+    rf"\b(?P<iy>{YEAR_PATTERN})-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b"
+    rf"|\b(?P<m1>{MONTH_PATTERN}) (?P<d1>{DAY_PATTERN}),? (?P<y1>{YEAR_PATTERN})\b"
+    rf"|\b(?P<d2>{DAY_PATTERN}) (?P<m2>{MONTH_PATTERN}),? (?P<y2>{YEAR_PATTERN})\b"
+    rf"|\b(?P<m3>{MONTH_PATTERN}),? (?:of )?(?P<y3>{YEAR_PATTERN})\b"
+    rf"|\b(?P<m4>{MONTH_PATTERN}) (?P<d4>{DAY_PATTERN})\b(?!,? (?:{YEAR_PATTERN}|\d))"
+    rf"|\b(?P<d5>{DAY_PATTERN}) (?P<m5>{MONTH_PATTERN})\b(?!,? (?:{YEAR_PATTERN}|\d))"
+    rf"|\b(?:(?P<m7>{MONTH_PATTERN}),? (?:of )?)?(?P<r7>[Ll]ast|[Tt]his|[Nn]ext) year\b"
+    rf"|(?<![\w.,-])(?P<y6>{YEAR_PATTERN})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|"
+    r"people|units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
 )
 # A parenthesised aside that cites another text: "(see Harbour Review, May 14, 2021)", "(Reuters, March 3)".
 _REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
-MONTH = re.compile(rf"\b{_MONTH}\b")
-YEAR = re.compile(rf"\b{_YEAR}\b")
 
 PRECISIONS = ("year", "month", "day")
 

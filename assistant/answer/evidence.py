@@ -9,13 +9,13 @@ from typing import Protocol
 import numpy as np
 
 from ..ingest.sentences import is_statement
+from ..patterns import FULL_MONTH, MARKER_PATTERN, MONTH_NAMES, YEAR, YEAR_PATTERN
 from ..records import Passage
 from ..store.lexical import analyse
 from ..store.lexical import terms as term_set
 from ..store.protocol import IndexStore
-from .dates import FULL_MONTH, MONTH_NAMES
 from .plan import FIGURE, Plan
-from .quantities import YEAR, changes, has_date, measures
+from .quantities import changes, has_date, measures
 from .scoring import SENTENCE_FEATURES, Logistic, length_feature, models, sentence_rows
 
 _DAY_DATE = re.compile(rf"\b{FULL_MONTH} \d{{1,2}}\b|\b\d{{1,2}} {FULL_MONTH}\b|\b\d{{4}}-\d\d-\d\d\b")
@@ -36,8 +36,8 @@ _REASON = re.compile(
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 
 
-_REF_MARK_START = re.compile(r"(?:\[\d+\]\s*)+")
-_REF_MARK_END = re.compile(r"(?:\s*\[\d+\])+$")
+_REF_MARK_START = re.compile(rf"(?:{MARKER_PATTERN}\s*)+")
+_REF_MARK_END = re.compile(rf"(?:\s*{MARKER_PATTERN})+$")
 
 
 class Reranker(Protocol):
@@ -63,7 +63,7 @@ class Candidate:
 
 
 # A source reference in brackets, "(see Harbour Review, May 14, 2021)": its date is not the sentence's fact.
-REFERENCE = re.compile(r"\([^()]*\b(?:1[5-9]\d\d|20\d\d)\)")
+REFERENCE = re.compile(rf"\([^()]*\b{YEAR_PATTERN}\)")
 
 
 def answer_cue(plan: Plan, sentence: str) -> float:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Sequence
 
-from ..records import MARKER_RE, Turn
+from ..patterns import MARKER_RE, YEAR
+from ..records import Turn
 from ..store.lexical import analyse
-from .quantities import YEAR
 
 _ANAPHORA = re.compile(
     r"\b(?:it|its|it's|that|this|these|those|they|them|their|he|him|his|she|her|there|then|"

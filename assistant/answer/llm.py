@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..ingest.sentences import sentence_spans
-from ..records import MARKER_RE, Answer, Citation, Passage
+from ..patterns import MARKER_RE
+from ..records import Answer, Citation, Passage
 from ..store.lexical import analyse
 from .evidence import Evidence
 from .writer import AnswerWriter, ExtractiveWriter, refusal

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .dates import FULL_MONTH, YEAR
+from ..patterns import WRITTEN_MONTH, YEAR
 
 SCALES = {
     "thousand": 1e3, "k": 1e3,
@@ -18,7 +18,6 @@ NUMBER = re.compile(
     r"(%|percent\b|per\s+cent\b|thousand\b|million\b|billion\b|trillion\b|mln\b|bln\b|mn\b|bn\b|tn\b|[kmb]\b)?",
     re.IGNORECASE,
 )
-MONTH = re.compile(rf"\b{FULL_MONTH}\b")
 
 _WORDS = [
     "zero",
@@ -48,7 +47,7 @@ _NUMBER_WORD = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECAS
 
 Quantity = tuple[float, str]  # (value, kind): "%" shares, "$" money and scaled amounts, "n" counts
 _MONEY_BEFORE = re.compile(r"[$€£¥]\s*$")
-_MONTH_NEAR = re.compile(MONTH.pattern + r"\s*$|^\s*,?\s*" + MONTH.pattern, re.IGNORECASE)
+_MONTH_NEAR = re.compile(WRITTEN_MONTH.pattern + r"\s*$|^\s*,?\s*" + WRITTEN_MONTH.pattern, re.IGNORECASE)
 
 
 def quantities(text: str) -> set[Quantity]:
@@ -113,4 +112,4 @@ def years(text: str) -> set[str]:
 
 
 def has_date(text: str) -> bool:
-    return bool(YEAR.search(text) or MONTH.search(text))
+    return bool(YEAR.search(text) or WRITTEN_MONTH.search(text))

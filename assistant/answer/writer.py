@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..ingest.sentences import sentence_spans
-from ..records import MARKER, Answer, Citation, Passage
+from ..patterns import MARKER, WRITTEN_MONTH, YEAR
+from ..records import Answer, Citation, Passage
 from ..store.lexical import analyse
 from .evidence import REFERENCE, Candidate, Evidence
-from .quantities import MONTH, YEAR, changes, counted_words, measures, years
+from .quantities import changes, counted_words, measures, years
 from .refusal import decide
 from .scoring import SENTENCE_FEATURES, models, writer_constants
 
@@ -153,7 +154,7 @@ class ExtractiveWriter:
 def _dated(text: str) -> set[str]:
     """The years and months a sentence gives, leaving out those of a source reference "(… May 14, 2025)"."""
     text = REFERENCE.sub("", text)
-    return set(YEAR.findall(text)) | set(MONTH.findall(text))
+    return set(YEAR.findall(text)) | set(WRITTEN_MONTH.findall(text))
 
 
 def _names(cand: Candidate) -> float:

@@ -14,7 +14,8 @@ from .. import inputs
 from ..answer.writer import CLOSEST_MATCHES
 from ..errors import AssistantError
 from ..ingest.sentences import is_statement, sentence_spans
-from ..records import MARKER_RE, Answer, Citation, Turn
+from ..patterns import MARKER_PATTERN, MARKER_RE
+from ..records import Answer, Citation, Turn
 from . import ui_timeline
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ CONTEXT_CHARS = 260  # passage text shown on each side of the highlighted senten
 EXAMPLES = 4
 
 # Boundaries at which a partial answer may be shown: after a citation marker, or at a line break.
-_PIECE_END = re.compile(r"\[\d+\](?=\s)|\n")
+_PIECE_END = re.compile(MARKER_PATTERN + r"(?=\s)|\n")
 # Capitalised phrases ("Suez Canal", "European Central Bank") as example-question topics.
 _PHRASE = re.compile(r"\b[A-Z][\w’'-]+(?:(?: (?:and|of|for|the))? [A-Z][\w’'-]+){1,3}")
 # Sentence-initial words that a capitalised phrase should not start with.

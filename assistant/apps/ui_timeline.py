@@ -13,9 +13,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..records import MARKER_RE, Answer
+from ..patterns import MARKER_RE, MONTH_ABBREVIATIONS
+from ..records import Answer
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTHS = MONTH_ABBREVIATIONS
 LEFT, RIGHT = 3.0, 97.0  # the axis, in percent of the chart's width
 DOT_R = 5  # px
 ROW = 12  # px between stacked dots

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from ..records import MARKER_RE
+from ..patterns import MARKER_RE
 from .chat_processes import free_port, start_servers, stop_servers, wait_until_up  # noqa: F401  # re-exported
 from .metrics import percentile
 

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from ..answer.quantities import quantities
 from ..ingest.sentences import is_statement
+from ..patterns import MARKER_PATTERN
 
-MARKERS = re.compile(r"\s*\[\d+\]")
+MARKERS = re.compile(r"\s*" + MARKER_PATTERN)
 _WORDS = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
 CONCISE_WORDS = 60
 CONCISE_WORDS_LONG = 100  # list and why/how answers may run longer
@@ -149,7 +150,7 @@ def citation_recall(quotes: Sequence[str], cited: Sequence[str]) -> float:
     return sum(any(supports(q, c) for c in cited) for q in quotes) / len(quotes)
 
 
-_PIECE = re.compile(r"(.+?)\s*\[\d+\](?:\s+|$)", re.S)
+_PIECE = re.compile(r"(.+?)\s*" + MARKER_PATTERN + r"(?:\s+|$)", re.S)
 # The answer's own framing before a quoted sentence ("The sources give different figures: …").
 _FRAME = re.compile(r"^[^.?!:“\"]{0,60}:\s+(?=[A-Z“\"(])")
 
