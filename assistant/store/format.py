@@ -27,6 +27,10 @@ ever unpickled or executed.
 A build is written to a temporary folder beside this one and swapped in with a rename, so a
 crash mid-build leaves the previous index usable. Opening checks the checksums and says how to
 fix a damaged index (`assistant index --rebuild`).
+
+The code that writes and reads this folder is in `assistant/store/`: `files.py` builds, updates
+and opens it, `format.py` checks its manifest, `folder.py` swaps a build in and never touches a
+file it did not write.
 """
 
 

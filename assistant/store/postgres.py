@@ -6,12 +6,12 @@ columns; row numbers as in the index folder; each chunk's range of sentence rows
 lexical index: `terms` (BM25 document frequency, articles using the term, whether metadata
 names it) and `postings` (each term's frequency and BM25 weight in each chunk, an inverted index
 whose B-tree is read per query term). The table `assistant_indexes` names each index's current
-generation; `pg_sync.sync` writes a new generation and switches that row in one transaction, so
+generation; `postgres_sync.sync` writes a new generation and switches that row in one transaction, so
 readers see the old generation until the new one commits. Dense search is exact below
-`pg_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
+`postgres_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
 
 What a reader holds in memory: the manifest, counts and bounded caches. Articles, chunks,
-sentences, term statistics, vectors and postings are read per question (`pg_rows`).
+sentences, term statistics, vectors and postings are read per question (`postgres_rows`).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def close_pools() -> None:
 
 class PgIndex:
     """One generation of an index in PostgreSQL, opened: an `IndexStore` that holds little more than
-    its counts and reads the rows a question needs (`pg_rows`)."""
+    its counts and reads the rows a question needs (`postgres_rows`)."""
 
     def __init__(self, location: str, generation: int, manifest: dict[str, Any]) -> None:
         self.location = location

@@ -2,7 +2,7 @@
 
 A sync takes the index's advisory lock (`pg_advisory_xact_lock`: a second indexer waits, then
 finds the index up to date), reads the current generation, embeds only new or changed articles,
-writes a new generation's schema (`pg_generation`: an unchanged article's rows are copied inside
+writes a new generation's schema (`postgres_generation`: an unchanged article's rows are copied inside
 the database, not sent again), builds its indexes and switches `assistant_indexes` to it, all in
 one transaction. Killed or failed at any
 point, the transaction is rolled back: the new schema never existed and the old generation keeps

@@ -1,7 +1,7 @@
 """The seam between an index and the layers that read it: what retrieval and answering need.
 
 Two stores implement `IndexStore`: the index folder (FAISS + bm25s files, `store.py`, the
-default) and a PostgreSQL database with pgvector (`pg_store.py`). What both share lives here:
+default) and a PostgreSQL database with pgvector (`postgres.py`). What both share lives here:
 the questions' derived features of the articles, the settings fingerprint that makes vectors
 stale, and the plan of an incremental sync (which rows are kept, which are embedded).
 """
