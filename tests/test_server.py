@@ -302,8 +302,8 @@ def test_password_on_the_command_line_warns_and_a_file_is_preferred(
 ) -> None:
     launched: list[dict[str, object]] = []
     monkeypatch.setattr(chat_server, "launch", lambda bot, **kw: launched.append(kw))
-    monkeypatch.setattr(cli, "_assistant", lambda corpus, index, store=None: object())
-    monkeypatch.setattr(cli, "_prepare", lambda bot: None)
+    monkeypatch.setattr(cli, "open_assistant", lambda corpus, index, store=None: object())
+    monkeypatch.setattr(cli, "prepare", lambda bot: None)
     monkeypatch.delenv("ASSISTANT_AUTH", raising=False)
     runner = CliRunner()
     result = runner.invoke(cli.cli, ["chat", "--auth", "me:pw"])

@@ -1,0 +1,117 @@
+"""What every command of the command line shares: the corpus, index and store options, error and
+progress output, and opening an assistant with its index ready."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import AssistantError
+
+corpus_option = click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder of articles (default: the shipped corpus/).",
+)
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Index folder (default: the shipped index/).",
+)
+
+
+store_option = click.option(
+    "--store",
+    default=None,
+    metavar="postgresql://…",
+    help="Keep the index in this PostgreSQL database (pgvector) instead of the index folder; many chat servers "
+    "can share it. Add ?index=NAME to keep several indexes in one database. Default: $ASSISTANT_STORE.",
+)
+
+
+def say(text: str, err: bool = False, bold: bool = False) -> None:
+    """Print article text, titles and file names with no terminal control sequence left in them."""
+    from ..ingest.cleaning import strip_terminal
+
+    click.secho(strip_terminal(text), err=err, bold=bold or None)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """One clear line and a non-zero exit instead of a traceback."""
+    try:
+        yield
+    except AssistantError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:
+        raise click.ClickException("interrupted") from None
+    except OSError as exc:
+        raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+
+def open_assistant(corpus_dir: Path | None, index_dir: Path | None, store: str | None = None) -> Any:
+    from ..core import Assistant
+
+    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store)
+
+
+def where(bot: Any) -> str:
+    """Where the index is kept, for messages: the folder, or the database without its password."""
+    if bot.settings.store is None:
+        return str(bot.settings.index_dir)
+    from ..store.postgres import redact
+
+    return redact(bot.settings.store)
+
+
+@contextmanager
+def progress_bar() -> Iterator[Callable[[int, int], None]]:
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        # Counts are word pieces, and the bar starts after the first batch (the model loaded, the
+        # longest texts first), so its estimate is the measured tokens/s over the tokens left.
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, initial=done, unit="tok", unit_scale=True, smoothing=0, desc="Embedding",
+                       file=sys.stderr)  # fmt: skip
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = False) -> Any:
+    """Build or update the index with a progress bar, saying what changed.
+
+    `write`: the user asked for the index to be written, so failing to is an error; otherwise
+    (ask, search, chat) an index that cannot be updated is read as it is, with a warning.
+    """
+    with progress_bar() as progress:
+        report = bot.index(rebuild=rebuild, progress=progress) if write else bot.update(progress=progress)
+    if report.failed:
+        say(f"warning: {report.failed}; using the index as it is", err=True)
+    for source, reason in report.skipped.items():
+        say(f"warning: skipped {source}: {reason}", err=True)
+    if report.written and not quiet:
+        click.echo(f"index: {report.summary()}", err=True)
+    if getattr(bot.embedder, "fast_queries_pending", False):
+        click.echo("Preparing fast question embedding (ONNX, once per model) …", err=True)
+        bot.prepare_fast_queries()
+    return report
