@@ -17,27 +17,23 @@ from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .embed.embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, QuestionError
+from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError
 from .ingest.corpus import load_corpus
+from .questions import clean_question, foreign_script, other_script, prepare_question
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
-from .store.files import SyncReport, open_index, sync
+from .store import location
 from .store.folder import check_writable
-from .store.protocol import IndexStore, is_database
+from .store.protocol import IndexStore, SyncReport, is_database
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
 
 logger = logging.getLogger(__name__)
 
-EMPTY_QUESTION = "Please ask a question."
-OTHER_SCRIPT = (
-    "The question is written in {script} script and the articles in {written}: please ask in the articles' language."
-)
 TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
 SUMMARY_PASSAGES = 10  # passages a summary about a topic draws its sentences from
-MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are not documents
 
 
 SEARCH_MODES = ("hybrid", "dense", "lexical", "rerank")
@@ -107,29 +103,9 @@ class Assistant:
         if self.settings.store is None:
             check_writable(self.settings.index_dir, self.settings.corpus_dir)
         report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
-        if self.settings.store is not None:
-            from .store import postgres_sync as pg_sync
-
-            result = pg_sync.sync(
-                report.articles,
-                self.settings.store,
-                self.embedder,
-                self.settings.chunking,
-                self.settings.index_type,
-                rebuild=rebuild,
-                progress=progress,
-            )
-        else:
-            result = sync(
-                report.articles,
-                self.settings.index_dir,
-                self.embedder,
-                self.settings.chunking,
-                self.settings.index_type,
-                rebuild=rebuild,
-                progress=progress,
-                corpus_dir=self.settings.corpus_dir,
-            )
+        s = self.settings
+        result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
+                               rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
         result.skipped = report.skipped
         with self._lock:
             if result.written:
@@ -147,13 +123,10 @@ class Assistant:
         it, so that servers reading it never re-index it each with its own corpus folder.
         """
         try:
-            if self.settings.store is not None:
-                from .store import postgres as pg_store
-
-                if pg_store.exists(self.settings.store):
-                    with self._lock:
-                        self.last_sync = SyncReport()
-                    return self.last_sync
+            if location.built_in_database(self.settings.store):
+                with self._lock:
+                    self.last_sync = SyncReport()
+                return self.last_sync
             return self.index(progress=progress)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))
@@ -210,11 +183,7 @@ class Assistant:
         return HybridRetriever(data, self.embedder, self.settings.fusion)
 
     def _open_store(self) -> IndexStore:
-        if self.settings.store is not None:
-            from .store import postgres as pg_store
-
-            return pg_store.open_index(self.settings.store)
-        return open_index(self.settings.index_dir)
+        return location.open_index(self.settings.store, self.settings.index_dir)
 
     @property
     def sources(self) -> dict[str, dict[str, str | None]]:
@@ -268,8 +237,7 @@ class Assistant:
         notices += filter_notices
         script = foreign_script(question, retriever.data.scripts)
         if script is not None:  # a question in another language than the articles: say so, don't guess
-            written = " and ".join(sorted(_script_name(s) for s in retriever.data.scripts))
-            text = f"{NO_ANSWER} {OTHER_SCRIPT.format(script=_script_name(script), written=written)}"
+            text = f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)
@@ -367,41 +335,3 @@ class Assistant:
         from .langchain import AssistantRetriever
 
         return AssistantRetriever(assistant=self, k=k)
-
-
-def clean_question(text: str) -> str:
-    """The question with whitespace, control characters and invalid Unicode tidied, at most
-    MAX_QUESTION_CHARS long; QuestionError if nothing is left."""
-    return prepare_question(text)[0]
-
-
-def prepare_question(text: str) -> tuple[str, list[str]]:
-    """The cleaned question and what the user should be told about it (e.g. that it was cut)."""
-    from .ingest.cleaning import normalise, strip_terminal
-
-    text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
-    text = strip_terminal(text)  # terminal codes pasted along with the question, whole (CSI, OSC, C1)
-    cleaned = " ".join(normalise(text).split())
-    if not cleaned:
-        raise QuestionError(EMPTY_QUESTION)
-    notices = []
-    if len(cleaned) > MAX_QUESTION_CHARS:
-        cut = cleaned[:MAX_QUESTION_CHARS]
-        cleaned = cut[: cut.rfind(" ")] if " " in cut else cut
-        notices.append(f"Your question was {len(text):,} characters long; only its first {len(cleaned):,} were used.")
-    return cleaned, notices
-
-
-def _script_name(script: str) -> str:
-    return {"CJK": "Chinese/Japanese (CJK)"}.get(script, script.title())
-
-
-def foreign_script(question: str, scripts: Collection[str]) -> str | None:
-    """The question's script when the articles are not written in it ("CYRILLIC"), else None."""
-    from .ingest.cleaning import script_counts
-
-    counts = script_counts(question)
-    if not counts or not scripts:
-        return None
-    main = max(counts, key=lambda s: counts[s])
-    return None if main in scripts else main

@@ -9,9 +9,9 @@ import pytest
 
 from assistant import Answer, Assistant, QuestionError
 from assistant.answer.writer import NO_ANSWER
-from assistant.core import EMPTY_QUESTION, MAX_QUESTION_CHARS, foreign_script, prepare_question
 from assistant.embed.embedding import HashingEmbedder
 from assistant.patterns import MARKER_RE
+from assistant.questions import EMPTY_QUESTION, MAX_QUESTION_CHARS, foreign_script, prepare_question
 
 from .test_cli import run
 

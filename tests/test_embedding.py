@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from assistant.embed import onnx_query
-from assistant.embed.embedding import SentenceTransformerEmbedder, _plain_mean_pooling, _torch_encoder
+from assistant.embed.embedding import SentenceTransformerEmbedder
+from assistant.embed.torch_query import plain_mean_pooling, torch_encoder
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +42,7 @@ def _cosines(vectors: np.ndarray, embedder: SentenceTransformerEmbedder) -> np.n
 
 def test_torch_question_vectors_match_sentence_transformers(embedder: SentenceTransformerEmbedder) -> None:
     fresh = SentenceTransformerEmbedder()
-    encode = _torch_encoder(fresh.path, fresh._tokenize)
+    encode = torch_encoder(fresh.path, fresh._tokenize)
     np.testing.assert_allclose(_cosines(np.stack([encode(t) for t in TEXTS]), embedder), 1.0, atol=1e-5)
 
 
@@ -117,5 +118,5 @@ def test_an_export_that_disagrees_with_the_model_is_not_kept(
 def test_other_model_layouts_use_sentence_transformers(tmp_path: Path) -> None:
     (tmp_path / "modules.json").write_text('[{"type": "sentence_transformers.models.Transformer"}, '
                                            '{"type": "sentence_transformers.models.Dense"}]')  # fmt: skip
-    assert not _plain_mean_pooling(tmp_path)
-    assert not _plain_mean_pooling(tmp_path / "missing")
+    assert not plain_mean_pooling(tmp_path)
+    assert not plain_mean_pooling(tmp_path / "missing")

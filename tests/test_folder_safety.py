@@ -21,7 +21,8 @@ from assistant.apps.cli import cli
 from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import UnsafeFolderError
 from assistant.ingest.corpus import load_corpus
-from assistant.store.files import open_index, sync
+from assistant.store.files import open_index
+from assistant.store.files_sync import sync
 from assistant.store.folder import OURS
 
 from .conftest import TINY_ARTICLES, write_articles

@@ -26,7 +26,8 @@ from assistant import Assistant
 from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.errors import IndexWriteError
 from assistant.ingest.corpus import load_corpus
-from assistant.store.files import open_index, sync
+from assistant.store.files import open_index
+from assistant.store.files_sync import sync
 
 from .conftest import ROOT
 from .test_folder_safety import snapshot
@@ -53,7 +54,7 @@ SYNC = textwrap.dedent(
     from pathlib import Path
     from assistant.ingest.corpus import load_corpus
     from assistant.embed.embedding import HashingEmbedder
-    from assistant.store.files import sync
+    from assistant.store.files_sync import sync
 
     print(sync(load_corpus(Path(sys.argv[1])).articles, Path(sys.argv[2]), HashingEmbedder()).added)
     """

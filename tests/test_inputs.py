@@ -74,7 +74,7 @@ def test_unknown_names_in_a_filter_are_left_out_with_a_notice(bot: Assistant) ->
      "\x9b31mWhen was the Noor plant completed?\x9d0;x\x9c"],
 )  # fmt: skip
 def test_terminal_control_sequences_are_removed_whole_from_questions(raw: str) -> None:
-    from assistant.core import clean_question
+    from assistant.questions import clean_question
 
     assert clean_question(raw) == "When was the Noor plant completed?"
 

@@ -23,6 +23,7 @@ TOP_MODULES = {
     "patterns": "base",
     "retrieval": "retrieval",
     "core": "facade",
+    "questions": "facade",
     "settings": "facade",
     "langchain": "facade",
     "__init__": "facade",

@@ -18,7 +18,8 @@ from assistant import Assistant
 from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.errors import IndexStateError
 from assistant.ingest.corpus import load_corpus
-from assistant.store.files import open_index, sync
+from assistant.store.files import open_index
+from assistant.store.files_sync import sync
 
 from .conftest import CORPUS, ROOT, TINY_ARTICLES
 

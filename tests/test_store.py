@@ -22,7 +22,8 @@ from assistant.errors import CorpusError, IndexStateError
 from assistant.ingest.chunking import ChunkSettings
 from assistant.ingest.corpus import load_corpus
 from assistant.settings import Settings
-from assistant.store.files import open_index, sync
+from assistant.store.files import open_index
+from assistant.store.files_sync import sync
 
 from .conftest import ROOT, TINY_ARTICLES
 
@@ -148,7 +149,7 @@ KILLER = textwrap.dedent(
     from pathlib import Path
     from assistant.ingest.corpus import load_corpus
     from assistant.embed.embedding import HashingEmbedder
-    from assistant.store.files import sync
+    from assistant.store.files_sync import sync
 
     corpus, index, step = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 
@@ -214,11 +215,11 @@ def test_planted_pickle_is_rejected_not_run(
     with pytest.raises(IndexStateError, match="damaged"):
         open_index(index)
     # Even an attacker who also rewrites the checksums gets a refusal, not execution.
-    from assistant.store.files import _file_hash
+    from assistant.store.files import file_hash
 
     manifest = json.loads((index / "manifest.json").read_text())
     top = target.split("/")[0]
-    manifest["files"][top] = _file_hash(index / top)
+    manifest["files"][top] = file_hash(index / top)
     (index / "manifest.json").write_text(json.dumps(manifest))
     for attempt in (lambda: open_index(index), lambda: _sync(tiny_corpus, index, fake_embedder)):
         with contextlib.suppress(IndexStateError):
@@ -247,10 +248,10 @@ def test_loading_never_unpickles(
 
 def _rehash(index: Path, name: str) -> None:
     """Make the manifest's checksum match a damaged file, so only deeper checks can catch it."""
-    from assistant.store.files import _file_hash
+    from assistant.store.files import file_hash
 
     manifest = json.loads((index / "manifest.json").read_text())
-    manifest["files"][name] = _file_hash(index / name)
+    manifest["files"][name] = file_hash(index / name)
     (index / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -336,7 +337,7 @@ BUILDER = textwrap.dedent(
     from pathlib import Path
     from assistant.ingest.corpus import load_corpus
     from assistant.embed.embedding import HashingEmbedder
-    from assistant.store.files import sync
+    from assistant.store.files_sync import sync
 
     corpus, index = Path(sys.argv[1]), Path(sys.argv[2])
     sync(load_corpus(corpus).articles, index, HashingEmbedder(), rebuild=True)

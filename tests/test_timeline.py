@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from assistant import Assistant
 from assistant.answer.dates import mentions
 from assistant.answer.timeline import Event, Timeline, _dated
-from assistant.apps import cli, ui, ui_timeline
+from assistant.apps import cli, ui_render, ui_timeline
 from assistant.records import Answer, Citation
 
 
@@ -117,7 +117,7 @@ def test_a_timeline_answer_carries_its_kind_and_each_markers_date() -> None:
     answer = found.to_answer()
     assert answer.kind == "timeline" and answer.dates == ["1994", "2024-07", "2024-07"]
     assert [answer.date_of(c.marker) for c in answer.citations] == answer.dates and answer.date_of(9) is None
-    assert answer.to_dict()["kind"] == "timeline" and ui.answer_dict(answer, {})["dates"] == answer.dates
+    assert answer.to_dict()["kind"] == "timeline" and ui_render.answer_dict(answer, {})["dates"] == answer.dates
     assert Answer("Plain.", False).to_dict()["kind"] == "answer" and Timeline([]).to_answer().kind == "timeline"
 
 
@@ -129,7 +129,7 @@ def test_a_timeline_renders_escaped_with_one_dot_per_event_in_date_order() -> No
         _event("2025-04-23", "He arrived on April 23, 2025."),
     ]
     answer = Timeline(events, [(events[1], events[2])]).to_answer()
-    html = ui.render_answer(answer, {"a.txt": {"title": "<i>T</i>"}}, "a1")
+    html = ui_render.render_answer(answer, {"a.txt": {"title": "<i>T</i>"}}, "a1")
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html and "&amp; more" in html
     assert html.count('class="tl-dot') == len(events) == html.count("<li>")

@@ -17,7 +17,7 @@ import pytest
 from assistant import Assistant, Turn
 from assistant.answer.writer import CLOSEST_MATCHES, NO_ANSWER
 from assistant.apps import server as chat_server
-from assistant.apps import ui
+from assistant.apps import ui, ui_render
 from assistant.records import Answer, Citation
 
 from .conftest import ROOT
@@ -143,7 +143,7 @@ def test_answer_streams_in_before_it_is_complete(page: Any, bot: Assistant) -> N
     }"""
     )
     question = LONG
-    parts = ui.partial_texts(bot.ask(question).text)
+    parts = ui_render.partial_texts(bot.ask(question).text)
     assert len(parts) >= 2, "pick a question whose answer has several sentences"
     _ask(page, question)
     states: list[str] = page.evaluate("window.__states")
@@ -206,7 +206,7 @@ def test_new_conversation_is_the_one_way_to_clear_and_forgets_the_follow_ups(pag
     assert _visible_clear_controls(page) == ["New conversation"]
     assert "289 million" in _ask(page, TRADE_2007).inner_text()
     assert _visible_clear_controls(page) == ["New conversation"]  # no trash icon on the conversation
-    follow, alone = "What about 2017?", ui.chat_text(bot.ask("What about 2017?"))
+    follow, alone = "What about 2017?", ui_render.chat_text(bot.ask("What about 2017?"))
     assert "1.3 billion" not in alone  # alone it is no follow-up, so the history is what answers it
     page.locator("#clear").click()
     page.wait_for_function("document.querySelectorAll('#chat .answer').length === 0")
@@ -362,7 +362,7 @@ def _answer(text: str, sentence: str = "Trade grew by 20.7 percent.") -> Answer:
 
 
 def test_rendering_escapes_everything_and_links_markers() -> None:
-    html = ui.render_answer(_answer(f"{XSS} [1]", sentence=XSS), {"a.txt": {"publisher": "<b>P</b>"}}, "a1")
+    html = ui_render.render_answer(_answer(f"{XSS} [1]", sentence=XSS), {"a.txt": {"publisher": "<b>P</b>"}}, "a1")
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert "&lt;script&gt;" in html
     assert '<a class="cite" href="#a1-src-1"' in html
@@ -370,14 +370,14 @@ def test_rendering_escapes_everything_and_links_markers() -> None:
 
 
 def test_markers_without_a_citation_stay_text() -> None:
-    html = ui.render_text("Claim [1] and [7].", _answer("Claim [1]").citations, "a1")
+    html = ui_render.render_text("Claim [1] and [7].", _answer("Claim [1]").citations, "a1")
     assert html.count('class="cite"') == 1 and "[7]" in html
 
 
 def test_partial_texts_grow_sentence_by_sentence() -> None:
     text = "First claim. [1] Second claim. [2]"
-    assert ui.partial_texts(text) == ["First claim. [1]", text]
-    assert ui.partial_texts("No markers at all") == ["No markers at all"]
+    assert ui_render.partial_texts(text) == ["First claim. [1]", text]
+    assert ui_render.partial_texts("No markers at all") == ["No markers at all"]
 
 
 def test_exposure_warnings() -> None:

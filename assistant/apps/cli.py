@@ -52,7 +52,7 @@ def search(
 ) -> None:
     """Show the passages that best match QUERY."""
     with friendly_errors():
-        from ..core import clean_question
+        from ..questions import clean_question
 
         query = clean_question(query)
         bot = open_assistant(corpus_dir, index_dir, store)
@@ -75,7 +75,7 @@ def search(
 def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None, store: str | None) -> None:
     """Answer QUESTION from the articles, with cited sources."""
     with friendly_errors():
-        from ..core import clean_question
+        from ..questions import clean_question
 
         clean_question(question)  # a clear error before the model loads; ask() cleans it again, with notices
         bot = open_assistant(corpus_dir, index_dir, store)
@@ -116,9 +116,9 @@ def timeline(
             return
         width = max(len(e.date_text) for e in found.events)
         for e in found.events:
-            sources = ", ".join(c.source for c in (e.citation, *e.also))
+            cited_in = ", ".join(c.source for c in (e.citation, *e.also))
             guessed = " (year from the text around it)" if e.inferred_year else ""
-            say(f"{e.date:<10}  {e.date_text:<{width}}  {sources}{guessed}", bold=True)
+            say(f"{e.date:<10}  {e.date_text:<{width}}  {cited_in}{guessed}", bold=True)
             say(f"            {e.text}")
         for a, b in found.disagreements:
             dates = f"{a.date_text} ({a.citation.source}) and {b.date_text} ({b.citation.source})"

@@ -76,7 +76,7 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
     """`POST /api/ask` {"question": str, "sources": [file names]?, "history": [{"role", "content"}]?}."""
     from starlette.responses import JSONResponse
 
-    from .ui import answer_dict
+    from .ui_render import answer_dict
 
     sources = bot.sources
 

@@ -18,6 +18,7 @@ from ..paths import can_create
 from . import onnx_query
 from .hashing import HashingEmbedder
 from .query_cache import QueryCache
+from .torch_query import plain_mean_pooling, torch_encoder
 
 __all__ = ["DEFAULT_MODEL", "Embedder", "HashingEmbedder", "SentenceTransformerEmbedder", "resolve_model_path"]
 
@@ -71,56 +72,6 @@ def resolve_model_path(model: str) -> Path:
         f"model {model!r} is neither a folder nor a packaged model "
         f"({', '.join(sorted(PACKAGED_MODELS))}); pass the folder of a sentence-transformers model"
     )
-
-
-_PLAIN_MODULES = [
-    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"],
-    ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling",
-     "sentence_transformers.models.Normalize"],
-]  # fmt: skip
-
-
-def _plain_mean_pooling(path: Path) -> bool:
-    """Whether the model folder is a transformer + mean pooling (+ normalise) with a fast tokenizer."""
-    import json
-
-    try:
-        modules = [m["type"] for m in json.loads((path / "modules.json").read_text())]
-        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
-        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
-    )
-    return modules in _PLAIN_MODULES and bool(mean_only) and (path / "tokenizer.json").is_file()
-
-
-Tokenize = Callable[[str], tuple[list[int], list[int], list[int]]]
-
-
-def _torch_encoder(path: Path, tokenize: Tokenize) -> Callable[[str], np.ndarray]:
-    """One text at a time through transformers' model class: no sentence-transformers import."""
-    go_offline()
-    import torch
-    from transformers import AutoModel
-
-    model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
-    lock = threading.Lock()
-
-    def encode(text: str) -> np.ndarray:
-        ids, types, mask = tokenize(text)
-        with lock, torch.inference_mode():
-            out = model(
-                input_ids=torch.tensor([ids]),
-                token_type_ids=torch.tensor([types]),
-                attention_mask=torch.tensor([mask]),
-            ).last_hidden_state[0]
-        m = torch.tensor(mask, dtype=out.dtype).unsqueeze(-1)
-        vec = (out * m).sum(0) / m.sum().clamp(min=1e-9)
-        vec = torch.nn.functional.normalize(vec, dim=0)
-        return np.asarray(vec.numpy(), dtype=np.float32)
-
-    return encode
 
 
 class SentenceTransformerEmbedder:
@@ -258,9 +209,9 @@ class SentenceTransformerEmbedder:
         return self._query_fn
 
     def _lean_encoder(self) -> Callable[[str], np.ndarray] | None:
-        if not _plain_mean_pooling(self._path):
+        if not plain_mean_pooling(self._path):
             return None
-        return self._onnx_encoder() or _torch_encoder(self._path, self._tokenize)
+        return self._onnx_encoder() or torch_encoder(self._path, self._tokenize)
 
     def _onnx_encoder(self) -> onnx_query.OnnxEncoder | None:
         """The exported model when there is one (see `prepare_fast_queries`), loaded once."""
@@ -305,7 +256,7 @@ class SentenceTransformerEmbedder:
     def _export_target(self) -> Path | None:
         """Where this model's ONNX export lives, if the model and the installed packages allow one."""
         exported = onnx_query.onnx_file(self._path)
-        if exported is None or not _plain_mean_pooling(self._path) or not onnx_query.available():
+        if exported is None or not plain_mean_pooling(self._path) or not onnx_query.available():
             return None
         return exported
 

@@ -94,7 +94,7 @@ def build_pg(location: str, texts: list[str], vectors: np.ndarray, kind: str) ->
 def write_folder(folder: Path, texts: list[str], vectors: np.ndarray) -> None:
     """The scale chunks as an index folder, one article each, as `assistant index` writes it."""
     from ..records import Article, Chunk
-    from ..store.files import write_index
+    from ..store.files_sync import write_index
 
     articles = [Article(f"scale-{i:07d}", "", t) for i, t in enumerate(texts)]
     chunks = [Chunk(f"{a.source}#0", a.source, "", 0, 0, len(a.text), a.text) for a in articles]

@@ -6,7 +6,8 @@ imported only when a database is named.
 
 from __future__ import annotations
 
-from .files import IndexData, open_index, sync
+from .files import IndexData, open_index
+from .files_sync import sync
 from .protocol import IndexStore, SyncReport, is_database
 
 __all__ = ["IndexData", "IndexStore", "SyncReport", "is_database", "open_index", "sync"]
