@@ -215,6 +215,7 @@ def bench(quick: bool, out: Path | None) -> None:
         from datetime import datetime
 
         from ..measure import bench as benchmarks
+        from ..measure.bench_report import table
         from ..settings import PROJECT_ROOT
 
         out = out or PROJECT_ROOT / "eval" / "bench" / datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -222,5 +223,5 @@ def bench(quick: bool, out: Path | None) -> None:
             report = benchmarks.run(quick, out, log=lambda m: click.echo(m, err=True))
         except (ImportError, RuntimeError) as exc:
             raise click.ClickException(f"{exc}\n(the benchmark needs: pip install -e '.[bench]')") from None
-        click.echo(benchmarks.table(report))
+        click.echo(table(report))
         click.echo(f"\nwrote {out / 'bench.json'}, {out / 'bench.png'}")
