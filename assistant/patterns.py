@@ -24,3 +24,4 @@ DAY_PATTERN = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 MONTH = re.compile(rf"\b{MONTH_PATTERN}\b")  # a month, written out or abbreviated
 WRITTEN_MONTH = re.compile(rf"\b{FULL_MONTH}\b")  # a month written out
 YEAR = re.compile(rf"\b{YEAR_PATTERN}\b")
+ISO_DATE = re.compile(r"(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?")  # 2025, 2025-04 or 2025-04-23

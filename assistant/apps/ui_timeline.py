@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..patterns import MARKER_RE, MONTH_ABBREVIATIONS
+from ..patterns import ISO_DATE, MARKER_RE, MONTH_ABBREVIATIONS
 from ..records import Answer
 
 MONTHS = MONTH_ABBREVIATIONS
@@ -24,7 +23,6 @@ DOT_GAP = 1.6  # percent: dots closer than this stack instead of overlapping
 TOP, AXIS_TO_LABEL = 12, 18  # px above the highest dot; from the axis to its tick labels
 MAX_TICKS = 9
 
-_ISO = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
 @dataclass(frozen=True)
@@ -47,7 +45,7 @@ def is_timeline(answer: Answer) -> bool:
 
 def readable(date: str) -> str:
     """A date to read: "1994", "Jul 2024", "23 Apr 2025"; anything else as it is."""
-    match = _ISO.match(date)
+    match = ISO_DATE.fullmatch(date)
     if not match:
         return date
     year, month, day = match.groups()
@@ -59,7 +57,7 @@ def readable(date: str) -> str:
 
 def when(date: str) -> float | None:
     """A date as a fractional year, at the middle of what it names: 1994 → 1994.5; None without a year."""
-    match = _ISO.match(date)
+    match = ISO_DATE.fullmatch(date)
     if not match:
         return None
     year, month, day = (int(g) if g else None for g in match.groups())
