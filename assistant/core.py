@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import inputs
 from ._offline import go_offline
-from .answer import collection, evidence, timeline
+from .answer import collection, evidence, whole_articles
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
 
 logger = logging.getLogger(__name__)
-
-TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
-SUMMARY_PASSAGES = 10  # passages a summary about a topic draws its sentences from
 
 
 SEARCH_MODES = ("hybrid", "dense", "lexical", "rerank")
@@ -241,7 +238,7 @@ class Assistant:
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)
-        whole = self._about_articles(plan)  # a timeline, summary, overview, who mentions what
+        whole = whole_articles.answer(retriever.data, self._search, retriever.embedder.embed_query, plan)
         if whole is not None:
             t1 = time.perf_counter()
             answer = whole
@@ -264,41 +261,11 @@ class Assistant:
             query: a topic: the sentences closest to it, from the passages that best match it.
             sentences: how many sentences.
         """
-        data = self._ready().data
-        chosen, _ = inputs.article_filter(None if source is None else [source], data.articles)
+        retriever = self._ready()
+        chosen, _ = inputs.article_filter(None if source is None else [source], retriever.data.articles)
         k = inputs.positive_k(sentences)
-        return self._summary(None if query is None else inputs.question(query), chosen, k)
-
-    def _summary(self, query: str | None, sources: Collection[str] | None, k: int) -> Answer:
-        retriever = self._ready()
-        data = retriever.data
-        if query and query.strip():
-            rows = self._rows_about(query, sources, SUMMARY_PASSAGES)
-            return collection.summarize(data, rows, k, toward=retriever.embedder.embed_query(query))
-        return collection.summarize(data, timeline.rows_for(data, sources), k)
-
-    def _rows_about(self, query: str, sources: Collection[str] | None, k: int) -> list[int]:
-        """The sentence rows of the k passages that best match `query`."""
-        data = self._ready().data
-        passages = self.search(query, k=k, sources=sources)
-        return [r for p in passages if p.chunk_id in data.chunk_rows
-                for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
-
-    def _about_articles(self, plan: Plan) -> Answer | None:
-        """The answer to a question about whole articles or the collection; None for other questions."""
-        retriever = self._ready()
-        data, sources = retriever.data, plan.sources
-        if plan.shape == "timeline":
-            return self._timeline(plan.topic, sources).to_answer()  # no topic: every article's events
-        if plan.shape == "overview":
-            return collection.overview(data)
-        if plan.shape == "summary":
-            return self._summary(plan.topic, sources, collection.SUMMARY_SENTENCES)
-        if plan.shape in ("mentions", "differ") and plan.topic:
-            if plan.shape == "mentions":
-                return collection.who_mentions(data, plan.topic, retriever.embedder.embed_query(plan.topic), sources)
-            return collection.what_each_says(data, plan.topic, retriever.embedder.embed_query(plan.question), sources)
-        return None
+        query = None if query is None else inputs.question(query)
+        return whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
 
     def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
         """Dated events the articles state, in date order, each sentence verbatim and cited.
@@ -309,13 +276,11 @@ class Assistant:
         """
         retriever = self._ready()
         chosen, _ = inputs.article_filter(sources, retriever.data.articles)
-        return self._timeline(None if query is None else inputs.question(query), chosen)
+        query = None if query is None else inputs.question(query)
+        return whole_articles.timeline_of(retriever.data, self._search, query, chosen)
 
-    def _timeline(self, query: str | None, sources: Collection[str] | None) -> Timeline:
-        data = self._ready().data
-        if not query or not query.strip():
-            return timeline.build(data, timeline.rows_for(data, sources))
-        return timeline.build(data, self._rows_about(query, sources, TIMELINE_PASSAGES), query)
+    def _search(self, query: str, k: int, sources: Collection[str] | None) -> list[Passage]:
+        return self.search(query, k=k, sources=sources)
 
     def _evidence(self, question: str, history: Sequence[Turn], sources: Collection[str] | None) -> evidence.Evidence:
         """The question's plan, then the evidence it needs: passages and scored sentences."""

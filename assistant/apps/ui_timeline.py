@@ -24,7 +24,6 @@ TOP, AXIS_TO_LABEL = 12, 18  # px above the highest dot; from the axis to its ti
 MAX_TICKS = 9
 
 
-
 @dataclass(frozen=True)
 class Row:
     """One event of the list: its ISO date, the line's text from its sentence on, its first marker."""

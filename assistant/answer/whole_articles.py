@@ -1,0 +1,61 @@
+"""Answers about whole articles or the collection, chosen by the plan's shape: a timeline, a summary,
+an overview, which articles mention a topic and what each says of it. Every sentence is verbatim and
+cited, as in any answer; topic questions draw on the passages retrieval finds for the topic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+
+import numpy as np
+
+from ..records import Answer, Passage
+from ..store.protocol import IndexStore
+from . import collection, timeline
+from .plan import Plan
+from .timeline import Timeline
+
+TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
+SUMMARY_PASSAGES = 10  # passages a summary about a topic draws its sentences from
+
+Search = Callable[[str, int, Collection[str] | None], Sequence[Passage]]  # (query, k, sources) -> passages
+Embed = Callable[[str], np.ndarray]
+
+
+def rows_about(data: IndexStore, search: Search, query: str, sources: Collection[str] | None, k: int) -> list[int]:
+    """The sentence rows of the k passages that best match `query`."""
+    passages = search(query, k, sources)
+    return [r for p in passages if p.chunk_id in data.chunk_rows
+            for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
+
+
+def summary(
+    data: IndexStore, search: Search, embed: Embed, query: str | None, sources: Collection[str] | None, k: int
+) -> Answer:
+    """The k central sentences of the passages about `query`, or of the chosen (or every) article."""
+    if query and query.strip():
+        rows = rows_about(data, search, query, sources, SUMMARY_PASSAGES)
+        return collection.summarize(data, rows, k, toward=embed(query))
+    return collection.summarize(data, timeline.rows_for(data, sources), k)
+
+
+def timeline_of(data: IndexStore, search: Search, query: str | None, sources: Collection[str] | None) -> Timeline:
+    """The dated events of the passages about `query`, or of the chosen (or every) article."""
+    if not query or not query.strip():
+        return timeline.build(data, timeline.rows_for(data, sources))
+    return timeline.build(data, rows_about(data, search, query, sources, TIMELINE_PASSAGES), query)
+
+
+def answer(data: IndexStore, search: Search, embed: Embed, plan: Plan) -> Answer | None:
+    """The answer to a question about whole articles or the collection; None for other questions."""
+    sources = plan.sources
+    if plan.shape == "timeline":
+        return timeline_of(data, search, plan.topic, sources).to_answer()  # no topic: every article's events
+    if plan.shape == "overview":
+        return collection.overview(data)
+    if plan.shape == "summary":
+        return summary(data, search, embed, plan.topic, sources, collection.SUMMARY_SENTENCES)
+    if plan.shape in ("mentions", "differ") and plan.topic:
+        if plan.shape == "mentions":
+            return collection.who_mentions(data, plan.topic, embed(plan.topic), sources)
+        return collection.what_each_says(data, plan.topic, embed(plan.question), sources)
+    return None
