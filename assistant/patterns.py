@@ -17,7 +17,7 @@ _ABBREVIATED = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug
                 "oct": 10, "nov": 11, "dec": 12}  # fmt: skip
 MONTH_NUMBER = {m.lower(): n for n, m in enumerate(MONTH_NAMES, 1)} | _ABBREVIATED
 FULL_MONTH = r"(?:" + "|".join(MONTH_NAMES) + r")"  # the twelve names, written out
-MONTH_PATTERN = r"(?:" + "|".join(MONTH_NAMES) + r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"
+MONTH_PATTERN = rf"(?:{FULL_MONTH}|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?)"  # or abbreviated
 YEAR_PATTERN = r"(?:1[5-9]\d\d|20\d\d)"
 DAY_PATTERN = r"(?:[0-3]?\d)(?:st|nd|rd|th)?"
 

@@ -91,14 +91,11 @@ def child_peer(corpus: Path) -> dict[str, Any]:
     from langchain_community.retrievers import BM25Retriever
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ..embed.embedding import resolve_model_path
-    from .peer import PEER_CHUNK_SIZE, PEER_OVERLAP
+    from . import peer
     from .probes import cpu_flops, rss_mb
 
-    embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
+    embeddings = peer.embeddings()
     embeddings.embed_query("load the model first")
     gflops = cpu_flops() / 1e9
     t0, c0 = time.perf_counter(), _cpu_s()
@@ -107,9 +104,7 @@ def child_peer(corpus: Path) -> dict[str, Any]:
         raw = path.read_text(encoding="utf-8", errors="replace")
         text = BeautifulSoup(raw, "lxml").get_text() if path.suffix == ".html" else raw  # as WebBaseLoader does
         docs.append(Document(page_content=text, metadata={"source": path.name}))
-    splits = RecursiveCharacterTextSplitter(chunk_size=PEER_CHUNK_SIZE, chunk_overlap=PEER_OVERLAP).split_documents(
-        docs
-    )
+    splits = peer.split(docs)
     FAISS.from_documents(splits, embeddings)
     BM25Retriever.from_documents(splits)
     seconds, cpu = time.perf_counter() - t0, _cpu_s() - c0

@@ -12,27 +12,37 @@ from .probes import latency_pcts, rss_mb, timed
 PEER_CHUNK_SIZE, PEER_OVERLAP, PEER_K = 1000, 200, 4  # the LangChain RAG tutorial's settings
 
 
+def embeddings() -> Any:
+    """The tutorial's embeddings: all-MiniLM-L6-v2 through HuggingFaceEmbeddings (the same weights as ours)."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    from ..embed.embedding import resolve_model_path
+
+    return HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
+
+
+def split(docs: list[Any]) -> list[Any]:
+    """The tutorial's chunks: RecursiveCharacterTextSplitter(1000, 200)."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    return RecursiveCharacterTextSplitter(chunk_size=PEER_CHUNK_SIZE, chunk_overlap=PEER_OVERLAP).split_documents(docs)
+
+
 def child_peer(corpus: Path, questions: list[str]) -> dict[str, Any]:
     """The LangChain tutorial: split, embed with HuggingFaceEmbeddings, FAISS.from_documents, search k=4."""
     t0 = time.perf_counter()
     from langchain_community.vectorstores import FAISS
     from langchain_core.documents import Document
-    from langchain_huggingface import HuggingFaceEmbeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from ..embed.embedding import resolve_model_path
-
-    embeddings = HuggingFaceEmbeddings(model_name=str(resolve_model_path("all-MiniLM-L6-v2")))
+    model = embeddings()
     docs = [
         Document(page_content=p.read_text(encoding="utf-8", errors="replace"), metadata={"source": p.name})
         for p in sorted(corpus.iterdir())
         if p.suffix in (".txt", ".md", ".html")
     ]
     t_build = time.perf_counter()
-    splits = RecursiveCharacterTextSplitter(chunk_size=PEER_CHUNK_SIZE, chunk_overlap=PEER_OVERLAP).split_documents(
-        docs
-    )
-    store = FAISS.from_documents(splits, embeddings)
+    splits = split(docs)
+    store = FAISS.from_documents(splits, model)
     build_s = time.perf_counter() - t_build
     store.similarity_search(questions[0], k=PEER_K)
     cold_s = time.perf_counter() - t0
