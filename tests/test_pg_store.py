@@ -105,6 +105,22 @@ def test_readers_do_not_re_index_a_shared_index(tiny_corpus: Path, pg_url: str) 
     assert "glaciers.txt" in reader.sources  # the reader moved to the new generation
 
 
+def test_a_fresh_database_answers_its_first_search(tiny_corpus: Path, pg_server: str) -> None:
+    """The first search on a database that had no pgvector yet: the pool's connections, made before
+    the index created the extension, learn its types (found by a user's first question failing)."""
+    conninfo, _ = pg_store.parse_location(pg_server)
+    with pg_store.connect(conninfo) as conn:
+        conn.autocommit = True
+        conn.execute("DROP DATABASE IF EXISTS fresh")
+        conn.execute("CREATE DATABASE fresh")
+    from urllib.parse import urlsplit, urlunsplit
+
+    url = pg_store.with_index_name(urlunsplit(urlsplit(conninfo)._replace(path="/fresh")), "first")
+    assert not pg_store.exists(url)  # the pool is made here, before the extension exists
+    bot = Assistant(corpus_dir=tiny_corpus, store=url, embedder=HashingEmbedder())
+    assert [h.source for h in bot.search("solar power", k=1)] == ["solar.txt"]
+
+
 def test_a_database_without_the_index_says_how_to_build_it(pg_url: str) -> None:
     with pytest.raises(IndexStateError, match="run: assistant index --store"):
         pg_store.open_index(pg_url)
@@ -285,6 +301,29 @@ def test_both_stores_give_the_same_passages_and_answers(news_bots) -> None:  # t
         assert [p.chunk_id for p in folder.search(q, k=10)] == [p.chunk_id for p in database.search(q, k=10)], q
         a, b = folder.ask(q), database.ask(q)
         assert (a.text, a.abstained) == (b.text, b.abstained), q
+
+
+@pytest.mark.slow
+def test_packed_postings_rank_as_the_index_folder(news_bots, pg_server: str, shipped_index: Path) -> None:  # type: ignore[no-untyped-def]
+    """BM25 from each term's packed postings: the folder's rows and scores over 50 candidates, for
+    every gold question, repeated query terms and terms no chunk has; ties in row order (bm25s
+    orders them its own way, so rows are compared tie-blind, and the last tie group may be cut elsewhere)."""
+    import json
+
+    def ranked(hits: list[tuple[int, float]]) -> list[tuple[float, int]]:
+        cut = hits[-1][1] + 1e-4 if len(hits) == 50 else 0.0
+        return sorted((round(-s, 4), r) for r, s in hits if s > cut)
+
+    news_bots["postgresql"].search("warm up", k=1)  # the database index exists
+    folder, database = open_index(shipped_index), pg_store.open_index(pg_store.with_index_name(pg_server, "news"))
+    gold = [json.loads(line) for line in (ROOT / "eval" / "news" / "gold.jsonl").read_text().splitlines()]
+    queries = [item["question"] for item in gold] + ["China China China trade", "zyzzyva quokka"]
+    for q in queries:
+        want, got = folder.lexical_search(q, 50), database.lexical_search(q, 50)
+        assert got == sorted(got, key=lambda h: (-h[1], h[0])), q
+        assert ranked(got) == ranked(want), q
+        assert [s for _, s in got] == pytest.approx([s for _, s in want], rel=1e-5), q
+    assert database.lexical_search("zyzzyva quokka", 50) == []
 
 
 def test_an_unreachable_database_is_one_clear_error(tiny_corpus: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ TABLES = {
     "articles": "SELECT source, ord, sha256, record, owners, meta, scripts, terms FROM {s}.articles ORDER BY ord",
     "chunks": "SELECT pos, source, id, sent_lo, sent_hi, length, record, embedding::text FROM {s}.chunks ORDER BY pos",
     "sentences": "SELECT pos, source, record, embedding::text FROM {s}.sentences ORDER BY pos",
-    "terms": "SELECT term, df, articles, meta FROM {s}.terms ORDER BY term",
+    "terms": "SELECT term, df, articles, meta, rows, weights FROM {s}.terms ORDER BY term",
     "postings": "SELECT term, pos, tf, weight FROM {s}.postings ORDER BY term, pos",
 }
 

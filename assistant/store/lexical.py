@@ -107,3 +107,20 @@ class LexicalIndex:
             df = 0 if tid is None else int(indptr[tid + 1] - indptr[tid])
             out[term] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
         return out
+
+
+def top_scores(packed: dict[str, tuple[bytes, bytes]], terms: list[str], size: int, k: int) -> list[tuple[int, float]]:
+    """The k best (row, score) pairs, score descending then row, of the sums of the query terms' BM25
+    weights, from each term's packed postings: its chunk rows and their weights as big-endian int4
+    and float4 byte strings (the PostgreSQL store's). A term the query repeats counts each time."""
+    scores = np.zeros(size, dtype=np.float32)
+    for term in terms:
+        if term in packed:
+            rows, weights = packed[term]
+            scores[np.frombuffer(rows, dtype=">i4")] += np.frombuffer(weights, dtype=">f4")
+    hit = np.flatnonzero(scores > 0)
+    if len(hit) > k:
+        kth = np.partition(scores[hit], len(hit) - k)[len(hit) - k]
+        hit = hit[scores[hit] >= kth]
+    best = hit[np.lexsort((hit, -scores[hit]))][:k]
+    return [(int(r), float(scores[r])) for r in best]

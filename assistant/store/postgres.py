@@ -4,8 +4,9 @@ Each generation of an index is a schema of its own, `assistant_<name>_g<N>`, hol
 `articles`, `chunks` and `sentences` (their records as JSON and their vectors as pgvector
 columns; row numbers as in the index folder; each chunk's range of sentence rows) and the
 lexical index: `terms` (BM25 document frequency, articles using the term, whether metadata
-names it) and `postings` (each term's frequency and BM25 weight in each chunk, an inverted index
-whose B-tree is read per query term). The table `assistant_indexes` names each index's current
+names it, and its postings packed in two byte strings, read whole per query term) and `postings`
+(each term's frequency and BM25 weight in each chunk, one row each: what a sync copies, and
+what a search within some articles joins to their chunks). The table `assistant_indexes` names each index's current
 generation; `postgres_sync.sync` writes a new generation and switches that row in one transaction, so
 readers see the old generation until the new one commits. Dense search is exact below
 `postgres_sync.APPROXIMATE_FROM` chunks and an HNSW index scan from there on.
@@ -44,7 +45,7 @@ from .protocol import SCHEMA_VERSION
 
 CONTROL = "assistant_indexes"
 # The tables' layout (manifest["database"]["layout"]); a generation of another layout is rebuilt.
-LAYOUT = 2
+LAYOUT = 3
 REFRESH_S = float(os.environ.get("ASSISTANT_PG_REFRESH", "5"))  # how often a reader looks for a newer generation
 CONNECT_TIMEOUT_S = 10.0
 # Candidates an HNSW scan keeps: at least the 50 fusion takes. At 10,000 chunks: recall@10 0.997 in 3 ms
@@ -161,6 +162,7 @@ class PgIndex:
         self.sentences = RemoteSentences(self, counts["sentences"])
         self.chunks = RemoteChunks(self, counts["chunks"], self.sentences)
         self.chunk_rows = ChunkRows(self, self.chunks)
+        self.chunks_count = int(counts["chunks"])
         self.lexical = PgTerms(self, counts["chunks"])
         self.sentence_vectors = RemoteVectors(self, counts["sentences"])
         self.metadata_terms = self.lexical.metadata
@@ -187,13 +189,16 @@ class PgIndex:
         self._superseded = found is not None and found[0] != self.generation
         return self._superseded
 
-    def query(self, sql: str, params: Any = None) -> list[Any]:
-        """Rows of `sql` run on this generation's schema (`{s}` in the text)."""
+    def query(self, sql: str, params: Any = None, binary: bool = False) -> list[Any]:
+        """Rows of `sql` run on this generation's schema (`{s}` in the text); `binary` fetches them in
+        PostgreSQL's binary format (bytea as bytes without decoding)."""
         import psycopg
 
         try:
             with self.pool.connection() as conn:
-                return list(conn.execute(sql.replace("{s}", self.schema), params).fetchall())
+                if conn.adapters.types.get("vector") is None:  # made before the extension was (a fresh database)
+                    register_types(conn)
+                return list(conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall())
         except psycopg.errors.UndefinedTable as exc:
             self._superseded = True  # the assistant opens the current generation for the next question
             raise IndexStateError(
@@ -252,19 +257,25 @@ class PgIndex:
         return [(int(r), float(s)) for r, s in self.query(sql, [q, q, k])]
 
     def lexical_search(self, query: str, k: int, sources: Collection[str] | None = None) -> list[tuple[int, float]]:
-        """Up to k (row, BM25 score) pairs, best first: the sum of each query term's weight in the chunk."""
-        from .lexical import analyse
+        """Up to k (row, BM25 score) pairs, best first: the sum of each query term's weight in the chunk.
+
+        Unfiltered, each query term's packed postings are read in one fetch and summed here (exact,
+        term at a time); with `sources`, the postings' B-tree is joined to those articles' chunks."""
+        from .lexical import analyse, top_scores
 
         terms = analyse(query)
         if not terms:
             return []
-        where = " JOIN {s}.chunks c ON c.pos = p.pos AND c.source = ANY(%s)" if sources else ""
-        sql = (
-            "SELECT p.pos, sum(p.weight) AS score FROM unnest(%s::text[]) AS q(term) "
-            f"JOIN {{s}}.postings p ON p.term = q.term{where} GROUP BY p.pos ORDER BY score DESC, p.pos LIMIT %s"
-        )
-        params = [terms, list(sources), k] if sources else [terms, k]
-        return [(int(r), float(s)) for r, s in self.query(sql, params) if s > 0]
+        if sources:
+            sql = (
+                "SELECT p.pos, sum(p.weight) AS score FROM unnest(%s::text[]) AS q(term) "
+                "JOIN {s}.postings p ON p.term = q.term JOIN {s}.chunks c ON c.pos = p.pos AND c.source = ANY(%s) "
+                "GROUP BY p.pos ORDER BY score DESC, p.pos LIMIT %s"
+            )
+            return [(int(r), float(s)) for r, s in self.query(sql, [terms, list(sources), k]) if s > 0]
+        sql = "SELECT term, rows, weights FROM {s}.terms WHERE term = ANY(%s) AND rows IS NOT NULL"
+        packed = {t: (r, w) for t, r, w in self.query(sql, [sorted(set(terms))], binary=True)}
+        return top_scores(packed, terms, self.chunks_count, k)
 
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these rows."""

@@ -148,7 +148,9 @@ def _create(conn: Any, schema: str, dim: int) -> None:
     conn.execute(f"CREATE TABLE {schema}.sentences (pos int PRIMARY KEY, source text NOT NULL, "
                  f"record jsonb NOT NULL, embedding vector({dim}) NOT NULL)")  # fmt: skip
     conn.execute(f"CREATE TABLE {schema}.terms (term text PRIMARY KEY, df int NOT NULL, articles int NOT NULL, "
-                 "meta boolean NOT NULL)")  # fmt: skip
+                 "meta boolean NOT NULL, rows bytea, weights bytea)")  # fmt: skip
+    for column in ("rows", "weights"):  # read whole per query term: stored out of line, not compressed
+        conn.execute(f"ALTER TABLE {schema}.terms ALTER COLUMN {column} SET STORAGE EXTERNAL")
     conn.execute(f"CREATE TABLE {schema}.postings (term text NOT NULL, pos int NOT NULL, tf int NOT NULL, "
                  "weight real NOT NULL)")  # fmt: skip
     conn.execute("CREATE TEMP TABLE frequencies (term text NOT NULL, pos int NOT NULL, tf int NOT NULL) "
@@ -216,10 +218,12 @@ def _bm25(conn: Any, schema: str, n: int) -> None:
 
     As bm25s (and the Python this replaced): idf = ln(1 + (n - df + 0.5) / (df + 0.5)), weight =
     idf * tf / (k1 * (1 - b + b * length / avgdl) + tf), in double precision, stored as real.
+    Each term's row also holds its postings packed, the chunk rows (int4) and their weights
+    (float4), both big-endian and in row order, which a query reads in one fetch per term.
     """
     conn.execute(
-        f"INSERT INTO {schema}.terms (term, df, articles, meta) "
-        "SELECT term, coalesce(d.df, 0), coalesce(a.n, 0), coalesce(m.meta, false) "
+        "CREATE TEMP TABLE term_stats ON COMMIT DROP AS "
+        "SELECT term, coalesce(d.df, 0) AS df, coalesce(a.n, 0) AS articles, coalesce(m.meta, false) AS meta "
         "FROM (SELECT term, count(*)::int AS df FROM frequencies GROUP BY term) d "
         f"FULL JOIN (SELECT t AS term, count(*)::int AS n FROM {schema}.articles, unnest(terms) t GROUP BY t) a "
         "USING (term) "
@@ -231,6 +235,14 @@ def _bm25(conn: Any, schema: str, n: int) -> None:
         f"INSERT INTO {schema}.postings (term, pos, tf, weight) "
         "SELECT f.term, f.pos, f.tf, (ln(1 + (%(n)s::float8 - t.df + 0.5) / (t.df + 0.5::float8)) * f.tf "
         "/ (%(k1)s::float8 * ((1 - %(b)s::float8) + %(b)s::float8 * c.length / %(avgdl)s::float8) + f.tf))::real "
-        f"FROM frequencies f JOIN {schema}.terms t USING (term) JOIN {schema}.chunks c ON c.pos = f.pos",
+        f"FROM frequencies f JOIN term_stats t USING (term) JOIN {schema}.chunks c ON c.pos = f.pos",
         {"n": n, "k1": BM25_K1, "b": BM25_B, "avgdl": avgdl},
     )
+    conn.execute(
+        f"INSERT INTO {schema}.terms (term, df, articles, meta, rows, weights) "
+        "SELECT t.term, t.df, t.articles, t.meta, p.rows, p.weights FROM term_stats t LEFT JOIN "
+        "(SELECT term, string_agg(int4send(pos), ''::bytea ORDER BY pos) AS rows, "
+        f"string_agg(float4send(weight), ''::bytea ORDER BY pos) AS weights FROM {schema}.postings GROUP BY term) p "
+        "USING (term)"
+    )
+    conn.execute("DROP TABLE term_stats")
