@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from .embed.embedding import Embedder
+from .embed.sentence_vectors import SentenceVectors
 from .records import Chunk, Passage
 from .store.protocol import IndexStore
 
@@ -31,6 +32,12 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
+def _sentence_text(data: IndexStore, row: int) -> str:
+    sentence = data.sentences[row]
+    article = data.articles.get(sentence.source)
+    return article.text[sentence.start : sentence.end] if article else ""
+
+
 class HybridRetriever:
     """Searches one opened index; safe to share between threads (read-only)."""
 
@@ -38,6 +45,9 @@ class HybridRetriever:
         self.data = data
         self.embedder = embedder
         self.fusion = fusion or FusionSettings()
+        stored = data.sentence_vectors
+        if stored is not None and not isinstance(stored, SentenceVectors):  # rows not embedded at build: made when read
+            data.sentence_vectors = SentenceVectors(stored, lambda row: _sentence_text(data, row), embedder)
 
     def search(
         self, query: str, k: int = 10, sources: Collection[str] | None = None, mode: str = "hybrid"

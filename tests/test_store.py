@@ -407,3 +407,28 @@ def test_a_damaged_search_file_is_named_and_the_repair_says_so(
     assert report.written and report.embedded_chunks == 0  # rebuilt from the stored vectors
     assert "repaired" in report.summary() and str(index / name.split("/")[0]) in report.summary()
     assert open_index(index).chunks
+
+
+def test_only_statements_are_embedded_at_build_the_rest_when_read(
+    tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    from assistant.ingest.sentences import is_statement
+
+    index = tmp_path / "index"
+    report = _sync(tiny_corpus, index, fake_embedder)
+    data = open_index(index)
+    texts = [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
+    stored = np.load(index / "sentences.npy")
+    heading = texts.index("Solar farms in the desert")
+    statements = [i for i, t in enumerate(texts) if is_statement(t)]
+    assert not stored[heading].any() and heading not in statements
+    assert all(stored[i].any() for i in statements)
+    assert report.embedded_sentences == len(statements) < len(texts)
+
+    bot = Assistant(corpus_dir=tiny_corpus, index_dir=index, embedder=fake_embedder)
+    vectors = bot._ready().data.sentence_vectors
+    got = vectors[[heading, statements[0]]]
+    assert np.allclose(got[0], fake_embedder.embed_documents([texts[heading]])[0]) and got[0].any()
+    assert np.array_equal(got[1], stored[statements[0]])
+    calls = len(fake_embedder.calls)
+    assert np.array_equal(vectors[[heading]][0], got[0]) and len(fake_embedder.calls) == calls  # made once, kept

@@ -8,7 +8,8 @@ the longest ones.
 Sentences are embedded on their own. Pooling them from their chunk's token states ("late
 chunking", one pass of the model instead of two) was measured and not kept: `assistant eval
 --split test` lost 0.017 answer accuracy and 0.034 citation precision on sqlite and 0.019
-citation precision on people (refitting the weights to those vectors lost more).
+citation precision on people (refitting the weights to those vectors lost more). Only the
+sentences that can be evidence are embedded here (`sentence_vectors.embedded_at_build`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Chunk, Sentence
+from .sentence_vectors import embedded_at_build
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +42,15 @@ def vectors_for(
 ) -> tuple[np.ndarray, np.ndarray]:
     """All chunk and sentence vectors of a new index: embedded where the row is None, else copied
     from `old` (the previous index's chunk and sentence vectors; None leaves kept rows zero, for a
-    store that copies them itself)."""
+    store that copies them itself). Only the sentences `embedded_at_build` are embedded; the
+    others' rows stay zero."""
+
+    def sentence(i: int) -> str:
+        return texts[sentences[i].source][sentences[i].start : sentences[i].end]
+
     todo_chunks = [i for i, row in enumerate(chunk_rows) if row is None]
-    todo_sentences = [i for i, row in enumerate(sentence_rows) if row is None]
-    wanted = [chunks[i].text for i in todo_chunks] + [
-        texts[sentences[i].source][sentences[i].start : sentences[i].end] for i in todo_sentences
-    ]
+    todo_sentences = [i for i, row in enumerate(sentence_rows) if row is None and embedded_at_build(sentence(i))]
+    wanted = [chunks[i].text for i in todo_chunks] + [sentence(i) for i in todo_sentences]
     new = embed_texts(wanted, embedder, progress)
     out = []
     old_chunks, old_sentences = old if old is not None else (None, None)

@@ -210,7 +210,9 @@ def sync(
         vectors, sentence_vectors = vectors_for(chunks, chunk_rows, sentences, sentence_rows, texts, embedder,
                                                 (vectors_old, sentence_vectors_old), progress)  # fmt: skip
         report.embedded_chunks = sum(row is None for row in chunk_rows)
-        report.embedded_sentences = sum(row is None for row in sentence_rows)
+        report.embedded_sentences = sum(
+            row is None and bool(sentence_vectors[i].any()) for i, row in enumerate(sentence_rows)
+        )
         write_index(folder, corpus, chunks, vectors, sentences, sentence_vectors,
                     settings_fingerprint(embedder, chunking), index_type, fault)  # fmt: skip
         report.written = True

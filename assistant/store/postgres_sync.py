@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..embed.embedding import Embedder
+from ..embed.sentence_vectors import embedded_at_build
+from ..embed.sentence_vectors import sentence_vectors as build_vectors
 from ..errors import CorpusError, IndexWriteError
 from ..ingest.chunking import ChunkSettings, split_article
 from ..ingest.sentences import sentence_spans
@@ -135,7 +137,9 @@ def _write(
     ):
         return False
 
-    done, todo = 0, len(rows.chunks) + len(rows.sentences)
+    texts = {a.source: a.text for a in corpus}
+    sentence_texts = [texts[s.source][s.start : s.end] for _, s in rows.sentences]
+    done, todo = 0, len(rows.chunks) + sum(map(embedded_at_build, sentence_texts))
 
     def step(n: int) -> None:
         nonlocal done
@@ -143,10 +147,9 @@ def _write(
         if progress:
             progress(done, todo)
 
-    texts = {a.source: a.text for a in corpus}
     chunk_vectors = _embed([c.text for _, c, _, _ in rows.chunks], embedder, step)
-    sentence_vectors = _embed([texts[s.source][s.start : s.end] for _, s in rows.sentences], embedder, step)
-    report.embedded_chunks, report.embedded_sentences = len(rows.chunks), len(rows.sentences)
+    sentence_vectors = build_vectors(sentence_texts, lambda some: _embed(some, embedder, step), embedder.dim)
+    report.embedded_chunks, report.embedded_sentences = len(rows.chunks), todo - len(rows.chunks)
     fault("embedded")
     write_generation(
         conn, name, rows, chunk_vectors, sentence_vectors, kind, settings_fingerprint(embedder, chunking),

@@ -68,8 +68,9 @@ class IndexStore(Protocol):
     @property
     def sentences(self) -> Sequence[Sentence]: ...
 
-    @property
-    def sentence_vectors(self) -> Any: ...  # indexed by a list of rows: an (n, dim) float32 array
+    # Indexed by a list of rows: an (n, dim) float32 array. Rows not embedded at build are zero;
+    # a retriever replaces this with `SentenceVectors`, which makes them when read.
+    sentence_vectors: Any
 
     @property
     def lexical(self) -> TermStatistics: ...
