@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .embed.embedding import Embedder
 from .embed.sentence_vectors import SentenceVectors
 from .records import Chunk, Passage
-from .store.protocol import IndexStore
+from .store.protocol import IndexStore, sentence_text
 
 
 @dataclass(frozen=True)
@@ -32,12 +32,6 @@ def rrf(rankings: list[tuple[list[int], float]], k: int) -> dict[int, float]:
     return fused
 
 
-def _sentence_text(data: IndexStore, row: int) -> str:
-    sentence = data.sentences[row]
-    article = data.articles.get(sentence.source)
-    return article.text[sentence.start : sentence.end] if article else ""
-
-
 class HybridRetriever:
     """Searches one opened index; safe to share between threads (read-only)."""
 
@@ -47,7 +41,7 @@ class HybridRetriever:
         self.fusion = fusion or FusionSettings()
         stored = data.sentence_vectors
         if stored is not None and not isinstance(stored, SentenceVectors):  # rows not embedded at build: made when read
-            data.sentence_vectors = SentenceVectors(stored, lambda row: _sentence_text(data, row), embedder)
+            data.sentence_vectors = SentenceVectors(stored, lambda row: sentence_text(data, row), embedder)
 
     def search(
         self, query: str, k: int = 10, sources: Collection[str] | None = None, mode: str = "hybrid"

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ..records import Chunk, Citation
+from ..store.protocol import sentence_text
 
 if TYPE_CHECKING:
     from ..store.protocol import IndexStore
@@ -45,10 +46,3 @@ class Citer:
 
     def text(self, row: int) -> str:
         return sentence_text(self.data, row)
-
-
-def sentence_text(data: IndexStore, row: int) -> str:
-    """The words of sentence `row`, from its article (no chunk lookup needed)."""
-    sentence = data.sentences[row]
-    article = data.articles.get(sentence.source)
-    return article.text[sentence.start : sentence.end] if article else ""

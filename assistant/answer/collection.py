@@ -22,7 +22,8 @@ import numpy as np
 from ..ingest.sentences import is_statement
 from ..records import Answer, Citation
 from ..store.lexical import analyse, terms
-from .citing import Citer, sentence_text
+from ..store.protocol import sentence_text
+from .citing import Citer
 
 if TYPE_CHECKING:
     from ..store.protocol import IndexStore

@@ -162,7 +162,6 @@ class PgIndex:
         self.sentences = RemoteSentences(self, counts["sentences"])
         self.chunks = RemoteChunks(self, counts["chunks"], self.sentences)
         self.chunk_rows = ChunkRows(self, self.chunks)
-        self.chunks_count = int(counts["chunks"])
         self.lexical = PgTerms(self, counts["chunks"])
         self.sentence_vectors = RemoteVectors(self, counts["sentences"])
         self.metadata_terms = self.lexical.metadata
@@ -275,7 +274,7 @@ class PgIndex:
             return [(int(r), float(s)) for r, s in self.query(sql, [terms, list(sources), k]) if s > 0]
         sql = "SELECT term, rows, weights FROM {s}.terms WHERE term = ANY(%s) AND rows IS NOT NULL"
         packed = {t: (r, w) for t, r, w in self.query(sql, [sorted(set(terms))], binary=True)}
-        return top_scores(packed, terms, self.chunks_count, k)
+        return top_scores(packed, terms, self.lexical.size, k)
 
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these rows."""

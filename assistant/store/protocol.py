@@ -113,6 +113,13 @@ class IndexStore(Protocol):
         ...
 
 
+def sentence_text(data: IndexStore, row: int) -> str:
+    """The words of sentence `row`, from its article (no chunk lookup needed)."""
+    sentence = data.sentences[row]
+    article = data.articles.get(sentence.source)
+    return article.text[sentence.start : sentence.end] if article else ""
+
+
 class ArticleFeatures:
     """What the questions derive from the articles, chunks and sentences held by a store."""
 
