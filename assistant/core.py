@@ -87,7 +87,7 @@ class Assistant:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = SentenceTransformerEmbedder(self.settings.model)
+            self._embedder = SentenceTransformerEmbedder(self.settings.model, workers=self.settings.workers)
         return self._embedder
 
     def index(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> SyncReport:

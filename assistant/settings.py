@@ -45,6 +45,7 @@ class Settings:
     answer_passages: int = 10
     follow_links: bool = False  # read files that links in the corpus lead to outside it
     store: str | None = field(default_factory=default_store)  # postgresql://… instead of index_dir
+    workers: int = 0  # batches an index build embeds at once, each on its share of the cores; 0: one per core
 
     def __post_init__(self) -> None:
         # Accept plain strings for paths, as programmers will pass them.

@@ -6,6 +6,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +63,26 @@ def test_onnx_passage_vectors_match_sentence_transformers(
     vectors = fresh.embed_documents(TEXTS)
     assert fresh._onnx_encoder() is not None
     np.testing.assert_allclose(_cosines(vectors, embedder), 1.0, atol=1e-4)
+
+
+def test_batches_embedded_at_once_give_the_vectors_of_one_at_a_time(onnx_ready: Path) -> None:
+    """`workers`: several batches at once on one thread each, or one batch at a time on every core."""
+    words = ["trade", "energy", "corridor", "ministers", "signed", "agreements", "ports", "rail", "gas"]
+    texts = [" ".join(words[(i + j) % len(words)] for j in range(3 + 5 * (i % 50))) for i in range(200)]
+    together = SentenceTransformerEmbedder(workers=3)
+    started: list[str] = []
+    original = together._onnx_batch_encoder()
+    assert original is not None
+
+    def batch(some: list[str]) -> np.ndarray:
+        started.append(threading.current_thread().name)
+        return original.batch(some)
+
+    together._onnx_batch = together._onnx = type("Spy", (), {"batch": staticmethod(batch), "file": original.file})()
+    vectors = together.embed_documents(texts)
+    assert len(started) > 3 and all(name.startswith("embed") for name in started)  # in the workers' threads
+    alone = SentenceTransformerEmbedder(workers=1).embed_documents(texts)
+    np.testing.assert_allclose(vectors, alone, atol=1e-6)
 
 
 def test_answering_with_the_exported_model_imports_no_torch(shipped_index: Path, onnx_ready: Path) -> None:

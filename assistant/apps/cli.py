@@ -32,10 +32,14 @@ def cli(verbose: bool) -> None:
 @index_option
 @store_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
-def index(corpus_dir: Path | None, index_dir: Path | None, store: str | None, rebuild: bool) -> None:
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Batches embedded at once, each on its share of the cores.  [default: one per core]")  # fmt: skip
+def index(
+    corpus_dir: Path | None, index_dir: Path | None, store: str | None, rebuild: bool, workers: int | None
+) -> None:
     """Build or update the index (only new or changed articles are embedded)."""
     with friendly_errors():
-        bot = open_assistant(corpus_dir, index_dir, store)
+        bot = open_assistant(corpus_dir, index_dir, store, workers or 0)
         report = prepare(bot, rebuild=rebuild, quiet=True, write=True)
         click.echo(f"{where(bot)}: {report.summary()}")
 

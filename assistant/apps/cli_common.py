@@ -60,10 +60,11 @@ def friendly_errors() -> Iterator[None]:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
 
-def open_assistant(corpus_dir: Path | None, index_dir: Path | None, store: str | None = None) -> Any:
+def open_assistant(corpus_dir: Path | None, index_dir: Path | None, store: str | None = None, workers: int = 0) -> Any:
     from ..core import Assistant
+    from ..settings import Settings
 
-    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store)
+    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store, settings=Settings(workers=workers))
 
 
 def where(bot: Any) -> str:

@@ -40,9 +40,12 @@ class HashingEmbedder:
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         self.calls.append(len(texts))
-        if progress:
-            progress(len(texts))
-        return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+        vectors = []
+        for text in texts:  # in the order given, reporting each, as a batch at a time would
+            vectors.append(self._vector(text))
+            if progress:
+                progress(1)
+        return np.stack(vectors) if vectors else np.zeros((0, self._dim), np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)

@@ -27,7 +27,6 @@ from .sentence_vectors import embedded_at_build
 log = logging.getLogger(__name__)
 
 TokenProgress = Callable[[int, int], None]  # (tokens embedded so far, tokens to embed)
-STEPS = 100  # progress reports per build: each one call of the embedder on texts of similar length
 
 
 def vectors_for(
@@ -72,22 +71,19 @@ def embed_texts(texts: list[str], embedder: Any, progress: TokenProgress | None 
     if not texts:
         return out
     began = time.perf_counter()
-    lengths = [min(embedder.count_tokens(t), embedder.max_tokens) for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-    total, done = sum(lengths), 0
-    step = max(1, total // STEPS)
-    start = 0
-    while start < len(order):
-        end, tokens = start, 0
-        while end < len(order) and (end == start or tokens < step):
-            tokens += lengths[order[end]]
-            end += 1
-        rows = order[start:end]
-        out[rows] = embedder.embed_documents([texts[i] for i in rows])
-        done += tokens
+    many = getattr(embedder, "count_tokens_many", None)
+    lengths = many(texts) if many else [min(embedder.count_tokens(t), embedder.max_tokens) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: -lengths[i])  # as the embedder orders them: the same key
+    done = np.cumsum([0] + [lengths[i] for i in order]).tolist()
+    total, finished = done[-1], 0
+
+    def step(n: int) -> None:
+        nonlocal finished
+        finished += n
         if progress:
-            progress(done, total)
-        start = end
+            progress(done[finished], total)
+
+    out[order] = embedder.embed_documents([texts[i] for i in order], progress=step)
     seconds = time.perf_counter() - began
     log.info("embedded %d texts, %d tokens in %.1f s (%.0f tokens/s)", len(texts), total, seconds, total / seconds)
     return out

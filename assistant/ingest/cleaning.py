@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from functools import cache
 
 # Whole lines that are page furniture on any site: navigation, comment, share and print links.
 _FURNITURE = re.compile(
@@ -58,6 +60,7 @@ def strip_terminal(text: str) -> str:
     return _OTHER_CONTROL.sub("", _TERMINAL.sub("", text))
 
 
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\n\t\x20-\x7e]")
 SHORT_LINE_WORDS = 12
 FRAGMENT_WORDS = 4
 
@@ -67,10 +70,16 @@ def normalise(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    text = _NOT_PRINTABLE_ASCII.sub(_drop_other, text)  # only the rare other characters are looked up
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
 
+def _drop_other(match: re.Match[str]) -> str:
+    """The character unless its Unicode category is "other" (control, format, private, unassigned)."""
+    return "" if unicodedata.category(match.group())[0] == "C" else match.group()
+
+
+@cache
 def _script(ch: str) -> str:
     name = unicodedata.name(ch, "")
     return name.split(" ", 1)[0] if name else ""
@@ -79,18 +88,14 @@ def _script(ch: str) -> str:
 def script_counts(text: str) -> dict[str, int]:
     """How many letters of each script ("LATIN", "CYRILLIC", "CJK") the text has."""
     counts: dict[str, int] = {}
-    for ch in _LETTER.findall(text):
+    for ch, n in Counter(_LETTER.findall(text)).items():  # in the order the scripts first appear
         script = _script(ch)
-        counts[script] = counts.get(script, 0) + 1
+        counts[script] = counts.get(script, 0) + n
     return counts
 
 
 def _dominant_script(lines: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for line in lines:
-        for ch in _LETTER.findall(line):
-            script = _script(ch)
-            counts[script] = counts.get(script, 0) + 1
+    counts = script_counts("\n".join(lines))
     return max(counts, key=lambda s: counts[s]) if counts else ""
 
 

@@ -58,6 +58,7 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(html, "lxml")
     meta: dict[str, str] = {}
+    metas = soup.find_all("meta")  # once: a search of the page per selector took longer than the rest
     for key, selectors in {
         "title": [("property", "og:title"), ("name", "twitter:title")],
         "publisher": [("property", "og:site_name"), ("name", "publisher")],
@@ -66,7 +67,7 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
         "url": [("property", "og:url")],
     }.items():
         for attr, value in selectors:
-            tag = soup.find("meta", attrs={attr: value})
+            tag = next((m for m in metas if m.get(attr) == value), None)
             content = tag.get("content") if tag else None
             if isinstance(content, str) and content.strip():
                 meta[key] = content.strip()
@@ -110,57 +111,46 @@ def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    _collapse_whitespace(root)
-    blocks = (
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "tr",
-        "br",
-        "dd",
-        "dt",
-        "figcaption",
-        "table",
-        "ul",
-        "ol",
-    )
-    for tag in root.find_all(blocks):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    for tag in root.find_all(("td", "th")):
-        tag.insert_after(" ")
-    return root.get_text(), meta
+    return _page_text(root), meta
 
 
+_BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
+                     "pre", "tr", "br", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
+_CELLS = frozenset(("td", "th"))
 _PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
-def _collapse_whitespace(root: Any) -> None:
-    """Whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
-    <pre> and its kin. A hard-wrapped paragraph is one line, not a line per source line."""
-    from bs4 import NavigableString
-    from bs4.element import PreformattedString
+def _page_text(root: Any) -> str:
+    """The text under `root`: a line break before and after each block, a space after each table cell,
+    and whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
+    <pre> and its kin (a hard-wrapped paragraph is one line, not a line per source line).
 
-    for text in list(root.find_all(string=True)):
-        if isinstance(text, PreformattedString) or not isinstance(text, NavigableString):
-            continue  # comments, CDATA, doctype
-        if any(parent.name in _PRESERVED for parent in text.parents):
+    One walk over the tree, which it leaves as it is (inserting the breaks into the tree costs time
+    that grows with the square of a long list's length)."""
+    from bs4 import CData, NavigableString, Tag
+
+    parts: list[str] = []
+    kept = any(getattr(t, "name", None) in _PRESERVED for t in (root, *root.parents))
+    todo: list[tuple[Any, bool] | str] = [(c, kept) for c in reversed(root.contents)]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):  # a break or a space pushed below
+            parts.append(item)
             continue
-        collapsed = _HTML_SPACE.sub(" ", str(text))
-        if collapsed != text:
-            text.replace_with(collapsed)
+        node, kept = item
+        if isinstance(node, Tag):
+            block, inner = node.name in _BLOCKS, kept or node.name in _PRESERVED
+            if block or node.name in _CELLS:
+                todo.append("\n" if block else " ")
+            todo.extend((c, inner) for c in reversed(node.contents))
+            if block:
+                todo.append("\n")
+        elif type(node) is NavigableString:  # not comments, doctypes, scripts: what get_text() reads
+            parts.append(str(node) if kept else _HTML_SPACE.sub(" ", node))
+        elif type(node) is CData:
+            parts.append(str(node))
+    return "".join(parts)
 
 
 def _markdown_to_text(text: str) -> tuple[str, dict[str, str]]:
