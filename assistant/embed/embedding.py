@@ -152,8 +152,8 @@ class SentenceTransformerEmbedder:
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Vectors for passages, longest first in batches of about the same length in word pieces (little
-        padding): through the ONNX export (2-3x faster; made first if it is missing), in `workers`
-        processes when there are enough of them, else sentence-transformers."""
+        padding): through the ONNX export (2-3x faster; made first if it is missing), `workers` batches
+        at once on threads of this process, else sentence-transformers."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
