@@ -14,6 +14,7 @@ import pytest
 
 from assistant.embed import onnx_query
 from assistant.embed.embedding import SentenceTransformerEmbedder
+from assistant.embed.onnx_query import Encoded
 from assistant.embed.torch_query import plain_mean_pooling, torch_encoder
 
 pytestmark = pytest.mark.slow
@@ -74,15 +75,36 @@ def test_batches_embedded_at_once_give_the_vectors_of_one_at_a_time(onnx_ready: 
     original = together._onnx_batch_encoder()
     assert original is not None
 
-    def batch(some: list[str]) -> np.ndarray:
+    def batch(some: list[Encoded]) -> np.ndarray:
         started.append(threading.current_thread().name)
-        return original.batch(some)
+        return original.batch_encoded(some)
 
-    together._onnx_batch = together._onnx = type("Spy", (), {"batch": staticmethod(batch), "file": original.file})()
+    spy = type("Spy", (), {"batch_encoded": staticmethod(batch), "file": original.file})()
+    together._onnx_batch = together._onnx = spy
     vectors = together.embed_documents(texts)
     assert len(started) > 3 and all(name.startswith("embed") for name in started)  # in the workers' threads
     alone = SentenceTransformerEmbedder(workers=1).embed_documents(texts)
     np.testing.assert_allclose(vectors, alone, atol=1e-6)
+
+
+def test_a_repeated_text_is_embedded_once_and_every_row_gets_its_vector(onnx_ready: Path) -> None:
+    embedder = SentenceTransformerEmbedder()
+    texts = ["Returns a new buffer.", "The port is closed after the call.", "Returns a new buffer."] * 3
+    seen: list[int] = []
+    original = embedder._onnx_batch_encoder()
+    assert original is not None
+
+    def batch(some: list[Encoded]) -> np.ndarray:
+        seen.append(len(some))
+        return original.batch_encoded(some)
+
+    spy = type("Spy", (), {"batch_encoded": staticmethod(batch), "file": original.file})()
+    embedder._onnx_batch = embedder._onnx = spy
+    done: list[int] = []
+    vectors = embedder.embed_documents(texts, progress=done.append)
+    assert sum(seen) == 2 and sum(done) == len(texts)  # two distinct texts; progress counts every row
+    alone = np.stack([SentenceTransformerEmbedder(workers=1).embed_documents([t])[0] for t in texts[:2]])
+    np.testing.assert_allclose(vectors, alone[[0, 1, 0] * 3], atol=1e-6)
 
 
 def test_answering_with_the_exported_model_imports_no_torch(shipped_index: Path, onnx_ready: Path) -> None:

