@@ -82,7 +82,8 @@ def child_assistant(corpus: Path, index: Path) -> dict[str, Any]:
     embedder = bot.embedder
     said = [data.articles[s.source].text[s.start : s.end] for s in data.sentences]
     embedded = [t for t in said if embedded_at_build(t)]  # the others are embedded when a question reads them
-    tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in [c.text for c in data.chunks] + embedded)
+    read = set([c.text for c in data.chunks] + embedded)  # a text that repeats is embedded once
+    tokens = sum(min(embedder.count_tokens(t), embedder.max_tokens) for t in read)
     return {"build_s": seconds, "cpu_s": cpu, "chunks": len(data.chunks), "sentences": len(embedded),
             "sentences_total": len(said), "tokens_embedded": tokens, "peak_rss_mb": rss_mb(),
             "cpu_gflops": gflops}  # fmt: skip
