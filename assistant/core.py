@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import inputs
 from ._offline import go_offline
 from .answer import collection, evidence, whole_articles
+from .answer.citing import with_pages
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
@@ -248,7 +249,9 @@ class Assistant:
             answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
-        return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices)
+        citations = with_pages(answer.citations, retriever.data.articles)
+        return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
+                                   citations=citations)  # fmt: skip
 
     def summarize(
         self, source: str | None = None, query: str | None = None, sentences: int = collection.SUMMARY_SENTENCES
@@ -265,7 +268,8 @@ class Assistant:
         chosen, _ = inputs.article_filter(None if source is None else [source], retriever.data.articles)
         k = inputs.positive_k(sentences)
         query = None if query is None else inputs.question(query)
-        return whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
+        made = whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
+        return dataclasses.replace(made, citations=with_pages(made.citations, retriever.data.articles))
 
     def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
         """Dated events the articles state, in date order, each sentence verbatim and cited.

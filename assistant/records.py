@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -17,6 +18,13 @@ class Article:
     author: str | None = None
     date: str | None = None
     url: str | None = None
+    pages: list[int] = field(default_factory=list)  # where each page of a PDF starts in `text`
+
+    def page_at(self, offset: int) -> int | None:
+        """The page (from 1) that holds the character at `offset`, for articles read from a PDF."""
+        if not self.pages:
+            return None
+        return max(1, bisect.bisect_right(self.pages, offset))
 
     def metadata(self) -> dict[str, str | None]:
         """The descriptive fields, without the text."""
@@ -86,6 +94,7 @@ class Citation:
     end: int
     sentence_start: int = 0
     sentence_end: int = 0
+    page: int | None = None  # the PDF page the supporting sentence is on
 
     @property
     def sentence(self) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from ..records import Chunk, Citation
+from ..records import Article, Chunk, Citation
 from ..store.protocol import sentence_text
 
 if TYPE_CHECKING:
@@ -46,3 +47,13 @@ class Citer:
 
     def text(self, row: int) -> str:
         return sentence_text(self.data, row)
+
+
+def with_pages(citations: Sequence[Citation], articles: Mapping[str, Article]) -> list[Citation]:
+    """The citations, each with the page its sentence is on when its article was read from a PDF."""
+    out = []
+    for c in citations:
+        article = articles.get(c.source)
+        page = article.page_at(c.start + c.sentence_start) if article is not None else None
+        out.append(c if page is None else dataclasses.replace(c, page=page))
+    return out

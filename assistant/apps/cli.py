@@ -92,7 +92,8 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
             return
         say(answer.text + "\n")
         for c in answer.citations:
-            say(f"[{c.marker}] {c.title} — {c.source} [{c.start}:{c.end}]", bold=True)
+            page = f", page {c.page}" if c.page else ""
+            say(f"[{c.marker}] {c.title} — {c.source}{page} [{c.start}:{c.end}]", bold=True)
             say(f"    {c.sentence}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from functools import cache
 
 # Whole lines that are page furniture on any site: navigation, comment, share and print links.
@@ -38,7 +39,8 @@ _CONSENT = re.compile(
     r"\b(?:browser|website|consent|accept|our site|user experience|personali[sz]e|tracking|gdpr)\b",
     re.IGNORECASE,
 )
-_BULLET = re.compile(r"^[\s•·▪‣◦●■□►▶*–—-]+(?=\S)")
+# A list bullet; a dash or star only with a space after it ("-d", "--help" and "->" are text).
+_BULLET = re.compile(r"^\s*(?:[•·▪‣◦●■□►▶]+\s*|[*–—-]+\s+)+(?=\S)")
 _LETTER = re.compile(r"[^\W\d_]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")
@@ -127,14 +129,16 @@ def _is_fragment(line: str) -> bool:
     return len(line.split()) <= FRAGMENT_WORDS and not line.endswith((".", "!", "?", '"', "”"))
 
 
-def clean_text(raw: str) -> str:
-    """Keep the article's own lines, one paragraph per line, boilerplate removed."""
-    lines = [_BULLET.sub("", line) for line in normalise(raw).split("\n")]
-    lines = [line for line in lines if line]
+def _lines(raw: str) -> list[str]:
+    return [line for line in (_BULLET.sub("", line) for line in normalise(raw).split("\n")) if line]
+
+
+def _kept(lines: list[str]) -> list[int]:
+    """Which of the lines are the article's own: boilerplate and repeated labels left out."""
     script = _dominant_script(lines)
-    kept: list[str] = []
+    kept: list[int] = []
     seen_short: set[str] = set()
-    for line in lines:
+    for i, line in enumerate(lines):
         if is_boilerplate(line, script):
             continue
         key = line.casefold()
@@ -142,11 +146,42 @@ def clean_text(raw: str) -> str:
             if key in seen_short:
                 continue  # a title or label repeated by the page template
             seen_short.add(key)
-        kept.append(line)
+        kept.append(i)
     # Signatures, site names and widget labels trail the last paragraph as short fragments.
-    while len(kept) > 1 and _is_fragment(kept[-1]):
+    while len(kept) > 1 and _is_fragment(lines[kept[-1]]):
         kept.pop()
-    return "\n".join(kept)
+    return kept
+
+
+def clean_text(raw: str) -> str:
+    """Keep the article's own lines, one paragraph per line, boilerplate removed."""
+    lines = _lines(raw)
+    return "\n".join(lines[i] for i in _kept(lines))
+
+
+def clean_pages(pages: Sequence[Sequence[str]]) -> tuple[str, list[int]]:
+    """`clean_text` of the pages' paragraphs, and the offset in it where each page starts (a page
+    left with no text starts where the next one does)."""
+    lines: list[str] = []
+    page_of: list[int] = []
+    for number, page in enumerate(pages):
+        for paragraph in page:
+            for line in _lines(paragraph):
+                lines.append(line)
+                page_of.append(number)
+    kept = _kept(lines)
+    starts: list[int | None] = [None] * len(pages)
+    at = 0
+    for k, i in enumerate(kept):
+        at += 1 if k else 0  # the line break before it
+        if starts[page_of[i]] is None:
+            starts[page_of[i]] = at
+        at += len(lines[i])
+    filled, following = [], at
+    for start in reversed(starts):
+        following = following if start is None else start
+        filled.append(following)
+    return "\n".join(lines[i] for i in kept), filled[::-1]
 
 
 def first_line(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Read a folder of articles (.txt, .md, .html): decode, extract, clean, attach metadata."""
+"""Read a folder of articles (.txt, .md, .html, .pdf, .docx): decode, extract, clean, attach metadata."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Article
-from .cleaning import clean_text, first_line
+from .cleaning import clean_pages, clean_text, first_line
+from .documents import read_docx, read_pdf
 
 logger = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
 _META_FIELDS = ("title", "publisher", "author", "date", "url")
@@ -259,14 +260,22 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
-    raw = decode(path.read_bytes())
     suffix = path.suffix.lower()
     meta: dict[str, str] = {}
-    if suffix in (".html", ".htm"):
-        raw, meta = _html_to_text(raw)
-    elif suffix in (".md", ".markdown"):
-        raw, meta = _markdown_to_text(raw)
-    text = clean_text(raw)
+    pages: list[int] = []
+    if suffix == ".pdf":
+        paragraphs, meta = read_pdf(path)
+        text, pages = clean_pages(paragraphs)
+    elif suffix == ".docx":
+        lines, meta = read_docx(path)
+        text = clean_text("\n".join(lines))
+    else:
+        raw = decode(path.read_bytes())
+        if suffix in (".html", ".htm"):
+            raw, meta = _html_to_text(raw)
+        elif suffix in (".md", ".markdown"):
+            raw, meta = _markdown_to_text(raw)
+        text = clean_text(raw)
     if not text.strip():
         raise ValueError("no article text left after cleaning")
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in _META_FIELDS and v})
@@ -278,6 +287,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         author=meta.get("author"),
         date=meta.get("date"),
         url=meta.get("url"),
+        pages=pages,
     )
 
 

@@ -153,7 +153,7 @@ def sync(
     folder = folder.resolve()
     check_writable(folder, corpus_dir)
     if not corpus:
-        raise CorpusError("the corpus holds no readable articles; add .txt, .md or .html files")
+        raise CorpusError("the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files")
     if index_type not in dense.INDEX_TYPES:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
     report = SyncReport()

@@ -70,7 +70,7 @@ def sync(
     chunking = chunking or ChunkSettings()
     fault = fault or (lambda step: None)
     if not corpus:
-        raise CorpusError("the corpus holds no readable articles; add .txt, .md or .html files")
+        raise CorpusError("the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files")
     if index_type not in PG_INDEX_TYPES:
         raise ValueError(f"index type {index_type!r} is not offered by the PostgreSQL store; one of {PG_INDEX_TYPES}")
     conninfo, name = parse_location(location)
@@ -122,7 +122,8 @@ def _write(
         if before is not None and before[0] == text_hash(article.text):
             report.unchanged.append(article.source)
             rows.add_kept(article, *before[2:])
-            metadata_same = metadata_same and before[1] == article.metadata()
+            stored = {"pages": [], **before[1]}  # rows written before articles had pages have none
+            metadata_same = metadata_same and stored == {**article.metadata(), "pages": article.pages}
             continue
         (report.changed if before is not None else report.added).append(article.source)
         chunks = split_article(article, chunking, embedder.count_tokens)

@@ -314,7 +314,8 @@ def plan_sync(
             plan.sentences.append(Sentence(article.source, a, b))
             plan.sentence_rows.append(None)
     plan.metadata_same = bool(old_articles) and all(
-        {k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"} == asdict(a) for a in corpus
+        {"pages": [], **{k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"}} == asdict(a)
+        for a in corpus  # an index written before articles had pages has none
     )
     return plan
 
