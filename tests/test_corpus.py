@@ -1,4 +1,4 @@
-"""Loading and cleaning any folder of .txt, .md and .html articles."""
+"""Loading and cleaning any folder of .txt, .md, .html, .pdf and .docx articles."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pytest
 from assistant.errors import CorpusError
 from assistant.ingest.cleaning import clean_text
 from assistant.ingest.corpus import load_corpus
+from assistant.ingest.titles import without_shared_affix
 
 from .conftest import CORPUS, write_articles
 
@@ -147,3 +148,24 @@ def test_cli_reports_skipped_files_and_an_empty_corpus(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "binary.txt" in proc.stderr and "no readable articles" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_site_name_the_pages_share_leaves_their_titles(tmp_path: Path) -> None:
+    """Titles as Debian's Node.js and libffi manuals write them; metadata.json's title is kept as given."""
+    pages = {
+        "buffer.html": "Buffer | Node.js v20.20.2 Documentation",
+        "fs.html": "File system | Node.js v20.20.2 Documentation",
+        "events.html": "Events | Node.js v20.20.2 Documentation",
+        "about.html": "About this documentation | Node.js v20.20.2 Documentation",
+    }
+    for name, title in pages.items():
+        body = f"The {name[:-5]} module is described on this page in some detail for readers."
+        (tmp_path / name).write_text(f"<html><head><title>{title}</title></head><body><p>{body}</p></body></html>")
+    (tmp_path / "metadata.json").write_text('{"about.html": {"title": "About | Node.js v20.20.2 Documentation"}}')
+    titles = {a.source: a.title for a in load_corpus(tmp_path).articles}
+    assert titles == {"buffer.html": "Buffer", "fs.html": "File system", "events.html": "Events",
+                      "about.html": "About | Node.js v20.20.2 Documentation"}  # fmt: skip
+    texinfo = [f"{t} (libffi: the portable foreign function interface library)" for t in ("Closure Example", "Index")]
+    assert without_shared_affix(texinfo) == ["Closure Example", "Index"]
+    kept = ["26.3. Continuous Archiving and Point-in-Time Recovery (PITR)", "8.14. JSON Types", "8.15. Arrays"]
+    assert without_shared_affix(kept) == kept

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
-import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,14 +15,14 @@ from ..errors import CorpusError
 from ..records import Article
 from .cleaning import clean_pages, clean_text, first_line
 from .documents import read_docx, read_pdf
+from .markup import META_FIELDS, html_to_text, markdown_to_text
+from .titles import without_shared_affix
 
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
-_META_FIELDS = ("title", "publisher", "author", "date", "url")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 
 
 @dataclass
@@ -47,130 +47,6 @@ def decode(data: bytes) -> str:
     if best is None:
         raise ValueError("unknown text encoding")
     return str(best)
-
-
-def _html_to_text(html: str) -> tuple[str, dict[str, str]]:
-    """Main text of an HTML page, one block per line, plus the metadata its head declares."""
-    import warnings
-
-    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
-
-    with warnings.catch_warnings():  # XHTML pages (<?xml …?>) read fine as HTML
-        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-        soup = BeautifulSoup(html, "lxml")
-    meta: dict[str, str] = {}
-    metas = soup.find_all("meta")  # once: a search of the page per selector took longer than the rest
-    for key, selectors in {
-        "title": [("property", "og:title"), ("name", "twitter:title")],
-        "publisher": [("property", "og:site_name"), ("name", "publisher")],
-        "author": [("name", "author"), ("property", "article:author")],
-        "date": [("property", "article:published_time"), ("name", "date"), ("itemprop", "datePublished")],
-        "url": [("property", "og:url")],
-    }.items():
-        for attr, value in selectors:
-            tag = next((m for m in metas if m.get(attr) == value), None)
-            content = tag.get("content") if tag else None
-            if isinstance(content, str) and content.strip():
-                meta[key] = content.strip()
-                break
-    if "title" not in meta and soup.title and soup.title.string:
-        meta["title"] = soup.title.string.strip()
-    if "date" not in meta and (time := soup.find("time")) is not None:
-        value = str(time.get("datetime") or "")
-        if isinstance(value, str) and value.strip():
-            meta["date"] = value.strip()
-
-    # Code, forms and page chrome never hold article text.
-    for tag in soup(
-        [
-            "script",
-            "style",
-            "noscript",
-            "template",
-            "iframe",
-            "svg",
-            "form",
-            "button",
-            "nav",
-            "header",
-            "footer",
-            "aside",
-            "select",
-            "input",
-        ]
-    ):
-        tag.decompose()
-    chrome = re.compile(
-        r"cookie|consent|share|social|newsletter|comment|breadcrumb|sidebar|related|"
-        r"advert|promo|popup|modal|banner|subscribe|skip-link|menu",
-        re.IGNORECASE,
-    )
-    for tag in soup.find_all(True):
-        if getattr(tag, "attrs", None) is None:
-            continue
-        marks = f"{tag.get('id') or ''} {' '.join(tag.get('class') or [])}" if tag.attrs else ""
-        if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
-            tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    return _page_text(root), meta
-
-
-_BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-                     "pre", "tr", "br", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
-_CELLS = frozenset(("td", "th"))
-_PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
-_HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
-
-
-def _page_text(root: Any) -> str:
-    """The text under `root`: a line break before and after each block, a space after each table cell,
-    and whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
-    <pre> and its kin (a hard-wrapped paragraph is one line, not a line per source line).
-
-    One walk over the tree, which it leaves as it is (inserting the breaks into the tree costs time
-    that grows with the square of a long list's length)."""
-    from bs4 import CData, NavigableString, Tag
-
-    parts: list[str] = []
-    kept = any(getattr(t, "name", None) in _PRESERVED for t in (root, *root.parents))
-    todo: list[tuple[Any, bool] | str] = [(c, kept) for c in reversed(root.contents)]
-    while todo:
-        item = todo.pop()
-        if isinstance(item, str):  # a break or a space pushed below
-            parts.append(item)
-            continue
-        node, kept = item
-        if isinstance(node, Tag):
-            block, inner = node.name in _BLOCKS, kept or node.name in _PRESERVED
-            if block or node.name in _CELLS:
-                todo.append("\n" if block else " ")
-            todo.extend((c, inner) for c in reversed(node.contents))
-            if block:
-                todo.append("\n")
-        elif type(node) is NavigableString:  # not comments, doctypes, scripts: what get_text() reads
-            parts.append(str(node) if kept else _HTML_SPACE.sub(" ", node))
-        elif type(node) is CData:
-            parts.append(str(node))
-    return "".join(parts)
-
-
-def _markdown_to_text(text: str) -> tuple[str, dict[str, str]]:
-    """Front matter as metadata; the body rendered through a Markdown parser, then read as HTML."""
-    meta: dict[str, str] = {}
-    if match := _FRONT_MATTER.match(text):
-        import yaml
-
-        try:
-            loaded = yaml.safe_load(match.group(1))
-        except yaml.YAMLError:
-            loaded = None
-        if isinstance(loaded, dict):
-            meta = {k: str(v) for k, v in loaded.items() if k in _META_FIELDS and v is not None}
-        text = text[match.end() :]
-    from markdown_it import MarkdownIt
-
-    body, _ = _html_to_text(MarkdownIt().render(text))
-    return body, meta
 
 
 def _read_manifest(folder: Path) -> dict[str, dict[str, Any]]:
@@ -272,13 +148,13 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     else:
         raw = decode(path.read_bytes())
         if suffix in (".html", ".htm"):
-            raw, meta = _html_to_text(raw)
+            raw, meta = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
-            raw, meta = _markdown_to_text(raw)
+            raw, meta = markdown_to_text(raw)
         text = clean_text(raw)
     if not text.strip():
         raise ValueError("no article text left after cleaning")
-    meta.update({k: str(v) for k, v in (extra or {}).items() if k in _META_FIELDS and v})
+    meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
     return Article(
         source=source,
         title=meta.get("title") or first_line(text)[:200],
@@ -311,4 +187,9 @@ def load_corpus(folder: str | Path, follow_links: bool = False) -> LoadReport:
         except (OSError, ValueError) as exc:
             logger.warning("skipped %s: %s", source, exc)
             report.skipped[source] = str(exc)
+    # A site name the pages' titles share is not part of any one title (metadata.json's titles stay as given).
+    own = [i for i, a in enumerate(report.articles) if not (manifest.get(a.source) or {}).get("title")]
+    for i, title in zip(own, without_shared_affix([report.articles[i].title for i in own]), strict=True):
+        if title != report.articles[i].title:
+            report.articles[i] = dataclasses.replace(report.articles[i], title=title)
     return report
