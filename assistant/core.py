@@ -91,8 +91,14 @@ class Assistant:
             self._embedder = SentenceTransformerEmbedder(self.settings.model, workers=self.settings.workers)
         return self._embedder
 
-    def index(self, rebuild: bool = False, progress: Callable[[int, int], None] | None = None) -> SyncReport:
-        """Build or update the index from the corpus folder; embeds only what changed.
+    def index(
+        self,
+        rebuild: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        reading: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Build or update the index from the corpus folder; embeds only what changed. `reading` gets
+        (files read, files) while the folder is read, `progress` (word pieces embedded, to embed).
 
         Raises UnsafeFolderError, before anything is read or written, when the index folder holds
         files the assistant did not write or overlaps the corpus folder; IndexWriteError, leaving the
@@ -100,7 +106,7 @@ class Assistant:
         """
         if self.settings.store is None:
             check_writable(self.settings.index_dir, self.settings.corpus_dir)
-        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links)
+        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links, reading)
         s = self.settings
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
                                rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
@@ -113,7 +119,9 @@ class Assistant:
             self.prepare_fast_queries()
         return result
 
-    def update(self, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+    def update(
+        self, progress: Callable[[int, int], None] | None = None, reading: Callable[[int, int], None] | None = None
+    ) -> SyncReport:
         """Bring the index up to date before reading it: `index()`, except that an index that cannot be
         written (a read-only folder, a full disk) is left as it is; the report's `failed` says why.
 
@@ -125,7 +133,7 @@ class Assistant:
                 with self._lock:
                     self.last_sync = SyncReport()
                 return self.last_sync
-            return self.index(progress=progress)
+            return self.index(progress=progress, reading=reading)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))
             with self._lock:

@@ -169,3 +169,10 @@ def test_a_site_name_the_pages_share_leaves_their_titles(tmp_path: Path) -> None
     assert without_shared_affix(texinfo) == ["Closure Example", "Index"]
     kept = ["26.3. Continuous Archiving and Point-in-Time Recovery (PITR)", "8.14. JSON Types", "8.15. Arrays"]
     assert without_shared_affix(kept) == kept
+
+
+def test_reading_reports_each_file(tiny_corpus: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    report = load_corpus(tiny_corpus, progress=lambda done, total: seen.append((done, total)))
+    files = len(report.articles) + len(report.skipped)
+    assert seen == [(n, files) for n in range(1, files + 1)]

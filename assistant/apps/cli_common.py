@@ -98,14 +98,42 @@ def progress_bar() -> Iterator[Callable[[int, int], None]]:
             bar.close()
 
 
+@contextmanager
+def reading_bar(least: int = 20) -> Iterator[Callable[[int, int], None]]:
+    """Files read, for a folder of at least `least` files; then a line saying what comes next."""
+    from tqdm import tqdm
+
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if total < least:
+            return
+        if bar is None:
+            bar = tqdm(total=total, unit="file", desc="Reading", file=sys.stderr)
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+            say(f"Splitting {total:,} files into passages and sentences …", err=True)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = False) -> Any:
     """Build or update the index with a progress bar, saying what changed.
 
     `write`: the user asked for the index to be written, so failing to is an error; otherwise
     (ask, search, chat) an index that cannot be updated is read as it is, with a warning.
     """
-    with progress_bar() as progress:
-        report = bot.index(rebuild=rebuild, progress=progress) if write else bot.update(progress=progress)
+    with progress_bar() as progress, reading_bar() as reading:
+        if write:
+            report = bot.index(rebuild=rebuild, progress=progress, reading=reading)
+        else:
+            report = bot.update(progress=progress, reading=reading)
     if report.failed:
         say(f"warning: {report.failed}; using the index as it is", err=True)
     for source, reason in report.skipped.items():

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,10 +168,13 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     )
 
 
-def load_corpus(folder: str | Path, follow_links: bool = False) -> LoadReport:
+def load_corpus(
+    folder: str | Path, follow_links: bool = False, progress: Callable[[int, int], None] | None = None
+) -> LoadReport:
     """Read every article in `folder`. Unreadable files are reported in `skipped`, not raised.
 
-    `follow_links`: also read files that symbolic links lead to outside the folder.
+    `follow_links`: also read files that symbolic links lead to outside the folder. `progress`
+    gets (files read, files to read) after each file.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -180,13 +184,15 @@ def load_corpus(folder: str | Path, follow_links: bool = False) -> LoadReport:
     paths, report.skipped = scan(folder, follow_links)
     for source, reason in report.skipped.items():
         logger.warning("skipped %s: %s", source, reason)
-    for path in paths:
+    for number, path in enumerate(paths, start=1):
         source = path.relative_to(folder).as_posix()
         try:
             report.articles.append(read_article(path, source, manifest.get(source)))
         except (OSError, ValueError) as exc:
             logger.warning("skipped %s: %s", source, exc)
             report.skipped[source] = str(exc)
+        if progress:
+            progress(number, len(paths))
     # A site name the pages' titles share is not part of any one title (metadata.json's titles stay as given).
     own = [i for i, a in enumerate(report.articles) if not (manifest.get(a.source) or {}).get("title")]
     for i, title in zip(own, without_shared_affix([report.articles[i].title for i in own]), strict=True):
