@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from . import inputs
 from ._offline import go_offline
 from .answer import collection, evidence, whole_articles
-from .answer.citing import with_pages
+from .answer.citing import located
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
@@ -257,7 +257,7 @@ class Assistant:
             answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
-        citations = with_pages(answer.citations, retriever.data.articles)
+        citations = located(answer.citations, retriever.data.articles)
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
                                    citations=citations)  # fmt: skip
 
@@ -277,7 +277,7 @@ class Assistant:
         k = inputs.positive_k(sentences)
         query = None if query is None else inputs.question(query)
         made = whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
-        return dataclasses.replace(made, citations=with_pages(made.citations, retriever.data.articles))
+        return dataclasses.replace(made, citations=located(made.citations, retriever.data.articles))
 
     def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
         """Dated events the articles state, in date order, each sentence verbatim and cited.

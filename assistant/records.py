@@ -19,6 +19,7 @@ class Article:
     date: str | None = None
     url: str | None = None
     pages: list[int] = field(default_factory=list)  # where each page of a PDF starts in `text`
+    headings: list[list[Any]] = field(default_factory=list)  # [start, level, title] of each heading in `text`
 
     def page_at(self, offset: int) -> int | None:
         """The page (from 1) that holds the character at `offset`, for articles read from a PDF."""
@@ -95,6 +96,7 @@ class Citation:
     sentence_start: int = 0
     sentence_end: int = 0
     page: int | None = None  # the PDF page the supporting sentence is on
+    section: str | None = None  # the headings that hold it, outermost first ("Chapter › Section")
 
     @property
     def sentence(self) -> str:

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from ..ingest import sections
 from ..records import Article, Chunk, Citation
 from ..store.protocol import sentence_text
 
@@ -49,11 +50,16 @@ class Citer:
         return sentence_text(self.data, row)
 
 
-def with_pages(citations: Sequence[Citation], articles: Mapping[str, Article]) -> list[Citation]:
-    """The citations, each with the page its sentence is on when its article was read from a PDF."""
+def located(citations: Sequence[Citation], articles: Mapping[str, Article]) -> list[Citation]:
+    """The citations, each with the page its sentence is on (an article read from a PDF) and the headings
+    that hold it."""
     out = []
     for c in citations:
         article = articles.get(c.source)
-        page = article.page_at(c.start + c.sentence_start) if article is not None else None
-        out.append(c if page is None else dataclasses.replace(c, page=page))
+        if article is None:
+            out.append(c)
+            continue
+        at = c.start + c.sentence_start
+        section = sections.path_at(article.headings, at, article.title)
+        out.append(dataclasses.replace(c, page=article.page_at(at), section=section))
     return out

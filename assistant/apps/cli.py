@@ -93,7 +93,8 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
         say(answer.text + "\n")
         for c in answer.citations:
             page = f", page {c.page}" if c.page else ""
-            say(f"[{c.marker}] {c.title} — {c.source}{page} [{c.start}:{c.end}]", bold=True)
+            section = f" › {c.section}" if c.section else ""
+            say(f"[{c.marker}] {c.title}{section} — {c.source}{page} [{c.start}:{c.end}]", bold=True)
             say(f"    {c.sentence}")
 
 

@@ -110,7 +110,8 @@ def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anc
         cards.append(
             f'<div class="source{closest}" id="{anchor}-src-{c.marker}">'
             f'<div><span class="source-num">{c.marker}</span><span class="source-title">{esc(title)}</span></div>'
-            f'<div class="source-meta">{" · ".join(esc(m) for m in meta)}</div>'
+            + (f'<div class="source-section">{esc(c.section)}</div>' if c.section else "")
+            + f'<div class="source-meta">{" · ".join(esc(m) for m in meta)}</div>'
             f'<blockquote class="passage">{render_passage(c)}</blockquote></div>'
         )
     return f'<div class="sources"><div class="sources-head">{head}</div>{"".join(cards)}</div>'

@@ -14,9 +14,11 @@ from typing import Any
 
 from ..errors import CorpusError
 from ..records import Article
+from . import sections
 from .cleaning import clean_pages, clean_text, first_line
 from .documents import read_docx, read_pdf
 from .markup import META_FIELDS, html_to_text, markdown_to_text
+from .sections import Heading
 from .titles import without_shared_affix
 
 logger = logging.getLogger(__name__)
@@ -140,18 +142,20 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     suffix = path.suffix.lower()
     meta: dict[str, str] = {}
     pages: list[int] = []
+    headings: list[Heading] = []
     if suffix == ".pdf":
-        paragraphs, meta = read_pdf(path)
+        paragraphs, meta, outline = read_pdf(path)
         text, pages = clean_pages(paragraphs)
+        headings = [(level, title, pages[page], "") for level, title, page, _ in outline if page < len(pages)]
     elif suffix == ".docx":
-        lines, meta = read_docx(path)
+        lines, meta, headings = read_docx(path)
         text = clean_text("\n".join(lines))
     else:
         raw = decode(path.read_bytes())
         if suffix in (".html", ".htm"):
-            raw, meta = html_to_text(raw)
+            raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
-            raw, meta = markdown_to_text(raw)
+            raw, meta, headings = markdown_to_text(raw)
         text = clean_text(raw)
     if not text.strip():
         raise ValueError("no article text left after cleaning")
@@ -165,6 +169,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         date=meta.get("date"),
         url=meta.get("url"),
         pages=pages,
+        headings=sections.locate(text, headings),
     )
 
 

@@ -19,16 +19,20 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from .sections import Heading
+
 SOFT_HYPHEN = "\ufffe"  # how PDFium marks a hyphen TeX inserted at a line break
 MIN_CHARS_PER_PAGE = 20  # below this on average, the PDF is taken to have no text layer
 _ITEM = re.compile(r"^(?:[•◦▪‣∙·*–-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)]\s)")
 _DIGITS = re.compile(r"\d+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
+_HEADING_STYLE = re.compile(r"Heading (\d)$")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 
-def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str]]:
-    """The paragraphs of each page and the document's properties (title, author, date).
+def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str], list[Heading]]:
+    """The paragraphs of each page, the document's properties (title, author, date) and its outline
+    (level, title, page index).
 
     Raises ValueError when the file cannot be read as a PDF or has no text layer."""
     import pypdfium2
@@ -40,6 +44,12 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str]]:
     try:
         pages = [doc[i].get_textpage().get_text_range() for i in range(len(doc))]
         properties = doc.get_metadata_dict(skip_empty=True)
+        outline: list[Heading] = []
+        for item in doc.get_toc():
+            dest = item.get_dest()
+            page = dest.get_index() if dest is not None else None
+            if page is not None:
+                outline.append((item.level + 1, item.get_title(), page, ""))
     finally:
         doc.close()
     if sum(len(p.strip()) for p in pages) < MIN_CHARS_PER_PAGE * max(len(pages), 1):
@@ -56,11 +66,12 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str]]:
     for before, after in itertools.pairwise(paged):  # a sentence that runs on over a page break
         if before and after and not before[-1].endswith(_ENDS) and after[0][:1].islower():
             before[-1] += " " + after.pop(0)
-    return paged, meta
+    return paged, meta, outline
 
 
-def read_docx(path: Path) -> tuple[list[str], dict[str, str]]:
-    """The paragraphs of a Word file (table rows as cells joined by " | ") and its core properties.
+def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
+    """The paragraphs of a Word file (table rows as cells joined by " | "), its core properties and its
+    headings (paragraphs in a "Heading N" style).
 
     Raises ValueError when the file is not a readable .docx."""
     import docx
@@ -74,9 +85,13 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str]]:
     from docx.text.paragraph import Paragraph
 
     paragraphs: list[str] = []
+    headings: list[Heading] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
             paragraphs.append(block.text)
+            style = block.style.name if block.style is not None else ""
+            if (level := _HEADING_STYLE.match(style or "")) is not None:
+                headings.append((int(level.group(1)), block.text, 0, ""))
         elif isinstance(block, Table):
             for row in block.rows:
                 cells = [c.text.strip() for c in row.cells]
@@ -88,7 +103,7 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str]]:
     when = core.created
     if isinstance(when, datetime) and when.year > 1980:  # templates carry 1970s or 2013 placeholder dates
         meta["date"] = when.date().isoformat()
-    return paragraphs, meta
+    return paragraphs, meta, headings
 
 
 def _without_running_heads(pages: list[list[str]]) -> list[list[str]]:

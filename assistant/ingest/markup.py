@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .sections import Heading
+
 META_FIELDS = ("title", "publisher", "author", "date", "url")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_HEADING = re.compile(r"^h[1-6]$")
 
 
-def html_to_text(html: str) -> tuple[str, dict[str, str]]:
-    """Main text of an HTML page, one block per line, plus the metadata its head declares."""
+def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
+    """Main text of an HTML page, one block per line, the metadata its head declares and its headings."""
     import warnings
 
     from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
@@ -72,7 +75,8 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
-    return _page_text(root), meta
+    headings = [(int(h.name[1]), h.get_text(" ", strip=True), 0, _text_after(h)) for h in root.find_all(_HEADING)]
+    return _page_text(root), meta, headings
 
 
 _BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -114,7 +118,20 @@ def _page_text(root: Any) -> str:
     return "".join(parts)
 
 
-def markdown_to_text(text: str) -> tuple[str, dict[str, str]]:
+def _text_after(heading: Any) -> str:
+    """The start of the first text after `heading` that is not itself in a heading (where its section's
+    body begins): a cleaned text may have dropped the heading line as a repeat of its table of contents."""
+    for node in heading.next_elements:
+        if (
+            isinstance(node, str)
+            and node.strip()
+            and not any(_HEADING.match(p.name or "") for p in getattr(node, "parents", ()))
+        ):
+            return " ".join(node.split())[:60]
+    return ""
+
+
+def markdown_to_text(text: str) -> tuple[str, dict[str, str], list[Heading]]:
     """Front matter as metadata; the body rendered through a Markdown parser, then read as HTML."""
     meta: dict[str, str] = {}
     if match := _FRONT_MATTER.match(text):
@@ -129,5 +146,5 @@ def markdown_to_text(text: str) -> tuple[str, dict[str, str]]:
         text = text[match.end() :]
     from markdown_it import MarkdownIt
 
-    body, _ = html_to_text(MarkdownIt().render(text))
-    return body, meta
+    body, _, headings = html_to_text(MarkdownIt().render(text))
+    return body, meta, headings

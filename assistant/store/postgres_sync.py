@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from ..ingest.sentences import sentence_spans
 from ..records import Article, Sentence
 from .postgres import CONTROL, LAYOUT, connect, current, parse_location, redact, register_types, schema_name
 from .postgres_generation import Rows, write_generation
-from .protocol import SyncReport, settings_fingerprint, stale_reason, text_hash
+from .protocol import NEWER_FIELDS, SyncReport, settings_fingerprint, stale_reason, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +123,8 @@ def _write(
         if before is not None and before[0] == text_hash(article.text):
             report.unchanged.append(article.source)
             rows.add_kept(article, *before[2:])
-            stored = {"pages": [], **before[1]}  # rows written before articles had pages have none
-            metadata_same = metadata_same and stored == {**article.metadata(), "pages": article.pages}
+            stored = {**NEWER_FIELDS, **before[1]}
+            metadata_same = metadata_same and stored == {k: v for k, v in asdict(article).items() if k in stored}
             continue
         (report.changed if before is not None else report.added).append(article.source)
         chunks = split_article(article, chunking, embedder.count_tokens)

@@ -278,6 +278,10 @@ class SyncPlan:
         return sum(row is None for row in self.chunk_rows) + sum(row is None for row in self.sentence_rows)
 
 
+# Article fields an index written before they existed has none of.
+NEWER_FIELDS: dict[str, Any] = {"pages": [], "headings": []}
+
+
 def plan_sync(
     corpus: list[Article],
     old_articles: Mapping[str, Mapping[str, Any]],
@@ -314,8 +318,8 @@ def plan_sync(
             plan.sentences.append(Sentence(article.source, a, b))
             plan.sentence_rows.append(None)
     plan.metadata_same = bool(old_articles) and all(
-        {"pages": [], **{k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"}} == asdict(a)
-        for a in corpus  # an index written before articles had pages has none
+        {**NEWER_FIELDS, **{k: v for k, v in old_articles.get(a.source, {}).items() if k != "sha256"}} == asdict(a)
+        for a in corpus
     )
     return plan
 

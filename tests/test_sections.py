@@ -1,0 +1,88 @@
+"""Sections: each passage's heading path, from HTML headings, Word heading styles and a PDF's outline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.apps.ui_render import render_sources
+from assistant.embed.embedding import SentenceTransformerEmbedder
+from assistant.ingest.corpus import read_article
+from assistant.ingest.sections import locate, path_at
+from assistant.records import Answer, Citation
+
+from .conftest import ROOT
+
+SQLITE = ROOT / "eval" / "sqlite" / "corpus"
+
+
+def test_html_sections_are_found_after_the_table_of_contents() -> None:
+    """SQLite's "Atomic Commit" page lists its 48 headings in a table of contents first; the cleaner keeps
+    only the first of those repeated short lines, so each section is found by the text that follows it."""
+    article = read_article(SQLITE / "atomiccommit.html", "atomiccommit.html")
+    assert len(article.headings) == 48
+    starts = [start for start, _, _ in article.headings]
+    assert starts == sorted(starts)
+    toc_end = article.text.index("10. Future Directions And Conclusion")  # the contents' last line, near the top
+    assert all(start > toc_end for start in starts)
+    (deleting,) = [h for h in article.headings if "Deleting The Rollback Journal" in h[2]]
+    assert article.text.index("Deleting The Rollback Journal") < toc_end < deleting[0]  # named in the contents first
+    path = path_at(article.headings, deleting[0] + 200, article.title)
+    assert path is not None and path.startswith("3. Single File Commit › 3.11.")
+    intro = article.headings[0][0]
+    assert path_at(article.headings, intro, article.title) == "1. Introduction"
+    assert path_at(article.headings, intro - 1, article.title) is None  # before the first section
+
+
+def test_a_heading_path_nests_by_level_and_leaves_out_the_article_title() -> None:
+    text = "Guide\nIntro text.\nInstall\nSteps here.\nOn Linux\nUse apt.\nUsage\nRun it."
+    headings = [(1, "Guide", 0, ""), (2, "Install", 0, "Steps here."), (3, "On Linux", 0, "Use apt."),
+                (2, "Usage", 0, "Run it.")]  # fmt: skip
+    found = locate(text, headings)
+    assert [h[2] for h in found] == ["Guide", "Install", "On Linux", "Usage"]
+    assert path_at(found, text.index("Use apt."), "Guide") == "Install › On Linux"
+    assert path_at(found, text.index("Run it."), "Guide") == "Usage"
+    assert path_at(found, text.index("Run it."), "Other title") == "Guide › Usage"
+
+
+def test_word_headings_and_a_pdf_outline_give_sections(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Notes on bzip2"
+    document.add_heading("Compression", level=1)
+    document.add_paragraph("The block size is set with a flag from one to nine hundred kilobytes.")
+    document.add_heading("Memory", level=2)
+    document.add_paragraph("Larger blocks need more memory to compress and to decompress.")
+    document.save(str(tmp_path / "notes.docx"))
+    article = read_article(tmp_path / "notes.docx", "notes.docx")
+    at = article.text.index("Larger blocks")
+    assert path_at(article.headings, at, article.title) == "Compression › Memory"
+
+    pdf = read_article(ROOT / "tests" / "documents" / "fontconfig-user.pdf", "fontconfig-user.pdf")
+    assert pdf.headings, "the PDF's outline gives its sections"
+    assert all(pdf.text[start:].casefold().startswith(title.casefold()[:4]) or title.casefold() in
+               pdf.text[start : start + 200].casefold() for start, _, title in pdf.headings)  # fmt: skip
+
+
+def test_a_source_card_shows_the_section() -> None:
+    cited = Citation(1, "a.html", "Atomic Commit", "Some text here.", 10, 25, 0, 15, section="3. Commit › 3.1. State")
+    html = render_sources(Answer("It does [1].", False, citations=[cited]), {}, "a1")
+    assert '<div class="source-section">3. Commit › 3.1. State</div>' in html
+
+
+@pytest.mark.slow
+def test_citations_name_their_section(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("atomiccommit.html", "autoinc.html"):
+        (corpus / name).write_bytes((SQLITE / name).read_bytes())
+    bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=embedder)
+    answer = bot.ask("What happens when the rollback journal is deleted?")
+    assert not answer.abstained and answer.citations
+    for c in answer.citations:
+        article = bot._ready().data.articles[c.source]
+        assert c.section == path_at(article.headings, c.start + c.sentence_start, article.title)
+    assert any(c.section for c in answer.citations)
