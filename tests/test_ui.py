@@ -1,7 +1,7 @@
 """The chat app on a real Gradio server, driven in Debian's Chromium by Playwright, and through its API.
 
-Set ASSISTANT_SCREENSHOT=1 to also refresh docs/start.png, docs/screenshot.png, docs/long-answer.png and
-docs/timeline.png.
+Set ASSISTANT_SCREENSHOT=1 to also refresh docs/start.png, docs/screenshot.png, docs/long-answer.png,
+docs/timeline.png and docs/documents.png.
 """
 
 from __future__ import annotations
@@ -423,3 +423,30 @@ def test_strange_questions_through_the_app(server: str, question: str, check: An
 def test_long_question_notice_is_shown_in_the_chat(page: Any) -> None:
     answer = _ask(page, "Tell me about trade between China and Azerbaijan in 2024. " * 100)
     assert "characters long" in answer.locator(".notice").inner_text()
+
+
+def test_a_card_from_a_pdf_shows_its_section_and_page(browser: Any, tmp_path: Any, embedder: Any) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("fontconfig-user.pdf", "bzip2-manual.pdf"):
+        shutil.copy(ROOT / "tests" / "documents" / name, corpus / name)
+    pdf_bot = Assistant(corpus_dir=corpus, index_dir=tmp_path / "index", embedder=embedder)
+    question = "What does the remap-dir element contain?"
+    expected = pdf_bot.ask(question).citations[0]
+    assert expected.page and expected.section
+    port = _free_port()
+    demo = chat_server.launch(pdf_bot, port=port, block=False)
+    try:
+        page = browser.new_page(viewport=WINDOW)
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        card = _ask(page, question).locator(".source").first
+        assert card.locator(".source-section").inner_text() == expected.section
+        assert f"page {expected.page}" in card.locator(".source-meta").inner_text()
+        path = tmp_path / "documents.png"
+        page.screenshot(path=str(path))
+        if os.environ.get("ASSISTANT_SCREENSHOT"):
+            shutil.copy(path, ROOT / "docs" / "documents.png")
+        page.close()
+    finally:
+        demo.close()

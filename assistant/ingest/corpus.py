@@ -162,7 +162,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
     return Article(
         source=source,
-        title=meta.get("title") or first_line(text)[:200],
+        title=meta.get("title") or _untitled(path, text),
         text=text,
         publisher=meta.get("publisher"),
         author=meta.get("author"),
@@ -171,6 +171,15 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         pages=pages,
         headings=sections.locate(text, headings),
     )
+
+
+def _untitled(path: Path, text: str) -> str:
+    """A title for a file that declares none: its first line, unless that is one word (a PDF or Word
+    file's first heading, "Name"), then the file's name."""
+    line = first_line(text)[:200]
+    if path.suffix.lower() in (".pdf", ".docx") and len(line.split()) < 2:
+        return path.stem.replace("_", " ").replace("-", " ")
+    return line
 
 
 def load_corpus(
