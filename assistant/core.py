@@ -6,7 +6,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -227,12 +227,18 @@ class Assistant:
         order = sorted(range(len(pool)), key=lambda i: (-best.get(i, float("-inf")), i))
         return [pool[i] for i in order[:k]]
 
-    def ask(self, question: str, history: Sequence[Turn] = (), *, sources: Collection[str] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn | Mapping[str, str]] = (),
+        *,
+        sources: Collection[str] | None = None,
+    ) -> Answer:
         """Answer `question` from the articles, with `[n]` citations, or say they do not cover it.
 
         Args:
             question: the user's question.
-            history: earlier turns of the conversation, oldest first.
+            history: earlier turns of the conversation, oldest first: `Turn`s or {"role", "content"} mappings.
             sources: only use these articles (file names).
         """
         question, notices = prepare_question(inputs.question(question))

@@ -77,4 +77,5 @@ def test_overview_names_every_article_once(bot: Assistant) -> None:
     assert answer.text.startswith(f"The collection holds {len(bot.sources)} articles")
     assert sorted(c.source for c in answer.citations) == sorted(bot.sources)
     for meta in bot.sources.values():
-        assert meta["title"] in answer.text
+        title = meta["title"]
+        assert title is not None and title in answer.text

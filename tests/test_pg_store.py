@@ -68,6 +68,7 @@ def test_same_rows_and_searches_as_the_index_folder_and_incremental(
         assert db.similarities(vector, [0, 2]) == pytest.approx(folder.similarities(vector, [0, 2]))
     terms = ["bee", "solar", "never-seen"]
     assert db.lexical.idf(terms) == pytest.approx(folder.lexical.idf(terms))
+    assert db.sentence_vectors is not None and folder.sentence_vectors is not None
     assert np.array_equal(db.sentence_vectors[[3, 0, 1]], folder.sentence_vectors[[3, 0, 1]])
 
     (tiny_corpus / "glaciers.txt").write_text(NEW_ARTICLE)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,7 +26,7 @@ USER, PASSWORD = "reader", "s3cret"
 QUESTION = "When were diplomatic relations established?"
 
 
-def _serve(bot: Assistant, **kwargs: object) -> Iterator[str]:
+def _serve(bot: Assistant, **kwargs: object) -> Generator[str, None, None]:
     port = free_port()
     demo = chat_server.launch(bot, port=port, block=False, **kwargs)  # type: ignore[arg-type]
     try:
