@@ -334,3 +334,21 @@ def test_an_unreachable_database_is_one_clear_error(tiny_corpus: Path, monkeypat
     bot = Assistant(corpus_dir=tiny_corpus, store="postgresql://u@/db?host=/nonexistent", embedder=HashingEmbedder())
     with pytest.raises(IndexWriteError, match=r"cannot reach the database postgresql://u@/db"):
         bot.search("solar", k=1)
+
+
+def test_a_pdfs_pages_and_sections_live_in_the_database_too(tmp_path: Path, pg_url: str) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "fontconfig-user.pdf").write_bytes((ROOT / "tests" / "documents" / "fontconfig-user.pdf").read_bytes())
+    articles = load_corpus(corpus).articles
+    assert articles[0].pages and articles[0].headings
+    embedder = HashingEmbedder()
+    assert pg_sync.sync(articles, pg_url, embedder).written
+    assert not pg_sync.sync(articles, pg_url, embedder).written  # pages and headings read back equal
+    sync(articles, tmp_path / "index", embedder)
+    assert not sync(articles, tmp_path / "index", embedder).written
+    db, folder = pg_store.open_index(pg_url), open_index(tmp_path / "index")
+    assert list(db.articles.items()) == list(folder.articles.items()) == [(a.source, a) for a in articles]
+    bot = Assistant(corpus_dir=corpus, store=pg_url, embedder=embedder)
+    answer = bot.ask("Which environment variable controls debugging output?")
+    assert answer.citations and all(c.page and c.section for c in answer.citations)
