@@ -41,7 +41,7 @@ class Assistant:
     """Question answering over a folder of articles, with citations.
 
     Args:
-        corpus_dir: folder of .txt/.md/.html articles (default: the shipped `corpus/`).
+        corpus_dir: folder of .txt/.md/.html/.pdf/.docx articles (default: the shipped `corpus/`).
         index_dir: where the index is kept (default: the shipped `index/`).
         store: a database to keep the index in instead, `postgresql://…[?index=NAME]` (default: the
             ASSISTANT_STORE environment variable, else the index folder); many servers can share it.
