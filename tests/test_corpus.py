@@ -176,3 +176,24 @@ def test_reading_reports_each_file(tiny_corpus: Path) -> None:
     report = load_corpus(tiny_corpus, progress=lambda done, total: seen.append((done, total)))
     files = len(report.articles) + len(report.skipped)
     assert seen == [(n, files) for n in range(1, files + 1)]
+
+
+def test_json_ld_gives_the_author_publisher_and_date_a_news_page_declares(tmp_path: Path) -> None:
+    ld = """{"@context": "https://schema.org", "@graph": [
+      {"@type": "WebPage", "name": "Ports and rails | Daily Courier", "url": "https://example.org/ports"},
+      {"@type": "NewsArticle", "headline": "Ports and rails: a new corridor opens",
+       "author": [{"@type": "Person", "name": "Ana Silva"}, {"@type": "Person", "name": "Li Wei"}],
+       "publisher": {"@type": "Organization", "name": "Daily Courier"},
+       "datePublished": "2025-04-23T08:00:00Z"}]}"""
+    body = "<p>The corridor links the Caspian ports to the rail network and opened in April.</p>"
+    html = f'<html><head><title>Ports | Daily Courier</title><script type="application/ld+json">{ld}</script>'
+    (tmp_path / "ports.html").write_text(
+        f"{html}<meta property='og:url' content='https://x.org/p'></head><body>{body}</body></html>"
+    )
+    (tmp_path / "broken.html").write_text(f'<script type="application/ld+json">{{not json</script>{body}')
+    articles = {a.source: a for a in load_corpus(tmp_path).articles}
+    ports = articles["ports.html"]
+    assert ports.title == "Ports and rails: a new corridor opens"  # the Article's headline, not its WebPage's name
+    assert (ports.author, ports.publisher, ports.date) == ("Ana Silva, Li Wei", "Daily Courier", "2025-04-23T08:00:00Z")
+    assert ports.url == "https://x.org/p"  # a <meta> tag the page declares wins
+    assert articles["broken.html"].author is None  # bad JSON-LD is passed over

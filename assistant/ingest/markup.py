@@ -10,6 +10,7 @@ from .sections import Heading
 META_FIELDS = ("title", "publisher", "author", "date", "url")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^h[1-6]$")
+_LD_KINDS = frozenset(("WebPage", "CreativeWork"))
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
@@ -36,6 +37,8 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
             if isinstance(content, str) and content.strip():
                 meta[key] = content.strip()
                 break
+    for key, value in _json_ld(soup).items():
+        meta.setdefault(key, value)
     if "title" not in meta and soup.title and soup.title.string:
         meta["title"] = soup.title.string.strip()
     if "date" not in meta and (time := soup.find("time")) is not None:
@@ -116,6 +119,48 @@ def _page_text(root: Any) -> str:
         elif type(node) is CData:
             parts.append(str(node))
     return "".join(parts)
+
+
+def _json_ld(soup: Any) -> dict[str, str]:
+    """Title, author, publisher, date and URL from the page's schema.org JSON-LD (an Article or the
+    like, perhaps inside an "@graph"), as news sites declare them."""
+    import json
+
+    found: dict[str, str] = {}
+    for script in soup.find_all("script", type="application/ld+json"):
+        try:
+            data = json.loads(script.string or "")
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        items = [i for item in items if isinstance(item, dict) for i in [item, *item.get("@graph", [])]]
+        for item in sorted(items, key=lambda i: not _is_article(i)):  # an Article before its WebPage
+            if not _is_article(item) and not _LD_KINDS.intersection(_kinds(item)):
+                continue
+            values = {"title": item.get("headline") or item.get("name"), "author": _names(item.get("author")),
+                      "publisher": _names(item.get("publisher")), "date": item.get("datePublished"),
+                      "url": item.get("url")}  # fmt: skip
+            for key, value in values.items():
+                if isinstance(value, str) and value.strip():
+                    found.setdefault(key, " ".join(value.split()))
+    return found
+
+
+def _kinds(item: dict[str, Any]) -> list[str]:
+    kind = item.get("@type")
+    return [k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)]
+
+
+def _is_article(item: dict[str, Any]) -> bool:
+    return any(k.endswith(("Article", "BlogPosting", "Report")) for k in _kinds(item))
+
+
+def _names(value: Any) -> str | None:
+    """A schema.org Person or Organization (or a list of them, or a plain string) as names joined by ", "."""
+    people = value if isinstance(value, list) else [value]
+    names = [p if isinstance(p, str) else p.get("name") if isinstance(p, dict) else None for p in people]
+    kept = [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    return ", ".join(kept) or None
 
 
 def _text_after(heading: Any) -> str:
