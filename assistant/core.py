@@ -295,7 +295,8 @@ class Assistant:
         retriever = self._ready()
         chosen, _ = inputs.article_filter(sources, retriever.data.articles)
         query = None if query is None else inputs.question(query)
-        return whole_articles.timeline_of(retriever.data, self._search, query, chosen)
+        made = whole_articles.timeline_of(retriever.data, self._search, query, chosen)
+        return made.located(retriever.data.articles)
 
     def _search(self, query: str, k: int, sources: Collection[str] | None) -> list[Passage]:
         return self.search(query, k=k, sources=sources)

@@ -131,6 +131,10 @@ def test_answers_from_a_pdf_cite_the_page_the_sentence_is_on(
         words = " ".join(c.sentence.split()[:8])
         assert c.page in pages_holding(corpus / c.source, words), (c.sentence, c.page)
     assert any("Burrows-Wheeler" in c.sentence for c in answer.citations)
+    events = bot.timeline(sources=[BZIP2.name]).events  # the manual's references are dated
+    assert events
+    for event in events:
+        assert event.citation.page in pages_holding(corpus / BZIP2.name, " ".join(event.text.split()[:6]))
 
 
 @pytest.mark.slow

@@ -11,15 +11,15 @@ event under two different dates is kept twice and reported as a disagreement.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..ingest.sentences import is_statement
-from ..records import Answer, Citation
-from .citing import Citer
+from ..records import Answer, Article, Citation
+from .citing import Citer, located
 from .dates import PRECISIONS, DateMention, mentions, year_of
 
 if TYPE_CHECKING:
@@ -59,6 +59,15 @@ class Timeline:
     events: list[Event]
     disagreements: list[tuple[Event, Event]] = field(default_factory=list)
     query: str | None = None
+
+    def located(self, articles: Mapping[str, Article]) -> Timeline:
+        """The same timeline, every citation with its page and section (`citing.located`)."""
+        new = {}
+        for event in self.events:
+            first, *rest = located([event.citation, *event.also], articles)
+            new[id(event)] = dataclasses.replace(event, citation=first, also=tuple(rest))
+        pairs = [(new.get(id(a), a), new.get(id(b), b)) for a, b in self.disagreements]
+        return dataclasses.replace(self, events=[new[id(e)] for e in self.events], disagreements=pairs)
 
     def to_answer(self, limit: int = MAX_EVENTS) -> Answer:
         """The timeline as a cited answer: one line per event, "- 1994: sentence [n]"; `kind` "timeline",
