@@ -191,9 +191,12 @@ def test_json_ld_gives_the_author_publisher_and_date_a_news_page_declares(tmp_pa
         f"{html}<meta property='og:url' content='https://x.org/p'></head><body>{body}</body></html>"
     )
     (tmp_path / "broken.html").write_text(f'<script type="application/ld+json">{{not json</script>{body}')
+    odd = '{"@graph": ["x", 3, {"@type": "NewsArticle", "author": "Ana Silva"}]}'
+    (tmp_path / "odd.html").write_text(f'<script type="application/ld+json">{odd}</script>{body}')
     articles = {a.source: a for a in load_corpus(tmp_path).articles}
     ports = articles["ports.html"]
     assert ports.title == "Ports and rails: a new corridor opens"  # the Article's headline, not its WebPage's name
     assert (ports.author, ports.publisher, ports.date) == ("Ana Silva, Li Wei", "Daily Courier", "2025-04-23T08:00:00Z")
     assert ports.url == "https://x.org/p"  # a <meta> tag the page declares wins
     assert articles["broken.html"].author is None  # bad JSON-LD is passed over
+    assert articles["odd.html"].author == "Ana Silva"  # and so are the parts of a graph that are no objects

@@ -160,15 +160,15 @@ class SentenceTransformerEmbedder:
         distinct = list(slot)
         copies = np.bincount(where, minlength=len(distinct))
         onnx = self._onnx_batch_encoder()
-        encoded = self._encode_many(distinct) if onnx is not None else None
-        lengths = [len(e[0]) for e in encoded] if encoded is not None else self.count_tokens_many(distinct)
-        batches = batching.spans(lengths, self.batch_size, TOKEN_BUDGET if encoded is not None else None)
         done: Iterator[np.ndarray]
-        if onnx is None or encoded is None:
+        if onnx is None:  # no ONNX export: sentence-transformers
+            batches = batching.spans(self.count_tokens_many(distinct), self.batch_size, None)
             model = self._load()
             done = (model.encode([distinct[i] for i in rows], batch_size=self.batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True) for rows in batches)  # fmt: skip
         else:
+            encoded = self._encode_many(distinct)
+            batches = batching.spans([len(e[0]) for e in encoded], self.batch_size, TOKEN_BUDGET)
             done = batching.run(onnx.batch_encoded, ([encoded[i] for i in rows] for rows in batches), self.workers)
         vectors = np.zeros((len(distinct), self.dim), dtype=np.float32)
         for rows, made in zip(batches, done, strict=True):

@@ -101,7 +101,7 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
         key: value.strip() for key, value in (("title", core.title), ("author", core.author)) if value and value.strip()
     }
     when = core.created
-    if isinstance(when, datetime) and when.year > 1980:  # templates carry 1970s or 2013 placeholder dates
+    if isinstance(when, datetime) and when.year > 1980:  # not an unset (zero) date
         meta["date"] = when.date().isoformat()
     return paragraphs, meta, headings
 

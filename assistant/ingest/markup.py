@@ -132,8 +132,11 @@ def _json_ld(soup: Any) -> dict[str, str]:
             data = json.loads(script.string or "")
         except ValueError:
             continue
-        items = data if isinstance(data, list) else [data]
-        items = [i for item in items if isinstance(item, dict) for i in [item, *item.get("@graph", [])]]
+        items = [d for d in (data if isinstance(data, list) else [data]) if isinstance(d, dict)]
+        for item in list(items):
+            graph = item.get("@graph")
+            members = graph if isinstance(graph, list) else [graph]
+            items += [m for m in members if isinstance(m, dict)]  # a malformed @graph is passed over
         for item in sorted(items, key=lambda i: not _is_article(i)):  # an Article before its WebPage
             if not _is_article(item) and not _LD_KINDS.intersection(_kinds(item)):
                 continue
