@@ -151,7 +151,7 @@ def test_the_cli_reports_files_read_and_cites_a_pdf_page(tmp_path: Path) -> None
     proc = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "index"))
     assert proc.returncode == 0, proc.stderr
     assert "Reading: 100%" in proc.stderr and "21/21" in proc.stderr
-    assert "Splitting 21 files into passages and sentences" in proc.stderr
+    assert "Read 21 files; new and changed ones are split into passages and sentences" in proc.stderr
     proc = run("ask", "Which algorithm does bzip2 use to compress files?", "--corpus", str(corpus),
                "--index", str(tmp_path / "index"))  # fmt: skip
     pages = pages_holding(BZIP2, "bzip2 compresses files using the Burrows-Wheeler")

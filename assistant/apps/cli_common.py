@@ -114,7 +114,7 @@ def reading_bar(least: int = 20) -> Iterator[Callable[[int, int], None]]:
         bar.update(done - bar.n)
         if done == total:
             bar.close()
-            say(f"Splitting {total:,} files into passages and sentences …", err=True)
+            say(f"Read {total:,} files; new and changed ones are split into passages and sentences …", err=True)
 
     try:
         yield update
