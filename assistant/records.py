@@ -97,6 +97,7 @@ class Citation:
     sentence_end: int = 0
     page: int | None = None  # the PDF page the supporting sentence is on
     section: str | None = None  # the headings that hold it, outermost first ("Chapter › Section")
+    card: bool = False  # the passage is the article's card (its title, author, publisher, date), not its text
 
     @property
     def sentence(self) -> str:

@@ -103,6 +103,14 @@ def test_answer_shows_marker_sources_and_highlighted_sentence(page: Any) -> None
     assert "retrieval" in answer.locator(".timing").inner_text()
 
 
+def test_who_wrote_an_article_cites_its_card_in_the_browser(page: Any) -> None:
+    answer = _ask(page, "Who wrote the AzerNews article?")
+    assert "Nazrin Abdul" in answer.inner_text()
+    card = page.locator(answer.locator("a.cite").first.get_attribute("href"))
+    assert "the article's details" in card.locator(".source-meta").inner_text()
+    assert "By Nazrin Abdul" in card.locator("mark").inner_text()
+
+
 def test_a_marker_brings_its_source_card_into_view(page: Any) -> None:
     _ask(page, "When were diplomatic relations between Azerbaijan and China established?")
     _ask(page, "Who won the 2022 football World Cup?")  # a refusal's closest matches push the first card out of view

@@ -56,7 +56,7 @@ def located(citations: Sequence[Citation], articles: Mapping[str, Article]) -> l
     out = []
     for c in citations:
         article = articles.get(c.source)
-        if article is None:
+        if article is None or c.card:
             out.append(c)
             continue
         at = c.start + c.sentence_start

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..records import Turn
 from ..store.lexical import analyse
-from . import followups
+from . import cards, followups
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -254,6 +254,7 @@ class Plan:
     sources: tuple[str, ...] | None  # articles the question is restricted to
     unknown: tuple[str, ...] = ()  # names or figures no article contains
     weights: dict[str, float] = field(default_factory=dict)  # idf of each term; 0 for words naming the source
+    detail: str | None = None  # what it asks of the articles' cards: author, publisher, date, or which articles
 
     @property
     def context(self) -> str:
@@ -313,4 +314,5 @@ def make_plan(
         sources=tuple(sorted(sources)) if sources is not None else None,
         unknown=unknown_terms(question, data) if data is not None else (),
         weights=term_weights(question, data) if data is not None else {},
+        detail=cards.asked(question),
     )

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..records import Answer, Passage
 from ..store.protocol import IndexStore
-from . import collection, timeline
+from . import cards, collection, timeline
 from .plan import Plan
 from .timeline import Timeline
 
@@ -48,6 +48,8 @@ def timeline_of(data: IndexStore, search: Search, query: str | None, sources: Co
 def answer(data: IndexStore, search: Search, embed: Embed, plan: Plan) -> Answer | None:
     """The answer to a question about whole articles or the collection; None for other questions."""
     sources = plan.sources
+    if plan.detail and (from_cards := cards.answer(data.articles, plan, plan.detail)) is not None:
+        return from_cards
     if plan.shape == "timeline":
         return timeline_of(data, search, plan.topic, sources).to_answer()  # no topic: every article's events
     if plan.shape == "overview":

@@ -94,7 +94,8 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
         for c in answer.citations:
             page = f", page {c.page}" if c.page else ""
             section = f" › {c.section}" if c.section else ""
-            say(f"[{c.marker}] {c.title}{section} — {c.source}{page} [{c.start}:{c.end}]", bold=True)
+            where = "its details" if c.card else f"[{c.start}:{c.end}]"
+            say(f"[{c.marker}] {c.title}{section} — {c.source}{page} {where}", bold=True)
             say(f"    {c.sentence}")
 
 

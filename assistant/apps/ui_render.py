@@ -107,6 +107,7 @@ def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anc
         publisher = info.get("publisher") or "publisher not stated"
         date = info.get("date") or "date not stated"
         meta = [str(publisher), str(date), c.source] + ([f"page {c.page}"] if c.page else [])
+        meta += ["the article's details"] if c.card else []
         cards.append(
             f'<div class="source{closest}" id="{anchor}-src-{c.marker}">'
             f'<div><span class="source-num">{c.marker}</span><span class="source-title">{esc(title)}</span></div>'
