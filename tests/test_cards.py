@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.answer import cards
+from assistant.answer import cards, details
 from assistant.answer.writer import NO_ANSWER
 from assistant.records import Article
 
@@ -91,11 +91,11 @@ def test_card_text_has_the_parts_an_article_has() -> None:
     ],
 )
 def test_the_plan_tells_a_question_about_the_articles_details(question: str, detail: str | None) -> None:
-    assert cards.asked(question) == detail
+    assert details.asked(question) == detail
 
 
 def test_no_gold_question_about_what_the_articles_say_is_taken_for_one_about_their_details() -> None:
     for gold in sorted((ROOT / "eval").glob("*/gold.jsonl")):
         for line in gold.read_text(encoding="utf-8").splitlines():
             item = json.loads(line)
-            assert cards.asked(item["question"]) is None, (gold.parent.name, item["id"], item["question"])
+            assert details.asked(item["question"]) is None, (gold.parent.name, item["id"], item["question"])

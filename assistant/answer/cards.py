@@ -4,7 +4,7 @@ Eurasia Daily Monitor piece published?", "Which articles are from 2026?" — are
 details, with the card cited like any passage.
 
 A card reads "<title>. By <author>. <publisher>, <date>." (the parts an article has). The plan
-decides whether a question asks about the articles' details (`asked`); `answer` finds the cards
+decides whether a question asks about the articles' details (`details.asked`); `answer` finds the cards
 that match the rest of the question (the articles it names by publisher or author, the words and
 years of their details) and says what they give, or that they do not give it.
 """
@@ -18,65 +18,13 @@ from typing import TYPE_CHECKING
 
 from ..records import Answer, Article, Citation
 from ..store.lexical import analyse
+from .details import ASKING
+from .writer import NO_ANSWER
 
 if TYPE_CHECKING:
     from .plan import Plan
 
-FIELDS = ("author", "publisher", "date", "articles")
 MIN_MATCH = 0.5  # the share of the question's own words a card must hold to be the one it asks about
-
-# A question about a document: "the AzerNews article", "this report", "which pieces".
-_DOCUMENT = (
-    r"(?:articles?|pieces?|reports?|stor(?:y|ies)|documents?|papers?|posts?|essays?|op-eds?|analys[ie]s|"
-    r"commentar(?:y|ies)|write-?ups?)"
-)
-_ABOUT_DOCUMENT = re.compile(
-    rf"\b(?:the|this|that|these|those|each|every|an?|which|what|whose)\s+(?:[\w’'.&-]+\s+){{0,6}}?(?P<noun>{_DOCUMENT})\b",
-    re.I,
-)
-_ASKS = (
-    ("articles", re.compile(
-        rf"\b(?:which|what)\s+(?:of the\s+)?{_DOCUMENT}\s+(?:(?:are|were|is|was|come)\s+(?:from|by|dated|published|"
-        r"written)|did\s+.+\s+(?:publish|write|put out))\b|\b(?:list|name|show)\s+(?:me\s+)?(?:the|all)\s+"
-        rf"{_DOCUMENT}\s+(?:from|by|published|written|dated)\b",
-        re.I,
-    )),
-    ("date", re.compile(
-        r"\bwhen\s+(?:was|were|did)\b.*\b(?:published|written|released|posted|dated|come out|appear(?:ed)?|"
-        r"publish|write|release|post|appear)\b|\b(?:publication|release)\s+date\b|"
-        r"\b(?:what|which)\s+(?:date|day|year)\s+(?:is|was)\b.*\b(?:dated|published|written)\b",
-        re.I,
-    )),
-    ("author", re.compile(
-        r"\bwho\s+(?:wrote|writes|authored|penned)\b|\bwho\s+(?:is|was|are|were)\s+(?:the\s+)?(?:authors?|writers?)\b|"
-        r"\b(?:authors?|writer)\s+of\b|\bwritten\s+by\s+whom\b",
-        re.I,
-    )),
-    ("publisher", re.compile(
-        r"\bwho\s+(?:published|publishes|released|put out)\b|\bpublisher\b|\bpublished\s+by\s+whom\b|"
-        r"\b(?:which|what)\s+(?:outlet|publication|newspaper|site|website|magazine|agency)\s+(?:published|ran|"
-        r"released|carried)\b",
-        re.I,
-    )),
-)  # fmt: skip
-# Words that ask for the details rather than say which article: they do not have to match a card.
-_ASKING = frozenset(
-    analyse(
-        "who wrote write writes written author authors writer authored penned publish published publishes publisher "
-        "publication released release posted dated date day year when which what list name show come out appear "
-        "appeared article articles piece pieces report reports story stories document documents paper papers post "
-        "posts essay op-ed analysis commentary write-up whom"
-    )
-)
-
-
-def asked(question: str) -> str | None:
-    """The detail a question asks of the articles themselves ("author", "publisher", "date"), or
-    "articles" for which articles have some detail; None for a question about what they say."""
-    # a capitalised "Report" names a document the articles talk about (the Warren Report), not one of them
-    if not any(m.group("noun").islower() for m in _ABOUT_DOCUMENT.finditer(question)):
-        return None
-    return next((name for name, pattern in _ASKS if pattern.search(question)), None)
 
 
 def shown_date(value: str | None) -> str | None:
@@ -115,7 +63,7 @@ def matching(articles: Mapping[str, Article], plan: Plan) -> list[str]:
     """The articles whose cards the question is about: those it names by publisher or author, narrowed
     to (or else chosen among all by) the cards holding the most of its other words and years."""
     pool = list(plan.sources) if plan.sources else list(articles)
-    wanted = set(analyse(plan.question)) - _ASKING
+    wanted = set(analyse(plan.question)) - ASKING
     if not wanted:
         return pool
     share = {s: len(wanted & set(analyse(text(articles[s])))) / len(wanted) for s in pool if s in articles}
@@ -153,8 +101,6 @@ def answer(articles: Mapping[str, Article], plan: Plan, field: str) -> Answer | 
         says = _SAYS[field].format(value)
         lines.append(f"“{article.title}” {says} [{card.marker}].")
     if not citations:
-        from .writer import NO_ANSWER  # the writer reads the plan, which reads this module
-
         titles = ", ".join(f"“{articles[s].title}”" for s in found[:3])
         return Answer(f"{NO_ANSWER} The details of {titles} do not say {_UNSTATED[field]}.", True)
     return Answer(lines[0] if len(lines) == 1 else "\n".join(f"- {line}" for line in lines), False, citations)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..records import Turn
 from ..store.lexical import analyse
-from . import cards, followups
+from . import details, followups
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -314,5 +314,5 @@ def make_plan(
         sources=tuple(sorted(sources)) if sources is not None else None,
         unknown=unknown_terms(question, data) if data is not None else (),
         weights=term_weights(question, data) if data is not None else {},
-        detail=cards.asked(question),
+        detail=details.asked(question),
     )
