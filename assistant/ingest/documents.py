@@ -19,6 +19,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from .cleaning import BLOCK_CLOSE, BLOCK_OPEN
 from .sections import Heading
 
 SOFT_HYPHEN = "\ufffe"  # how PDFium marks a hyphen TeX inserted at a line break
@@ -27,6 +28,8 @@ _ITEM = re.compile(r"^(?:[•◦▪‣∙·*–-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)
 _DIGITS = re.compile(r"\d+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _HEADING_STYLE = re.compile(r"Heading (\d)$")
+# Paragraph styles of code and program output: Word's own, LibreOffice's and pandoc's.
+_CODE_STYLE = re.compile(r"\b(?:code|source|verbatim|preformatted|plain text|macro text)\b", re.I)
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -70,8 +73,9 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str], list[Heading]
 
 
 def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
-    """The paragraphs of a Word file (table rows as cells joined by " | "), its core properties and its
-    headings (paragraphs in a "Heading N" style).
+    """The paragraphs of a Word file (table rows as cells joined by " | ", a paragraph in a code style
+    between BLOCK_OPEN and BLOCK_CLOSE, to be kept as it is), its core properties and its headings
+    (paragraphs in a "Heading N" style).
 
     Raises ValueError when the file is not a readable .docx."""
     import docx
@@ -88,8 +92,9 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
     headings: list[Heading] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
-            paragraphs.append(block.text)
             style = block.style.name if block.style is not None else ""
+            code = _CODE_STYLE.search(style or "") is not None  # kept as it is, like an HTML <pre>
+            paragraphs.append(f"{BLOCK_OPEN}{block.text}{BLOCK_CLOSE}" if code else block.text)
             if (level := _HEADING_STYLE.match(style or "")) is not None:
                 headings.append((int(level.group(1)), block.text, 0, ""))
         elif isinstance(block, Table):

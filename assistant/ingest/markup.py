@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .cleaning import BLOCK_CLOSE, BLOCK_OPEN
 from .sections import Heading
+from .wrapping import reflow
 
 META_FIELDS = ("title", "publisher", "author", "date", "url")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^h[1-6]$")
 _LD_KINDS = frozenset(("WebPage", "CreativeWork"))
+_PERMALINKS = frozenset(("¶", "§", "#", "🔗"))
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
@@ -71,6 +74,9 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
         r"advert|promo|popup|modal|banner|subscribe|skip-link|menu",
         re.IGNORECASE,
     )
+    for tag in soup.find_all("a"):  # permalink marks a generated page puts after its headings ("¶", "#")
+        if tag.get_text().strip() in _PERMALINKS:
+            tag.decompose()
     for tag in soup.find_all(True):
         if getattr(tag, "attrs", None) is None:
             continue
@@ -83,7 +89,13 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
 
 
 _BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-                     "pre", "tr", "br", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
+                     "pre", "tr", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
+# A definition list's term stays on the line of its description ("--threshold — Same as Massif's
+# option"), as an API signature does with what it does: the two are one statement, not a label and a
+# sentence that lacks its subject.
+_TERM_END = "\u2029"
+_TERM_JOIN = re.compile(r"[ \t\n]*\u2029[ \t\n]*(\S)?")
+_LINE_BREAK = "\u2028"  # a <br> while the page is read: its lines may be hard-wrapped prose (see reflow)
 _CELLS = frozenset(("td", "th"))
 _PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
@@ -91,8 +103,10 @@ _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 def _page_text(root: Any) -> str:
     """The text under `root`: a line break before and after each block, a space after each table cell,
-    and whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
-    <pre> and its kin (a hard-wrapped paragraph is one line, not a line per source line).
+    and whitespace as a browser shows it: a run of spaces and line breaks is one space (a hard-wrapped
+    paragraph is one line, not a line per source line), except in <pre> and its kin, which are kept
+    as they are between BLOCK_OPEN and BLOCK_CLOSE, for the cleaner to leave alone. Lines a <br> ends
+    are joined where they are hard-wrapped prose (a text file shown line by line).
 
     One walk over the tree, which it leaves as it is (inserting the breaks into the tree costs time
     that grows with the square of a long list's length)."""
@@ -107,18 +121,36 @@ def _page_text(root: Any) -> str:
             parts.append(item)
             continue
         node, kept = item
-        if isinstance(node, Tag):
+        if isinstance(node, Tag) and node.name in _PRESERVED and not kept:  # kept whole and as it is
+            parts.append(f"\n{BLOCK_OPEN}{_unmarked(node.get_text())}{BLOCK_CLOSE}\n")
+        elif isinstance(node, Tag) and node.name == "br":
+            parts.append("\n" if kept else _LINE_BREAK)
+        elif isinstance(node, Tag):
             block, inner = node.name in _BLOCKS, kept or node.name in _PRESERVED
             if block or node.name in _CELLS:
-                todo.append("\n" if block else " ")
+                todo.append(_TERM_END if _described(node) else "\n" if block else " ")
             todo.extend((c, inner) for c in reversed(node.contents))
             if block:
                 todo.append("\n")
         elif type(node) is NavigableString:  # not comments, doctypes, scripts: what get_text() reads
-            parts.append(str(node) if kept else _HTML_SPACE.sub(" ", node))
+            parts.append(_unmarked(str(node)) if kept else _HTML_SPACE.sub(" ", _unmarked(node)))
         elif type(node) is CData:
-            parts.append(str(node))
-    return "".join(parts)
+            parts.append(_unmarked(str(node)))
+    text = _TERM_JOIN.sub(lambda m: f" — {m.group(1)}" if m.group(1) else "\n", "".join(parts))
+    return "\n".join("\n".join(reflow(block.split(_LINE_BREAK))) for block in text.split("\n"))
+
+
+def _described(node: Any) -> bool:
+    """Whether `node` is a definition list's term that its description follows."""
+    if node.name != "dt":
+        return False
+    following = node.find_next_sibling(True)
+    return following is not None and following.name == "dd"
+
+
+def _unmarked(text: str) -> str:
+    """The text without the characters that mark verbatim blocks (a page's own are dropped)."""
+    return text.replace(BLOCK_OPEN, "").replace(BLOCK_CLOSE, "") if BLOCK_OPEN in text or BLOCK_CLOSE in text else text
 
 
 def _json_ld(soup: Any) -> dict[str, str]:
