@@ -30,6 +30,7 @@ _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _HEADING_STYLE = re.compile(r"Heading (\d)$")
 # Paragraph styles of code and program output: Word's own, LibreOffice's and pandoc's.
 _CODE_STYLE = re.compile(r"\b(?:code|source|verbatim|preformatted|plain text|macro text)\b", re.I)
+_LETTERS = re.compile(r"[^\W\d_]")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -59,10 +60,13 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str], list[Heading]
         raise ValueError(f"a PDF of {len(pages)} page(s) without a text layer (a scan?): nothing to read")
     lines = [[line.strip() for line in page.replace(SOFT_HYPHEN + "\r\n", "").replace(SOFT_HYPHEN, "")
               .replace("\r\n", "\n").split("\n")] for page in pages]  # fmt: skip
+    head = _document_head(lines)
     lines = _without_running_heads(lines)
     width = _typical_width([line for page in lines for line in page])
     meta = {key: properties[name].strip() for key, name in (("title", "Title"), ("author", "Author"))
             if properties.get(name, "").strip()}  # fmt: skip
+    if head and "title" not in meta:
+        meta["title"] = head
     if date := _pdf_date(properties.get("CreationDate", "")):
         meta["date"] = date
     paged = [_paragraphs(page, width) for page in lines]
@@ -109,6 +113,18 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
     if isinstance(when, datetime) and when.year > 1980:  # not an unset (zero) date
         meta["date"] = when.date().isoformat()
     return paragraphs, meta, headings
+
+
+def _document_head(pages: list[list[str]]) -> str | None:
+    """The running head at the top of nearly every page (not a chapter's): the document's own title,
+    which the heads' removal would otherwise take from its first page."""
+    tops = Counter(next((line for line in page if line), "") for page in pages)
+    head, n = tops.most_common(1)[0] if tops else ("", 0)
+    return (
+        head
+        if len(pages) >= 3 and n >= 0.8 * len(pages) and _LETTERS.search(head) and not _DIGITS.search(head)
+        else None
+    )
 
 
 def _without_running_heads(pages: list[list[str]]) -> list[list[str]]:
