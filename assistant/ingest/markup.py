@@ -90,11 +90,6 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
 
 _BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
                      "pre", "tr", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
-# A definition list's term stays on the line of its description ("--threshold — Same as Massif's
-# option"), as an API signature does with what it does: the two are one statement, not a label and a
-# sentence that lacks its subject.
-_TERM_END = "\u2029"
-_TERM_JOIN = re.compile(r"[ \t\n]*\u2029[ \t\n]*(\S)?")
 _LINE_BREAK = "\u2028"  # a <br> while the page is read: its lines may be hard-wrapped prose (see reflow)
 _CELLS = frozenset(("td", "th"))
 _PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
@@ -128,7 +123,7 @@ def _page_text(root: Any) -> str:
         elif isinstance(node, Tag):
             block, inner = node.name in _BLOCKS, kept or node.name in _PRESERVED
             if block or node.name in _CELLS:
-                todo.append(_TERM_END if _described(node) else "\n" if block else " ")
+                todo.append("\n" if block else " ")
             todo.extend((c, inner) for c in reversed(node.contents))
             if block:
                 todo.append("\n")
@@ -136,16 +131,7 @@ def _page_text(root: Any) -> str:
             parts.append(_unmarked(str(node)) if kept else _HTML_SPACE.sub(" ", _unmarked(node)))
         elif type(node) is CData:
             parts.append(_unmarked(str(node)))
-    text = _TERM_JOIN.sub(lambda m: f" — {m.group(1)}" if m.group(1) else "\n", "".join(parts))
-    return "\n".join("\n".join(reflow(block.split(_LINE_BREAK))) for block in text.split("\n"))
-
-
-def _described(node: Any) -> bool:
-    """Whether `node` is a definition list's term that its description follows."""
-    if node.name != "dt":
-        return False
-    following = node.find_next_sibling(True)
-    return following is not None and following.name == "dd"
+    return "\n".join("\n".join(reflow(block.split(_LINE_BREAK))) for block in "".join(parts).split("\n"))
 
 
 def _unmarked(text: str) -> str:
