@@ -20,17 +20,12 @@ class Article:
     url: str | None = None
     pages: list[int] = field(default_factory=list)  # where each page of a PDF starts in `text`
     headings: list[list[Any]] = field(default_factory=list)  # [start, level, title] of each heading in `text`
-    blocks: list[list[int]] = field(default_factory=list)  # [start, end] of each verbatim block (code) in `text`
 
     def page_at(self, offset: int) -> int | None:
         """The page (from 1) that holds the character at `offset`, for articles read from a PDF."""
         if not self.pages:
             return None
         return max(1, bisect.bisect_right(self.pages, offset))
-
-    def block_at(self, start: int, end: int) -> bool:
-        """Whether `text[start:end]` is one of the article's verbatim blocks (code, a command's output)."""
-        return [start, end] in self.blocks
 
     def metadata(self) -> dict[str, str | None]:
         """The descriptive fields, without the text."""
@@ -103,7 +98,6 @@ class Citation:
     page: int | None = None  # the PDF page the supporting sentence is on
     section: str | None = None  # the headings that hold it, outermost first ("Chapter › Section")
     card: bool = False  # the passage is the article's card (its title, author, publisher, date), not its text
-    code: bool = False  # the supporting sentence is a verbatim block of the article (code, a command's output)
 
     @property
     def sentence(self) -> str:

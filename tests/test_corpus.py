@@ -169,9 +169,6 @@ def test_a_site_name_the_pages_share_leaves_their_titles(tmp_path: Path) -> None
     assert without_shared_affix(texinfo) == ["Closure Example", "Index"]
     kept = ["26.3. Continuous Archiving and Point-in-Time Recovery (PITR)", "8.14. JSON Types", "8.15. Arrays"]
     assert without_shared_affix(kept) == kept
-    # a folder of two sites' pages (and others): each site's pages lose its name
-    mixed = [*(f"{t} | Rail Weekly" for t in "ABC"), *(f"{t} — Bee News" for t in "DEF"), "G", "H", "I", "J: K"]
-    assert without_shared_affix(mixed) == ["A", "B", "C", "D", "E", "F", "G", "H", "I", "J: K"]
 
 
 def test_reading_reports_each_file(tiny_corpus: Path) -> None:

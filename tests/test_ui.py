@@ -6,7 +6,6 @@ docs/timeline.png and docs/documents.png.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import socket
@@ -376,16 +375,6 @@ def test_rendering_escapes_everything_and_links_markers() -> None:
     assert "&lt;script&gt;" in html
     assert '<a class="cite" href="#a1-src-1"' in html
     assert 'id="a1-src-1"' in html and "<mark>" in html
-
-
-def test_a_cited_code_block_is_shown_as_written_in_monospace() -> None:
-    code = "if (x < 1) {\n    f();\n}"
-    answer = _answer("See [1]", sentence=code)
-    plain = ui_render.render_answer(answer, {}, "a1")
-    assert '<pre class="code">' not in plain  # only a verbatim block is shown as code
-    coded = dataclasses.replace(answer, citations=[dataclasses.replace(answer.citations[0], code=True)])
-    html = ui_render.render_answer(coded, {}, "a1")
-    assert '<pre class="code"><mark>if (x &lt; 1) {\n    f();\n}</mark></pre>' in html
 
 
 def test_markers_without_a_citation_stay_text() -> None:

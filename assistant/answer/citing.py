@@ -51,8 +51,8 @@ class Citer:
 
 
 def located(citations: Sequence[Citation], articles: Mapping[str, Article]) -> list[Citation]:
-    """The citations, each with the page its sentence is on (an article read from a PDF), the headings
-    that hold it, and whether it is a verbatim block (code)."""
+    """The citations, each with the page its sentence is on (an article read from a PDF) and the headings
+    that hold it."""
     out = []
     for c in citations:
         article = articles.get(c.source)
@@ -61,6 +61,5 @@ def located(citations: Sequence[Citation], articles: Mapping[str, Article]) -> l
             continue
         at = c.start + c.sentence_start
         section = sections.path_at(article.headings, at, article.title)
-        code = article.block_at(at, c.start + c.sentence_end)
-        out.append(dataclasses.replace(c, page=article.page_at(at), section=section, code=code))
+        out.append(dataclasses.replace(c, page=article.page_at(at), section=section))
     return out

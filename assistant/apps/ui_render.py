@@ -91,8 +91,6 @@ def render_passage(citation: Citation) -> str:
         return esc(_trim(text, 2 * CONTEXT_CHARS, left=False))
     before = esc(_trim(text[:a], CONTEXT_CHARS, left=True))
     after = esc(_trim(text[b:], CONTEXT_CHARS, left=False))
-    if citation.code:  # a verbatim block: its lines and indentation as written, in monospace
-        return f'{before}<pre class="code"><mark>{esc(text[a:b])}</mark></pre>{after}'
     return f"{before}<mark>{esc(text[a:b])}</mark>{after}"
 
 

@@ -6,13 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..records import Article, Chunk
-from .sentences import article_spans, word_spans
+from .sentences import sentence_spans, word_spans
 from .tokens import count_tokens
 
 Counter = Callable[[str], int]
-# A verbatim block (code, a command's output) up to this many chunks long is one passage, cited whole
-# (the model reads its first max_model_tokens); a longer one is cut between its lines.
-BLOCK_CHUNKS = 16
 
 
 @dataclass(frozen=True)
@@ -45,18 +42,6 @@ def _pieces(text: str, a: int, b: int, fits: Callable[[int, int], bool]) -> list
     return _pieces(text, a, mid, fits) + _pieces(text, mid, b, fits)
 
 
-def _lines(text: str, a: int, b: int, fits: Callable[[int, int], bool]) -> list[tuple[int, int]]:
-    """A long verbatim block cut between its lines into pieces that each fit, as many lines as fit in each."""
-    ends = [i for i in range(a, b) if text[i] == "\n"] + [b]
-    pieces, start = [], a
-    for k, end in enumerate(ends):
-        if k + 1 == len(ends) or not fits(start, ends[k + 1]):
-            if text[start:end].strip():
-                pieces.append((start, end))
-            start = end + 1
-    return pieces
-
-
 def split_article(
     article: Article,
     settings: ChunkSettings | None = None,
@@ -79,16 +64,10 @@ def split_article(
             return False
         return model_tokens is None or model_tokens(piece) <= limit
 
-    blocks = {(int(a), int(b)) for a, b in article.blocks}
     units: list[tuple[int, int, int]] = []
-    for a, b in article_spans(text, article.blocks):
-        if (a, b) in blocks and tokens(text[a:b]) <= BLOCK_CHUNKS * settings.chunk_tokens:
-            units.append((a, b, tokens(text[a:b])))  # a verbatim block stays whole, a passage of its own if need be
-            continue
-        cut = _lines(text, a, b, fits) if (a, b) in blocks else [(a, b)]
-        for la, lb in cut:
-            for pa, pb in _pieces(text, la, lb, fits):
-                units.append((pa, pb, tokens(text[pa:pb])))
+    for a, b in sentence_spans(text):
+        for pa, pb in _pieces(text, a, b, fits):
+            units.append((pa, pb, tokens(text[pa:pb])))
 
     chunks: list[Chunk] = []
     i = 0
@@ -113,11 +92,9 @@ def split_article(
         )
         if j >= len(units):
             break
-        # Step back over whole sentences for the overlap, but always move forward, and only as far as the
-        # next unit still fits after them (a chunk of nothing but overlap repeats its neighbour).
+        # Step back over whole sentences for the overlap, but always move forward.
         k, kept = j, 0
-        room = settings.chunk_tokens - units[j][2]
-        while k - 1 > i and kept + units[k - 1][2] <= min(settings.overlap_tokens, room):
+        while k - 1 > i and kept + units[k - 1][2] <= settings.overlap_tokens:
             k -= 1
             kept += units[k][2]
         i = k

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 # Whole lines that are page furniture on any site: navigation, comment, share and print links.
@@ -25,14 +25,6 @@ _FURNITURE = re.compile(
       | \d+\ min(?:ute)?s?\ read
     )[.!:]?$""",
     re.IGNORECASE | re.VERBOSE,
-)
-# A generated manual's links to its neighbouring pages: "Next: Types, Previous: The Basics, Up: Using
-# libffi [Contents][Index]" (texinfo), "<< 4. Memcheck Up 6. Callgrind >>" (DocBook).
-_NAVIGATION = re.compile(
-    r"^(?:(?:next|previous|prev|up|top):\s[^,\[\]]+?(?:,\s*|\s*(?=\[)|$)){2,4}(?:\[(?:contents|index)\]\s*)*$"
-    r"|^(?:next|previous|prev|up|top):\s[^,\[\]]+?\s*(?:\[(?:contents|index)\]\s*)+$"
-    r"|^(?:<<|«|‹)\s.*\b(?:up|home)\b.*(?:>>|»|›)$",
-    re.IGNORECASE,
 )
 # Short lines that carry these are page chrome even with other words around them.
 _CHROME_MARKERS = re.compile(
@@ -71,10 +63,6 @@ def strip_terminal(text: str) -> str:
 
 
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\n\t\x20-\x7e]")
-# A verbatim block (an HTML <pre>: code, a command's output) comes to the cleaner between these
-# private-use characters; it is kept as it is, on lines of its own, never taken for boilerplate.
-BLOCK_OPEN, BLOCK_CLOSE = "\ue000", "\ue001"
-_VERBATIM = re.compile(f"{BLOCK_OPEN}(.*?){BLOCK_CLOSE}", re.S)
 SHORT_LINE_WORDS = 12
 FRAGMENT_WORDS = 4
 
@@ -127,7 +115,7 @@ def is_boilerplate(line: str, script: str = "LATIN") -> bool:
     words = len(line.split())
     if not _LETTER.search(line):
         return True  # "^", "•", "|", bare numbers and dates
-    if _FURNITURE.match(line) or _NAVIGATION.match(line):
+    if _FURNITURE.match(line):
         return True
     markers = [m.end() for m in _CHROME_MARKERS.finditer(line)]
     if markers and (words <= SHORT_LINE_WORDS or (words <= 3 * SHORT_LINE_WORDS and markers[-1] == len(line))):
@@ -142,78 +130,33 @@ def _is_fragment(line: str) -> bool:
 
 
 def _lines(raw: str) -> list[str]:
-    lines = (_BULLET.sub("", _without_contents(line)) for line in normalise(raw).split("\n"))
-    return [line for line in lines if line]
+    return [line for line in (_BULLET.sub("", line) for line in normalise(raw).split("\n")) if line]
 
 
-# A table of contents' entry ends in dot leaders and its page number: "2.1. NAME . . . . . . 2".
-_CONTENTS_ENTRY = re.compile(r"(?:\s?\.){5,}\s*(?:\d+|[ivxlc]+)\b(?:\s+[ivxlc]+$)?", re.I)
-
-
-def _without_contents(line: str) -> str:
-    """The line without the table-of-contents entries it starts with (a PDF's contents page read as
-    one paragraph, perhaps run on into the text after it)."""
-    ends = [m.end() for m in _CONTENTS_ENTRY.finditer(line)]
-    return line[ends[-1] :].strip() if ends else line
-
-
-def verbatim(block: str) -> str:
-    """A verbatim block as it is kept: its lines' indentation and order as written, trailing spaces,
-    blank lines at its ends, control and invisible characters dropped."""
-    block = unicodedata.normalize("NFC", block.replace("\r\n", "\n").replace("\r", "\n"))
-    block = _NOT_PRINTABLE_ASCII.sub(_drop_other, _INVISIBLE.sub("", block).expandtabs(8))
-    return "\n".join(line.rstrip() for line in block.split("\n")).strip("\n")
-
-
-def _kept(lines: list[str], whole: Collection[int] = ()) -> list[int]:
-    """Which of the lines are the article's own: boilerplate and repeated labels left out (never the
-    verbatim blocks at `whole`)."""
+def _kept(lines: list[str]) -> list[int]:
+    """Which of the lines are the article's own: boilerplate and repeated labels left out."""
     script = _dominant_script(lines)
     kept: list[int] = []
     seen_short: set[str] = set()
     for i, line in enumerate(lines):
-        if i in whole:
-            kept.append(i)
-            continue
         if is_boilerplate(line, script):
             continue
         key = line.casefold()
-        if 1 < len(line.split()) <= SHORT_LINE_WORDS:  # not a one-word term a definition list repeats ("cif")
+        if len(line.split()) <= SHORT_LINE_WORDS:
             if key in seen_short:
                 continue  # a title or label repeated by the page template
             seen_short.add(key)
         kept.append(i)
     # Signatures, site names and widget labels trail the last paragraph as short fragments.
-    while len(kept) > 1 and kept[-1] not in whole and _is_fragment(lines[kept[-1]]):
+    while len(kept) > 1 and _is_fragment(lines[kept[-1]]):
         kept.pop()
     return kept
 
 
 def clean_text(raw: str) -> str:
     """Keep the article's own lines, one paragraph per line, boilerplate removed."""
-    return clean_blocks(raw)[0]
-
-
-def clean_blocks(raw: str) -> tuple[str, list[list[int]]]:
-    """`clean_text`, with each verbatim block of `raw` kept as it is, and the [start, end] of each in
-    the cleaned text."""
-    lines: list[str] = []
-    whole: set[int] = set()
-    pos = 0
-    for match in _VERBATIM.finditer(raw):
-        lines += _lines(raw[pos : match.start()])
-        if (block := verbatim(match.group(1))).strip():
-            whole.add(len(lines))
-            lines.append(block)
-        pos = match.end()
-    lines += _lines(raw[pos:].replace(BLOCK_OPEN, "").replace(BLOCK_CLOSE, ""))
-    spans, at = [], 0
-    for k, i in enumerate(kept := _kept(lines, whole)):
-        at += 1 if k else 0  # the line break before it
-        if i in whole:
-            spans.append([at, at + len(lines[i])])
-        at += len(lines[i])
-    return "\n".join(lines[i] for i in kept), spans
+    lines = _lines(raw)
+    return "\n".join(lines[i] for i in _kept(lines))
 
 
 def clean_pages(pages: Sequence[Sequence[str]]) -> tuple[str, list[int]]:

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Article
 from . import sections
-from .cleaning import clean_blocks, clean_pages, first_line
+from .cleaning import clean_pages, clean_text, first_line
 from .documents import read_docx, read_pdf
 from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .sections import Heading
@@ -143,27 +143,26 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     meta: dict[str, str] = {}
     pages: list[int] = []
     headings: list[Heading] = []
-    blocks: list[list[int]] = []
     if suffix == ".pdf":
         paragraphs, meta, outline = read_pdf(path)
         text, pages = clean_pages(paragraphs)
         headings = [(level, title, pages[page], "") for level, title, page, _ in outline if page < len(pages)]
     elif suffix == ".docx":
         lines, meta, headings = read_docx(path)
-        text, blocks = clean_blocks("\n".join(lines))
+        text = clean_text("\n".join(lines))
     else:
         raw = decode(path.read_bytes())
         if suffix in (".html", ".htm"):
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
             raw, meta, headings = markdown_to_text(raw)
-        text, blocks = clean_blocks(raw)
+        text = clean_text(raw)
     if not text.strip():
         raise ValueError("no article text left after cleaning")
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
     return Article(
         source=source,
-        title=" ".join((meta.get("title") or _untitled(path, text)).split()),  # no-break spaces, runs of spaces
+        title=meta.get("title") or _untitled(path, text),
         text=text,
         publisher=meta.get("publisher"),
         author=meta.get("author"),
@@ -171,7 +170,6 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         url=meta.get("url"),
         pages=pages,
         headings=sections.locate(text, headings),
-        blocks=blocks,
     )
 
 

@@ -19,7 +19,6 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from .cleaning import BLOCK_CLOSE, BLOCK_OPEN
 from .sections import Heading
 
 SOFT_HYPHEN = "\ufffe"  # how PDFium marks a hyphen TeX inserted at a line break
@@ -28,9 +27,6 @@ _ITEM = re.compile(r"^(?:[•◦▪‣∙·*–-]\s|\(?\d{1,3}[.)]\s|\(?[a-z][.)
 _DIGITS = re.compile(r"\d+")
 _ENDS = (".", "!", "?", ":", ";", ")", '"', "”")
 _HEADING_STYLE = re.compile(r"Heading (\d)$")
-# Paragraph styles of code and program output: Word's own, LibreOffice's and pandoc's.
-_CODE_STYLE = re.compile(r"\b(?:code|source|verbatim|preformatted|plain text|macro text)\b", re.I)
-_LETTERS = re.compile(r"[^\W\d_]")
 _PDF_DATE = re.compile(r"D:(\d{4})(\d{2})?(\d{2})?")
 
 
@@ -60,13 +56,10 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str], list[Heading]
         raise ValueError(f"a PDF of {len(pages)} page(s) without a text layer (a scan?): nothing to read")
     lines = [[line.strip() for line in page.replace(SOFT_HYPHEN + "\r\n", "").replace(SOFT_HYPHEN, "")
               .replace("\r\n", "\n").split("\n")] for page in pages]  # fmt: skip
-    head = _document_head(lines)
     lines = _without_running_heads(lines)
     width = _typical_width([line for page in lines for line in page])
     meta = {key: properties[name].strip() for key, name in (("title", "Title"), ("author", "Author"))
             if properties.get(name, "").strip()}  # fmt: skip
-    if head and "title" not in meta:
-        meta["title"] = head
     if date := _pdf_date(properties.get("CreationDate", "")):
         meta["date"] = date
     paged = [_paragraphs(page, width) for page in lines]
@@ -77,9 +70,8 @@ def read_pdf(path: Path) -> tuple[list[list[str]], dict[str, str], list[Heading]
 
 
 def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
-    """The paragraphs of a Word file (table rows as cells joined by " | ", a paragraph in a code style
-    between BLOCK_OPEN and BLOCK_CLOSE, to be kept as it is), its core properties and its headings
-    (paragraphs in a "Heading N" style).
+    """The paragraphs of a Word file (table rows as cells joined by " | "), its core properties and its
+    headings (paragraphs in a "Heading N" style).
 
     Raises ValueError when the file is not a readable .docx."""
     import docx
@@ -96,9 +88,8 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
     headings: list[Heading] = []
     for block in document.iter_inner_content():
         if isinstance(block, Paragraph):
+            paragraphs.append(block.text)
             style = block.style.name if block.style is not None else ""
-            code = _CODE_STYLE.search(style or "") is not None  # kept as it is, like an HTML <pre>
-            paragraphs.append(f"{BLOCK_OPEN}{block.text}{BLOCK_CLOSE}" if code else block.text)
             if (level := _HEADING_STYLE.match(style or "")) is not None:
                 headings.append((int(level.group(1)), block.text, 0, ""))
         elif isinstance(block, Table):
@@ -113,18 +104,6 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
     if isinstance(when, datetime) and when.year > 1980:  # not an unset (zero) date
         meta["date"] = when.date().isoformat()
     return paragraphs, meta, headings
-
-
-def _document_head(pages: list[list[str]]) -> str | None:
-    """The running head at the top of nearly every page (not a chapter's): the document's own title,
-    which the heads' removal would otherwise take from its first page."""
-    tops = Counter(next((line for line in page if line), "") for page in pages)
-    head, n = tops.most_common(1)[0] if tops else ("", 0)
-    return (
-        head
-        if len(pages) >= 3 and n >= 0.8 * len(pages) and _LETTERS.search(head) and not _DIGITS.search(head)
-        else None
-    )
 
 
 def _without_running_heads(pages: list[list[str]]) -> list[list[str]]:

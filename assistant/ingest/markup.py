@@ -5,15 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .cleaning import BLOCK_CLOSE, BLOCK_OPEN
 from .sections import Heading
-from .wrapping import reflow
 
 META_FIELDS = ("title", "publisher", "author", "date", "url")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _HEADING = re.compile(r"^h[1-6]$")
 _LD_KINDS = frozenset(("WebPage", "CreativeWork"))
-_PERMALINKS = frozenset(("¶", "§", "#", "🔗"))
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
@@ -74,9 +71,6 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
         r"advert|promo|popup|modal|banner|subscribe|skip-link|menu",
         re.IGNORECASE,
     )
-    for tag in soup.find_all("a"):  # permalink marks a generated page puts after its headings ("¶", "#")
-        if tag.get_text().strip() in _PERMALINKS:
-            tag.decompose()
     for tag in soup.find_all(True):
         if getattr(tag, "attrs", None) is None:
             continue
@@ -89,8 +83,7 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
 
 
 _BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-                     "pre", "tr", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
-_LINE_BREAK = "\u2028"  # a <br> while the page is read: its lines may be hard-wrapped prose (see reflow)
+                     "pre", "tr", "br", "dd", "dt", "figcaption", "table", "ul", "ol"))  # fmt: skip
 _CELLS = frozenset(("td", "th"))
 _PRESERVED = frozenset(("pre", "textarea", "listing", "plaintext", "xmp"))
 _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
@@ -98,10 +91,8 @@ _HTML_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 def _page_text(root: Any) -> str:
     """The text under `root`: a line break before and after each block, a space after each table cell,
-    and whitespace as a browser shows it: a run of spaces and line breaks is one space (a hard-wrapped
-    paragraph is one line, not a line per source line), except in <pre> and its kin, which are kept
-    as they are between BLOCK_OPEN and BLOCK_CLOSE, for the cleaner to leave alone. Lines a <br> ends
-    are joined where they are hard-wrapped prose (a text file shown line by line).
+    and whitespace as a browser shows it: a run of spaces and line breaks is one space, except in
+    <pre> and its kin (a hard-wrapped paragraph is one line, not a line per source line).
 
     One walk over the tree, which it leaves as it is (inserting the breaks into the tree costs time
     that grows with the square of a long list's length)."""
@@ -116,11 +107,7 @@ def _page_text(root: Any) -> str:
             parts.append(item)
             continue
         node, kept = item
-        if isinstance(node, Tag) and node.name in _PRESERVED and not kept:  # kept whole and as it is
-            parts.append(f"\n{BLOCK_OPEN}{_unmarked(node.get_text())}{BLOCK_CLOSE}\n")
-        elif isinstance(node, Tag) and node.name == "br":
-            parts.append("\n" if kept else _LINE_BREAK)
-        elif isinstance(node, Tag):
+        if isinstance(node, Tag):
             block, inner = node.name in _BLOCKS, kept or node.name in _PRESERVED
             if block or node.name in _CELLS:
                 todo.append("\n" if block else " ")
@@ -128,15 +115,10 @@ def _page_text(root: Any) -> str:
             if block:
                 todo.append("\n")
         elif type(node) is NavigableString:  # not comments, doctypes, scripts: what get_text() reads
-            parts.append(_unmarked(str(node)) if kept else _HTML_SPACE.sub(" ", _unmarked(node)))
+            parts.append(str(node) if kept else _HTML_SPACE.sub(" ", node))
         elif type(node) is CData:
-            parts.append(_unmarked(str(node)))
-    return "\n".join("\n".join(reflow(block.split(_LINE_BREAK))) for block in "".join(parts).split("\n"))
-
-
-def _unmarked(text: str) -> str:
-    """The text without the characters that mark verbatim blocks (a page's own are dropped)."""
-    return text.replace(BLOCK_OPEN, "").replace(BLOCK_CLOSE, "") if BLOCK_OPEN in text or BLOCK_CLOSE in text else text
+            parts.append(str(node))
+    return "".join(parts)
 
 
 def _json_ld(soup: Any) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 _WORD = re.compile(r"\S+")
 MIN_WORDS = 4  # shorter pieces are labels and fragments
@@ -41,18 +40,6 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             spans += [(pos + a, pos + b) for a, b in here]
         pos = line_end + 1
     return spans
-
-
-def article_spans(text: str, blocks: Sequence[Sequence[int]] = ()) -> list[tuple[int, int]]:
-    """`sentence_spans` of an article whose verbatim `blocks` ([start, end]: code, a command's output)
-    are each one span, never cut into sentences."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for a, b in sorted((int(a), int(b)) for a, b in blocks):
-        spans += sentence_spans(text, pos, a)
-        spans.append((a, b))
-        pos = b
-    return spans + sentence_spans(text, pos)
 
 
 def _open_quote(text: str) -> bool:

@@ -17,26 +17,21 @@ def _affixes(title: str) -> tuple[set[str], set[str]]:
     return {title[m.start() :] for m in joins}, {title[: m.end()] for m in joins}
 
 
-SHARED_BY = 3  # a site's affix is one this many of the titles share (or half of them, in a smaller folder)
-
-
 def without_shared_affix(titles: Sequence[str]) -> list[str]:
-    """`titles`, each without the longest suffix, then the longest prefix, that it shares with at least
-    SHARED_BY of them (at least two, and half of a folder of fewer), when something of the title is left.
-    A folder of pages from several sites loses each site's name."""
+    """`titles`, each without the longest suffix, then the longest prefix, that at least half of them
+    (and at least two) share, when something of the title is left."""
     out = list(titles)
     for index in (0, 1):  # suffixes, then prefixes
         counts: Counter[str] = Counter()
         for title in out:
             counts.update(_affixes(title)[index])
-        least = max(2, min(SHARED_BY, (len(out) + 1) // 2))
-        shared = {a for a, n in counts.items() if n >= least}
+        least = max(2, (len(out) + 1) // 2)
+        shared = [a for a, n in counts.items() if n >= least]
+        if not shared:
+            continue
+        affix = max(shared, key=len)
         for i, title in enumerate(out):
-            mine = [a for a in _affixes(title)[index] if a in shared]
-            if not mine:
-                continue
-            affix = max(mine, key=len)
             rest = title.removesuffix(affix) if index == 0 else title.removeprefix(affix)
-            if rest.strip():
+            if rest != title and rest.strip():
                 out[i] = rest.strip()
     return out

@@ -23,7 +23,7 @@ from ..embed.sentence_vectors import embedded_at_build
 from ..embed.sentence_vectors import sentence_vectors as build_vectors
 from ..errors import CorpusError, IndexWriteError
 from ..ingest.chunking import ChunkSettings, split_article
-from ..ingest.sentences import article_spans
+from ..ingest.sentences import sentence_spans
 from ..records import Article, Sentence
 from .postgres import CONTROL, LAYOUT, connect, current, parse_location, redact, register_types, schema_name
 from .postgres_generation import Rows, write_generation
@@ -128,8 +128,7 @@ def _write(
             continue
         (report.changed if before is not None else report.added).append(article.source)
         chunks = split_article(article, chunking, embedder.count_tokens)
-        sentences = [Sentence(article.source, a, b) for a, b in article_spans(article.text, article.blocks)]
-        rows.add_fresh(article, chunks, sentences)
+        rows.add_fresh(article, chunks, [Sentence(article.source, a, b) for a, b in sentence_spans(article.text)])
     kind = index_type if index_type != "auto" else "flat" if rows.chunk_count < APPROXIMATE_FROM else "hnsw"
     if (
         found is not None

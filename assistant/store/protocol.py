@@ -19,13 +19,13 @@ import numpy as np
 
 from ..embed.embedding import Embedder
 from ..ingest.chunking import ChunkSettings, split_article
-from ..ingest.sentences import article_spans
+from ..ingest.sentences import sentence_spans
 from ..records import Article, Chunk, Sentence
 from .lexical import analyse
 
 SCHEMA_VERSION = 2
-# Bump when split_article() or article_spans() would cut the same text differently.
-CHUNKER_VERSION = 3
+# Bump when split_article() or sentence_spans() would cut the same text differently.
+CHUNKER_VERSION = 2
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -279,7 +279,7 @@ class SyncPlan:
 
 
 # Article fields an index written before they existed has none of.
-NEWER_FIELDS: dict[str, Any] = {"pages": [], "headings": [], "blocks": []}
+NEWER_FIELDS: dict[str, Any] = {"pages": [], "headings": []}
 
 
 def plan_sync(
@@ -314,7 +314,7 @@ def plan_sync(
         for chunk in split_article(article, chunking, embedder.count_tokens):
             plan.chunks.append(chunk)
             plan.chunk_rows.append(None)
-        for a, b in article_spans(article.text, article.blocks):
+        for a, b in sentence_spans(article.text):
             plan.sentences.append(Sentence(article.source, a, b))
             plan.sentence_rows.append(None)
     plan.metadata_same = bool(old_articles) and all(
