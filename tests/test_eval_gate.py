@@ -53,12 +53,23 @@ GATES = {
         "mentions_recall": 1.0,
     },
 }
+GATES["documents"] = {  # HTML code blocks, PDF manuals and Word files; 15 test items, 3 of them unanswerable
+    "answer_accuracy": 0.4,
+    "citation_precision": 0.3,
+    "false_refusal_rate": 0.05,
+    "recall@5": 0.55,
+    "fragments": 1,  # today one answer is a line of a program's output, read as prose (issue 15)
+}
 EVERYWHERE = {"fragments": 0, "recall@5": 0.7}
 
 
 def _gates() -> list[str]:
-    specs = [f"{suite}/test:{metric}={limit}" for suite, limits in GATES.items() for metric, limit in limits.items()]
-    return specs + [f"test:{metric}={limit}" for metric, limit in EVERYWHERE.items()]
+    """Each suite's limits, and the limits every suite meets unless its own say otherwise."""
+    return [
+        f"{suite}/test:{metric}={limit}"
+        for suite, limits in GATES.items()
+        for metric, limit in {**EVERYWHERE, **limits}.items()
+    ]
 
 
 def _eval(out: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -98,12 +109,14 @@ def test_the_cli_gate_fails_when_a_figure_is_under_its_limit(tmp_path: Path, shi
 def test_assistant_fit_reproduces_the_shipped_weights(report: dict[str, dict], tmp_path: Path) -> None:
     """`assistant fit` refits assistant/answer/weights.json from the tune splits alone, to the same numbers."""
     from assistant.answer.scoring import WEIGHTS_FILE
+    from assistant.measure.suites import load_suites
 
     out = tmp_path / "weights.json"
     proc = subprocess.run([ASSISTANT, "fit", "--out", str(out)], capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-2000:]
     shipped, refit = json.loads(WEIGHTS_FILE.read_text()), json.loads(out.read_text())
-    assert refit["fitted_on"] == [f"{s}/tune" for s in GATES]  # tune splits only
+    assert refit["fitted_on"] == [f"{s.name}/tune" for s in load_suites() if s.fit]  # tune splits only
+    assert "documents/tune" not in refit["fitted_on"]  # a small format check is scored, not fitted on
     assert refit["writer"] == shipped["writer"]
     for name, model in shipped["models"].items():
         assert refit["models"][name]["features"] == model["features"]

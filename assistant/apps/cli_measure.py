@@ -173,7 +173,12 @@ def _suite_store(store: str | None, suite: str) -> str | None:
 
 
 @click.command()
-@click.option("--suite", "suite_names", multiple=True, help="Fit on these suites' tune splits (default: all).")
+@click.option(
+    "--suite",
+    "suite_names",
+    multiple=True,
+    help='Fit on these suites\' tune splits (default: every suite not marked "fit": false in eval/suites.json).',
+)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -187,7 +192,7 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
     from ..measure import fitting, suites
 
     with friendly_errors():
-        chosen = suites.load_suites(names=suite_names)
+        chosen = [s for s in suites.load_suites(names=suite_names) if suite_names or s.fit]
 
         def gathered(suite: suites.Suite) -> fitting.Examples:
             bot = open_assistant(suite.corpus, suite.index_dir(), _suite_store(None, suite.name))

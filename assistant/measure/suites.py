@@ -30,6 +30,7 @@ class Suite:
     corpus: Path
     gold: Path
     index: Path | None = None
+    fit: bool = True  # `assistant fit` fits on its tune split (a small set is scored, not fitted on)
 
     def index_dir(self) -> Path:
         if self.index is not None:
@@ -49,6 +50,7 @@ def load_suites(path: Path = SUITES_FILE, names: Iterable[str] = ()) -> list[Sui
                 PROJECT_ROOT / r["corpus"],
                 PROJECT_ROOT / r["gold"],
                 PROJECT_ROOT / r["index"] if r.get("index") else None,
+                bool(r.get("fit", True)),
             )
             for r in rows
         ]
