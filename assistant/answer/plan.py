@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..records import Turn
 from ..store.lexical import analyse
-from . import details, followups
+from . import details, followups, shapes
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
@@ -59,42 +59,6 @@ _WANTS_REASON = re.compile(
 LIST_QUESTION = re.compile(
     r"\b(?:list|name (?:several|some|a few|the|two|three|all)|which (?:\w+ ){0,2}\w+s (?:are|were|did|do|have)|"
     r"what (?:are|were) the|several|examples?|areas|fields|sectors|kinds|types|which two|which three)\b",
-    re.I,
-)
-# "Give me a timeline of …", "the key dates", "in chronological order": dated events, in date order.
-TIMELINE_QUESTION = re.compile(
-    r"\b(?:time ?lines?|chronolog(?:y|ies|ical(?:ly)?)|key dates|main dates|milestones|in (?:date|time) order)\b", re.I
-)
-# "a timeline of the trade talks": the topic; a timeline "of the articles" or of nothing named is all of them.
-_TIMELINE_TOPIC = re.compile(
-    r"\b(?:time ?lines?|chronolog(?:y|ies)|key dates|main dates|milestones)\s+(?:of|for|on|about|in)\s+"
-    r"(?P<topic>.+?)\W*$",
-    re.I,
-)
-_WHOLE = frozenset(analyse("the articles article collection documents sources events everything all them these this"))
-# Questions about whole articles or the collection (collection.py answers them), with their topic.
-SUMMARY_QUESTION = re.compile(
-    r"^\W*(?:please\s+|(?:can|could) you\s+)?(?:summari[sz]e|sum up)\b|\b(?:give|write|show)(?: me)? (?:a |the )?"
-    r"(?:short |brief )?(?:summary|gist) of\b|\b(?:main|key) (?:points|ideas|takeaways)\b|\bin a nutshell\b|"
-    r"\bwhat do(?:es)? (?:the|these|this) (?:articles?|sources?|pieces?|documents?|reports?|texts?) say about\b",
-    re.I,
-)
-MAX_TITLED = 3  # a summary topic that titles more articles than this is a topic, not an article
-_SUMMARY_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?P<topic>.+?)\W*$", re.I)
-_SOURCES = r"(?:articles?|sources?|pieces?|documents?|texts?|pages?|reports?|stories)"
-MENTIONS_QUESTION = re.compile(
-    rf"\b(?:which|what) (?:of the )?{_SOURCES} (?:mentions?|discuss(?:es)?|talks? about|covers?|refers? to|"
-    r"writes? about|says? anything about|names?)\s+(?P<topic>.+?)\W*$",
-    re.I,
-)
-DIFFER_QUESTION = re.compile(
-    rf"\bhow do (?:the )?{_SOURCES} (?:differ|disagree|compare|vary)(?: (?:on|about|over|regarding|in))?\s+"
-    rf"(?P<topic>.+?)\W*$|\bwhat does each (?:article|source|piece|report) say about\s+(?P<topic2>.+?)\W*$",
-    re.I,
-)
-OVERVIEW_QUESTION = re.compile(
-    rf"^\W*(?:what (?:is|are) (?:this|these|the) (?:collection|corpus|{_SOURCES})(?: of \w+)? (?:about|on)|"
-    rf"what do (?:the|these) {_SOURCES} (?:cover|talk about|discuss))\W*$",
     re.I,
 )
 # What a list question enumerates: "Which two transport corridors …" -> corridors.
@@ -226,14 +190,6 @@ def named_sources(question: str, data: IndexStore) -> list[str]:
     return sorted(named)
 
 
-def titled_sources(topic: str, data: IndexStore) -> list[str]:
-    """The articles whose title names every content word of `topic` ("the article on Ada Lovelace")."""
-    wanted = set(analyse(topic))
-    if not wanted:
-        return []
-    return sorted(s for s, a in data.articles.items() if wanted <= set(analyse(a.title)))
-
-
 @dataclass(frozen=True)
 class Plan:
     """What a question asks, decided once; retrieval runs for `query`."""
@@ -280,22 +236,8 @@ def make_plan(
     is_list = bool(LIST_QUESTION.search(question))
     shape = "list" if is_list else "reason" if _WHY_QUESTION.search(question) else "plain"
     topic = None
-    if TIMELINE_QUESTION.search(question):
-        shape = "timeline"
-        named = _TIMELINE_TOPIC.search(question)
-        topic = named.group("topic") if named and set(analyse(named.group("topic"))) - _WHOLE else None
-    elif OVERVIEW_QUESTION.search(question):
-        shape = "overview"
-    elif found := MENTIONS_QUESTION.search(question):
-        shape, topic = "mentions", found.group("topic")
-    elif found := DIFFER_QUESTION.search(question):
-        shape, topic = "differ", found.group("topic") or found.group("topic2")
-    elif SUMMARY_QUESTION.search(question):
-        shape = "summary"
-        topic = found.group("topic") if (found := _SUMMARY_TOPIC.search(question)) else None
-        titled = titled_sources(topic, data) if topic and data is not None and sources is None else []
-        if 0 < len(titled) <= MAX_TITLED:  # "the article on Ada Lovelace": that article, whole
-            sources, topic = titled, None
+    if (whole := shapes.whole_articles(question, data, sources)) is not None:
+        shape, topic, sources = whole
     terms = frozenset(analyse(question))
     return Plan(
         question=question,
