@@ -69,6 +69,9 @@ def test_summary_about_a_topic_stays_on_it(bot: Assistant) -> None:
     assert not answer.abstained and len(answer.citations) == 5
     assert sum("energy" in c.sentence.lower() for c in answer.citations) >= 3
     assert len({c.sentence for c in answer.citations}) == 5
+    # sentences that name the topic come first: without that, two of five were about corridors in general
+    corridor = bot.summarize(query="Middle Corridor")
+    assert all("middle corridor" in c.sentence.lower() for c in corridor.citations)
 
 
 @pytest.mark.slow

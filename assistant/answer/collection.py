@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 SUMMARY_SENTENCES = 5
 RELEVANCE_WEIGHT = 0.7  # MMR: weight of closeness to the centre (or topic) against repeating a pick
 MIN_WORDS = 8  # shorter sentences are labels and captions more often than points
+TOPIC_WORDS_WEIGHT = 1.5  # a topic summary: how much naming the topic's words adds to a sentence's closeness
 OVERVIEW_ARTICLES = 100  # an overview lists at most this many articles, then says how many more
 
 
@@ -40,14 +41,18 @@ def statements(data: IndexStore, rows: Sequence[int]) -> list[int]:
     return [r for r, text in texts.items() if len(text.split()) >= MIN_WORDS and is_statement(text)]
 
 
-def central(vectors: np.ndarray, k: int, toward: np.ndarray | None = None) -> list[int]:
+def central(
+    vectors: np.ndarray, k: int, toward: np.ndarray | None = None, boost: np.ndarray | None = None
+) -> list[int]:
     """Indices of k rows, picked by maximal marginal relevance: close to the centre of all rows (or to
-    `toward`), far from the rows already picked."""
+    `toward`, plus each row's `boost`), far from the rows already picked."""
     if len(vectors) == 0:
         return []
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     centre = unit.mean(axis=0) if toward is None else toward
     relevance = unit @ (centre / max(float(np.linalg.norm(centre)), 1e-9))
+    if boost is not None:
+        relevance = relevance + boost
     picked: list[int] = []
     closest = np.full(len(unit), -1.0)
     for _ in range(min(k, len(unit))):
@@ -76,6 +81,13 @@ def _cited(data: IndexStore, rows: Sequence[int], lead: str, labels: dict[int, s
     return Answer("\n".join(lines), False, citations)
 
 
+def _named_share(weights: dict[str, float], text: str) -> float:
+    """The share of the topic's words (`weights`: their idf) that a sentence names."""
+    total = sum(weights.values())
+    named = set(terms(text))
+    return sum(w for t, w in weights.items() if t in named) / total if total else 0.0
+
+
 def in_order(data: IndexStore, rows: Sequence[int]) -> list[int]:
     """Rows in the articles' own order: by article (as indexed), then by position."""
     order = {s: i for i, s in enumerate(data.articles)}
@@ -83,14 +95,23 @@ def in_order(data: IndexStore, rows: Sequence[int]) -> list[int]:
 
 
 def summarize(
-    data: IndexStore, rows: Sequence[int], k: int = SUMMARY_SENTENCES, toward: np.ndarray | None = None
+    data: IndexStore,
+    rows: Sequence[int],
+    k: int = SUMMARY_SENTENCES,
+    toward: np.ndarray | None = None,
+    topic: str | None = None,
 ) -> Answer:
-    """The k most central sentences among `rows` (or those closest to `toward`), in article order."""
+    """The k most central sentences among `rows` (or those closest to `toward` and naming the most of
+    `topic`'s words), in article order."""
     pool = statements(data, rows)
     if not pool or data.sentence_vectors is None:
         return Answer("The articles have no sentences to summarise here.", True)
     vectors = np.asarray(data.sentence_vectors[pool], dtype=np.float32)
-    chosen = [pool[i] for i in central(vectors, k, toward)]
+    boost = None
+    if topic:
+        weights = data.lexical.idf(set(analyse(topic)))
+        boost = TOPIC_WORDS_WEIGHT * np.array([_named_share(weights, sentence_text(data, r)) for r in pool])
+    chosen = [pool[i] for i in central(vectors, k, toward, boost)]
     sources = {data.sentences[r].source for r in chosen}
     heading = ""
     if len(sources) == 1:

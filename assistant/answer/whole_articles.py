@@ -34,7 +34,7 @@ def summary(
     """The k central sentences of the passages about `query`, or of the chosen (or every) article."""
     if query and query.strip():
         rows = rows_about(data, search, query, sources, SUMMARY_PASSAGES)
-        return collection.summarize(data, rows, k, toward=embed(query))
+        return collection.summarize(data, rows, k, toward=embed(query), topic=query)
     return collection.summarize(data, timeline.rows_for(data, sources), k)
 
 
