@@ -32,6 +32,11 @@ SUMMARY_SENTENCES = 5
 RELEVANCE_WEIGHT = 0.7  # MMR: weight of closeness to the centre (or topic) against repeating a pick
 MIN_WORDS = 8  # shorter sentences are labels and captions more often than points
 TOPIC_WORDS_WEIGHT = 1.5  # a topic summary: how much naming the topic's words adds to a sentence's closeness
+# A summary of whole articles: how much a sentence's specificity adds to its centrality (a tie-breaker:
+# of two framing sentences, the one that names something rarer)
+SPECIFIC_WEIGHT = 0.03
+SPECIFIC_POOL = 1000  # sentences of a large collection whose specificity is worked out (the most central)
+SPECIFIC_WORDS = 5  # a sentence's specificity: the mean idf of its this many rarest words, standardised
 OVERVIEW_ARTICLES = 100  # an overview lists at most this many articles, then says how many more
 
 
@@ -88,6 +93,16 @@ def _named_share(weights: dict[str, float], text: str) -> float:
     return sum(w for t, w in weights.items() if t in named) / total if total else 0.0
 
 
+def _specificity(data: IndexStore, rows: Sequence[int]) -> np.ndarray:
+    """How specific each sentence is: the mean idf of its SPECIFIC_WORDS rarest words, standardised over
+    `rows` (a claim names a place, a treaty, a figure; a framing sentence names what every one does)."""
+    words = [set(analyse(sentence_text(data, r))) for r in rows]
+    idf = data.lexical.idf(set().union(*words))
+    rare = [sorted((idf.get(t, 0.0) for t in w), reverse=True)[:SPECIFIC_WORDS] for w in words]
+    values = np.array([float(np.mean(r)) if r else 0.0 for r in rare])
+    return (values - values.mean()) / (float(values.std()) or 1.0)
+
+
 def in_order(data: IndexStore, rows: Sequence[int]) -> list[int]:
     """Rows in the articles' own order: by article (as indexed), then by position."""
     order = {s: i for i, s in enumerate(data.articles)}
@@ -111,6 +126,11 @@ def summarize(
     if topic:
         weights = data.lexical.idf(set(analyse(topic)))
         boost = TOPIC_WORDS_WEIGHT * np.array([_named_share(weights, sentence_text(data, r)) for r in pool])
+    else:  # among the most central sentences only: a tie-breaker cannot lift one from far below
+        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        near = np.argsort(-(unit @ unit.mean(axis=0)))[:SPECIFIC_POOL]
+        boost = np.zeros(len(pool))
+        boost[near] = SPECIFIC_WEIGHT * _specificity(data, [pool[i] for i in near])
     chosen = [pool[i] for i in central(vectors, k, toward, boost)]
     sources = {data.sentences[r].source for r in chosen}
     heading = ""
