@@ -11,11 +11,11 @@ years of their details) and says what they give, or that they do not give it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from datetime import date as Date
+from datetime import date
 from typing import TYPE_CHECKING
 
+from ..patterns import ISO_DATE, MONTH_NAMES
 from ..records import Answer, Article, Citation
 from ..store.lexical import analyse
 from .details import ASKING
@@ -28,18 +28,21 @@ MIN_MATCH = 0.5  # the share of the question's own words a card must hold to be 
 
 
 def shown_date(value: str | None) -> str | None:
-    """An ISO date as people write it ("2026-02-18" -> "February 18, 2026"); other text as it is."""
+    """An ISO date as people write it ("2026-02-18" -> "February 18, 2026", in any locale); other text,
+    and a year alone, as it is."""
     if not value:
         return None
+    match = ISO_DATE.fullmatch(value)
+    if not match or match.group("m") is None or not 1 <= int(match.group("m")) <= 12:
+        return value
+    year, month, day = match.group("y"), MONTH_NAMES[int(match.group("m")) - 1], match.group("d")
+    if day is None:
+        return f"{month} {year}"
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = Date.fromisoformat(value)
-            return f"{day:%B} {day.day}, {day.year}"
-        if re.fullmatch(r"\d{4}-\d{2}", value):
-            return f"{Date.fromisoformat(value + '-01'):%B %Y}"
+        date(int(year), int(match.group("m")), int(day))  # a real day, not February 31
     except ValueError:
-        pass
-    return value
+        return value
+    return f"{month} {int(day)}, {year}"
 
 
 def text(article: Article) -> str:

@@ -46,6 +46,10 @@ def statements(data: IndexStore, rows: Sequence[int]) -> list[int]:
     return [r for r, text in texts.items() if len(text.split()) >= MIN_WORDS and is_statement(text)]
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
 def central(
     vectors: np.ndarray, k: int, toward: np.ndarray | None = None, boost: np.ndarray | None = None
 ) -> list[int]:
@@ -53,7 +57,7 @@ def central(
     `toward`, plus each row's `boost`), far from the rows already picked."""
     if len(vectors) == 0:
         return []
-    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    unit = _unit(vectors)
     centre = unit.mean(axis=0) if toward is None else toward
     relevance = unit @ (centre / max(float(np.linalg.norm(centre)), 1e-9))
     if boost is not None:
@@ -127,7 +131,7 @@ def summarize(
         weights = data.lexical.idf(set(analyse(topic)))
         boost = TOPIC_WORDS_WEIGHT * np.array([_named_share(weights, sentence_text(data, r)) for r in pool])
     else:  # among the most central sentences only: a tie-breaker cannot lift one from far below
-        unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+        unit = _unit(vectors)
         near = np.argsort(-(unit @ unit.mean(axis=0)))[:SPECIFIC_POOL]
         boost = np.zeros(len(pool))
         boost[near] = SPECIFIC_WEIGHT * _specificity(data, [pool[i] for i in near])

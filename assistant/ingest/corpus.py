@@ -24,6 +24,7 @@ from .titles import without_shared_affix
 logger = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+NO_ARTICLES = "the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files"
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
 

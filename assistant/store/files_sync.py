@@ -19,6 +19,7 @@ from ..embed.embedding import Embedder
 from ..embed.vectors import vectors_for
 from ..errors import CorpusError, IndexStateError
 from ..ingest.chunking import ChunkSettings
+from ..ingest.corpus import NO_ARTICLES
 from ..paths import can_create
 from ..records import Article, Chunk, Sentence
 from . import dense
@@ -153,7 +154,7 @@ def sync(
     folder = folder.resolve()
     check_writable(folder, corpus_dir)
     if not corpus:
-        raise CorpusError("the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files")
+        raise CorpusError(NO_ARTICLES)
     if index_type not in dense.INDEX_TYPES:
         raise ValueError(f"unknown index type {index_type!r}; choose one of {', '.join(dense.INDEX_TYPES)}")
     report = SyncReport()

@@ -23,6 +23,7 @@ from ..embed.sentence_vectors import embedded_at_build
 from ..embed.sentence_vectors import sentence_vectors as build_vectors
 from ..errors import CorpusError, IndexWriteError
 from ..ingest.chunking import ChunkSettings, split_article
+from ..ingest.corpus import NO_ARTICLES
 from ..ingest.sentences import sentence_spans
 from ..records import Article, Sentence
 from .postgres import CONTROL, LAYOUT, connect, current, parse_location, redact, register_types, schema_name
@@ -71,7 +72,7 @@ def sync(
     chunking = chunking or ChunkSettings()
     fault = fault or (lambda step: None)
     if not corpus:
-        raise CorpusError("the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files")
+        raise CorpusError(NO_ARTICLES)
     if index_type not in PG_INDEX_TYPES:
         raise ValueError(f"index type {index_type!r} is not offered by the PostgreSQL store; one of {PG_INDEX_TYPES}")
     conninfo, name = parse_location(location)
