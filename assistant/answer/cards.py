@@ -1,6 +1,6 @@
 """Article cards: each article's details (title, author, publisher, date) as a passage of its own,
-so that questions about the articles themselves — "Who wrote the AzerNews article?", "When was the
-Eurasia Daily Monitor piece published?", "Which articles are from 2026?" — are answered from the
+so that questions about the articles themselves — "Who wrote the Reuters article?", "When was the
+Financial Times piece published?", "Which articles are from 2019?" — are answered from the
 details, with the card cited like any passage.
 
 A card reads "<title>. By <author>. <publisher>, <date>." (the parts an article has). The plan

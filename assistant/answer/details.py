@@ -8,7 +8,7 @@ import re
 
 from ..store.lexical import analyse
 
-# A question about a document: "the AzerNews article", "this report", "which pieces".
+# A question about a document: "the Reuters article", "this report", "which pieces".
 _DOCUMENT = (
     r"(?:articles?|pieces?|reports?|stor(?:y|ies)|documents?|papers?|posts?|essays?|op-eds?|analys[ie]s|"
     r"commentar(?:y|ies)|write-?ups?)"

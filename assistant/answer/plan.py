@@ -175,7 +175,7 @@ def named_sources(question: str, data: IndexStore) -> list[str]:
 
     A capitalised word of the question counts when every term of it belongs to the publisher or
     author of some articles, and the articles' texts do not use one of its terms more widely than that (so a
-    publisher called "Eurasia Daily" does not capture every question about Eurasia).
+    publisher called "Asia Times" does not capture every question about Asia).
     """
     owners, in_texts = data.attribution_terms
     openers = {m.group(1) for m in re.finditer(r"(?:^|[.?!:]\s+)([A-Z][\w’'-]*)", question)}
