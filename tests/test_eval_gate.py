@@ -35,7 +35,7 @@ GATES = {
         "citation_precision": 0.72,
         "refusal_rate": 0.33,
         "false_refusal_rate": 0.08,
-        "timeline_event_recall": 0.75,
+        "timeline_event_recall": 0.95,
         "timeline_in_order": 1.0,
         "timeline_not_events": 0,
         "mentions_recall": 1.0,

@@ -25,7 +25,11 @@ from assistant.records import Answer, Citation
         ("It opened in September of 1998.", [("1998-09", "month")]),
         ("On Sept. 4, 2001 it began.", [("2001-09-04", "day")]),
         ("They met on January 5 in the capital.", [("????-01-05", "day")]),
-        ("Production reached 2024 tons, up 20.7 percent, with 2,000 people in the 1990s.", []),
+        ("Production reached 2024 tons, up 20.7 percent, with 2,000 people.", []),
+        ("It began shrinking in the 1960s and had dried up by 2007.", [("196", "decade"), ("2007", "year")]),
+        ("Trade stayed modest until the mid-1990s; in the 1900s it was none.", [("199", "decade")]),
+        ("A state arose along the river c. 830 AD; Vesuvius erupted in AD 79.", [("0830", "year"), ("0079", "year")]),
+        ("It held c. 500 people in c. 500 BC, in 1250 AD and ca. 1620.", [("1250", "year"), ("1620", "year")]),
         ("As reported (see Harbour Review, May 14, 2021), it grew in 2020.", [("2020", "year")]),
         ("Trade grew from 2017 to 2024.", [("2017", "year"), ("2024", "year")]),
         ("It was signed in April last year in the capital.", [("????-04", "month")]),
@@ -143,3 +147,11 @@ def test_a_timeline_renders_escaped_with_one_dot_per_event_in_date_order() -> No
     assert ">1995<" in html and ">2025<" in html  # labelled year ticks
     assert "date one event differently" in html  # the disagreement stays, below the list
     assert ui_timeline.when("1994") == 1994.5 and ui_timeline.when("????-01-05") is None
+
+
+def test_a_decade_and_an_early_year_read_and_place_as_the_article_wrote_them() -> None:
+    events = [_event("0830", "A state arose c. 830 AD."), _event("196", "It began shrinking in the 1960s.")]
+    html = ui_render.render_answer(Timeline(events).to_answer(), {"a.txt": {"title": "T"}}, "a1")
+    assert re.findall(r"<time[^>]*>([^<]+)</time>", html) == ["830", "1960s"]
+    assert html.count('class="tl-dot tl-year"') == 2  # both dated coarser than a month: hollow
+    assert ui_timeline.when("196") == 1965.0 and ui_timeline.when("0830") == 830.5

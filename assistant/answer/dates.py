@@ -1,7 +1,9 @@
 """Dates written in English text: found, normalised and given a precision.
 
 "March 3, 2019", "3 March 2019", "2019-03-03" are days; "June 2021" and "June of 2021" are
-months; "in 1869" is a year; "on March 3" is a day whose year comes from the text around it;
+months; "in 1869" is a year, and so is "c. 830" or "830 AD" (an earlier year needs its "circa" or
+era to be told from a number); "the 1960s" is a decade; "on March 3" is a day whose year comes
+from the text around it;
 "last year" and "in June this year" count years back or on from the date the text was written.
 A date in a parenthesised source reference ("(see Harbour Review, May 14, 2021)") is a citation of another
 text, not a date of anything the sentence tells, and is left out.
@@ -14,6 +16,11 @@ from dataclasses import dataclass
 
 from ..patterns import DAY_PATTERN, MONTH_NUMBER, MONTH_PATTERN, YEAR, YEAR_PATTERN
 
+# What does not follow a year: more digits, a decade's "s", an era before Christ, a unit of an amount.
+_NOT_A_QUANTITY = (
+    r"(?![\w-]|[.,]\d|s\b|\s*(?:BCE?\b|B\.C\.|%|percent|per cent|tons?|km|kilomet|met|miles?|people|units?|"
+    r"barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)"
+)
 # One pattern, alternatives from the most precise down; named groups say which matched.
 DATE = re.compile(
     rf"\b(?P<iy>{YEAR_PATTERN})-(?P<im>[01]\d)-(?P<id>[0-3]\d)\b"
@@ -23,13 +30,15 @@ DATE = re.compile(
     rf"|\b(?P<m4>{MONTH_PATTERN}) (?P<d4>{DAY_PATTERN})\b(?!,? (?:{YEAR_PATTERN}|\d))"
     rf"|\b(?P<d5>{DAY_PATTERN}) (?P<m5>{MONTH_PATTERN})\b(?!,? (?:{YEAR_PATTERN}|\d))"
     rf"|\b(?:(?P<m7>{MONTH_PATTERN}),? (?:of )?)?(?P<r7>[Ll]ast|[Tt]his|[Nn]ext) year\b"
-    rf"|(?<![\w.,-])(?P<y6>{YEAR_PATTERN})(?![\w-]|[.,]\d|s\b|\s*(?:%|percent|per cent|tons?|km|kilomet|met|miles?|"
-    r"people|units?|barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|rows?|pages?|items?)\b)",
+    rf"|(?<![\w.,])(?P<y8>1\d[1-9]|20\d)0s\b"
+    rf"|\b(?:c\.|ca\.|circa)\s?(?P<y9>[1-9]\d{{2,3}})(?:\s?(?:AD|CE)\b|{_NOT_A_QUANTITY})"
+    r"|\b(?P<y10>[1-9]\d{0,3})\s?(?:AD|CE)\b|\bAD\s?(?P<y11>[1-9]\d{0,3})\b"
+    rf"|(?<![\w.,-])(?P<y6>{YEAR_PATTERN}){_NOT_A_QUANTITY}",
 )
 # A parenthesised aside that cites another text: "(see Harbour Review, May 14, 2021)", "(Reuters, March 3)".
 _REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
 
-PRECISIONS = ("year", "month", "day")
+PRECISIONS = ("decade", "year", "month", "day")
 
 
 @dataclass(frozen=True)
@@ -43,14 +52,18 @@ class DateMention:
     month: int | None = None
     day: int | None = None
     years_on: int | None = None  # "last year" -1, "this year" 0, "next year" 1: from the writing date
+    decade: bool = False  # "the 1960s": `year` is the decade's first
 
     @property
     def precision(self) -> str:
-        return "day" if self.day else "month" if self.month else "year"
+        return "day" if self.day else "month" if self.month else "decade" if self.decade else "year"
 
     def iso(self, year: int | None = None) -> str:
-        """1994, 2024-07 or 2025-04-23 (`year` fills a year-less day)."""
+        """196 (the 1960s, as ISO 8601 writes a decade), 1994, 2024-07 or 2025-04-23 (`year` fills a
+        year-less day)."""
         y = self.year or year
+        if self.decade and y:
+            return f"{y // 10:03d}"
         parts = [f"{y:04d}" if y else "????"]
         if self.month:
             parts.append(f"{self.month:02d}")
@@ -86,6 +99,10 @@ def mentions(text: str) -> list[DateMention]:
             mention = DateMention(m.start(), m.end(), m.group(0), int(g["y1"] or g["y2"]), month, day)
         elif g["y3"]:
             mention = DateMention(m.start(), m.end(), m.group(0), int(g["y3"]), _month(g["m3"]))
+        elif g["y8"]:
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["y8"]) * 10, decade=True)
+        elif g["y9"] or g["y10"] or g["y11"]:
+            mention = DateMention(m.start(), m.end(), m.group(0), int(g["y9"] or g["y10"] or g["y11"]))
         elif g["r7"]:
             years_on = {"last": -1, "this": 0, "next": 1}[g["r7"].lower()]
             mention = DateMention(m.start(), m.end(), m.group(0), None, _month(g["m7"]), years_on=years_on)

@@ -34,11 +34,11 @@ MAX_EVENTS = 40  # a chat answer lists at most this many
 
 @dataclass(frozen=True)
 class Event:
-    """One dated event: its date (ISO: 1994, 2024-07, 2025-04-23), as written, and its precision."""
+    """One dated event: its date (ISO: 196 for the 1960s, 1994, 2024-07, 2025-04-23), as written, and its precision."""
 
     date: str
     date_text: str
-    precision: str  # "year", "month" or "day"
+    precision: str  # "decade", "year", "month" or "day"
     text: str  # the sentence, verbatim
     citation: Citation
     also: tuple[Citation, ...] = ()  # other articles that state the same event on the same date
@@ -85,7 +85,7 @@ class Timeline:
                 citations.append(dataclasses.replace(c, marker=n))
                 markers.append(f"[{n}]")
                 dates.append(event.date)
-            when = event.date_text if event.precision == "year" else f"{event.date} ({event.date_text})"
+            when = event.date_text if event.precision in ("decade", "year") else f"{event.date} ({event.date_text})"
             lines.append(f"- {when}: {event.text} {' '.join(markers)}")
         for a, b in self.disagreements:
             lines.append(f"The articles date one event differently: {a.date_text} and {b.date_text}.")
@@ -103,7 +103,8 @@ def _key(event: Event) -> tuple[str, int]:
 
 def _year_before(text: str, position: int) -> int | None:
     """The last year the article names before `position` (within YEAR_LOOKBACK_CHARS)."""
-    years = [m.year for m in mentions(text[max(0, position - YEAR_LOOKBACK_CHARS) : position]) if m.year]
+    before = mentions(text[max(0, position - YEAR_LOOKBACK_CHARS) : position])
+    years = [m.year for m in before if m.year and not m.decade]  # "the 1960s" names no one year
     return years[-1] if years else None
 
 

@@ -42,12 +42,20 @@ def is_timeline(answer: Answer) -> bool:
     return answer.kind == "timeline" and not answer.abstained and bool(answer.dates)
 
 
+def _decade(date: str) -> int | None:
+    """The first year of a decade written as ISO 8601 does ("196": the 1960s), else None."""
+    return int(date) * 10 if len(date) == 3 and date.isdigit() else None
+
+
 def readable(date: str) -> str:
-    """A date to read: "1994", "Jul 2024", "23 Apr 2025"; anything else as it is."""
+    """A date to read: "1960s", "830", "1994", "Jul 2024", "23 Apr 2025"; anything else as it is."""
+    if (decade := _decade(date)) is not None:
+        return f"{decade}s"
     match = ISO_DATE.fullmatch(date)
     if not match:
         return date
     year, month, day = match.groups()
+    year = str(int(year))
     if month is None or not 1 <= int(month) <= 12:
         return year
     name = MONTHS[int(month) - 1]
@@ -55,7 +63,10 @@ def readable(date: str) -> str:
 
 
 def when(date: str) -> float | None:
-    """A date as a fractional year, at the middle of what it names: 1994 → 1994.5; None without a year."""
+    """A date as a fractional year, at the middle of what it names: 1994 → 1994.5, the 1960s → 1965.0;
+    None without a year."""
+    if (decade := _decade(date)) is not None:
+        return decade + 5.0
     match = ISO_DATE.fullmatch(date)
     if not match:
         return None
@@ -126,7 +137,7 @@ def render_chart(events: Sequence[Row], anchor: str, sentences: dict[int, str]) 
         )
     for at, level, event in dots:
         y = axis - DOT_R - 4 - ROW * level
-        exact = " tl-year" if len(event.date) == 4 else ""  # a year only: a hollow dot
+        exact = " tl-year" if len(event.date) <= 4 else ""  # a year or decade only: a hollow dot
         tip = f"{readable(event.date)}: {sentences.get(event.marker, '')}"
         parts.append(
             f'<a href="#{anchor}-src-{event.marker}"><circle class="tl-dot{exact}" cx="{at:.2f}%" cy="{y}" '
@@ -143,10 +154,10 @@ def render_timeline(answer: Answer, anchor: str, link: Callable[[str], str]) -> 
     """
     events, other = rows(answer)
     sentences = {c.marker: c.sentence for c in answer.citations}
-    years = [e.date[:4] for e in events if when(e.date) is not None]
+    years = [readable(e.date[:4]) for e in events if when(e.date) is not None]
     span = f", {years[0]}–{years[-1]}" if years and years[0] != years[-1] else (f", {years[0]}" if years else "")
     count = f"{len(events)} event{'s' if len(events) != 1 else ''}{span}"
-    hollow = " · hollow: dated by year only" if any(len(e.date) == 4 for e in events) else ""
+    hollow = " · hollow: dated by year only" if any(len(e.date) <= 4 for e in events) else ""
     caption = f'<p class="tl-caption">{_esc(count)} · each dot links to its source{hollow}</p>'
     items = "".join(
         f'<li><time class="tl-date" datetime="{_esc(e.date)}">{_esc(readable(e.date))}</time>'
