@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from assistant import Assistant
 from assistant.answer.collection import central
+from assistant.answer.plan import make_plan
+from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import InputError
 
 
@@ -82,3 +86,31 @@ def test_overview_names_every_article_once(bot: Assistant) -> None:
     for meta in bot.sources.values():
         title = meta["title"]
         assert title is not None and title in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "source"),
+    [
+        ("Summarize the night trains page", "rail.html"),  # its title, without the word "page"
+        ("Summarize bees.md", "bees.md"),  # its file name
+        ("Give me a summary of the solar document.", "solar.txt"),
+        ("What are the main points of the article on bees?", "bees.md"),
+    ],
+)
+def test_a_summary_of_a_named_document_is_of_that_document_alone(
+    tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, question: str, source: str
+) -> None:
+    bot = Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder)
+    answer = bot.ask(question)
+    assert not answer.abstained and answer.citations
+    assert {c.source for c in answer.citations} == {source}
+
+
+def test_a_summary_naming_no_document_is_about_its_topic_or_of_everything(
+    tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    bot = Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder)
+    data = bot._ready().data
+    assert make_plan("Summarize the documents", data).sources is None
+    assert make_plan("Summarize the documents", data).topic is None
+    assert make_plan("Summarize the construction costs", data).topic == "the construction costs"

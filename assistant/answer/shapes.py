@@ -31,8 +31,15 @@ SUMMARY_QUESTION = re.compile(
     r"\bwhat do(?:es)? (?:the|these|this) (?:articles?|sources?|pieces?|documents?|reports?|texts?) say about\b",
     re.I,
 )
+# Words that name no article in particular: "the articles", "this document", "the whole page".
+_UNNAMED = _WHOLE | frozenset(analyse("document page file piece text story whole entire"))
 MAX_TITLED = 3  # a summary topic that titles more articles than this is a topic, not an article
 _SUMMARY_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?P<topic>.+?)\W*$", re.I)
+# "Summarize the xsltproc document", "Summarize notes.md", "a summary of the user guide": what it names.
+_SUMMARY_NAMED = re.compile(
+    r"\b(?:summari[sz]e|sum up|summary of|gist of|(?:main|key) (?:points|ideas|takeaways) of)\s+(?P<name>.+?)[\s?.!]*$",
+    re.I,
+)
 _SOURCES = r"(?:articles?|sources?|pieces?|documents?|texts?|pages?|reports?|stories)"
 MENTIONS_QUESTION = re.compile(
     rf"\b(?:which|what) (?:of the )?{_SOURCES} (?:mentions?|discuss(?:es)?|talks? about|covers?|refers? to|"
@@ -68,16 +75,30 @@ def whole_articles(
         return "differ", found.group("topic") or found.group("topic2"), sources
     if SUMMARY_QUESTION.search(question):
         topic = found.group("topic") if (found := _SUMMARY_TOPIC.search(question)) else None
-        titled = titled_sources(topic, data) if topic and data is not None and sources is None else []
-        if 0 < len(titled) <= MAX_TITLED:  # "the article on Ada Lovelace": that article, whole
+        name = called.group("name") if topic is None and (called := _SUMMARY_NAMED.search(question)) else None
+        asked = topic or name
+        titled = titled_sources(asked, data) if asked and data is not None and sources is None else []
+        if 0 < len(titled) <= MAX_TITLED:  # "the article on Ada Lovelace", "the xsltproc page": that article, whole
             return "summary", None, titled
+        if topic is None and name and sources is None and set(analyse(name)) - _UNNAMED:
+            topic = name  # "Summarize the trade talks": no article is titled so; a summary about them
         return "summary", topic, sources
     return None
 
 
 def titled_sources(topic: str, data: IndexStore) -> list[str]:
-    """The articles whose title names every content word of `topic` ("the article on Ada Lovelace")."""
-    wanted = set(analyse(topic))
+    """The articles `topic` names: those titled exactly so, else those whose title names every content
+    word of it ("the article on Ada Lovelace"), else those whose file name does ("notes.md"); words such
+    as "article" or "document" name no one."""
+    wanted = set(analyse(topic)) - _UNNAMED
     if not wanted:
         return []
-    return sorted(s for s, a in data.articles.items() if wanted <= set(analyse(a.title)))
+    titles = {s: set(analyse(a.title)) for s, a in data.articles.items()}
+    for named in (
+        lambda s: titles[s] == wanted,
+        lambda s: wanted <= titles[s],
+        lambda s: wanted <= set(analyse(s)),
+    ):
+        if found := sorted(s for s in data.articles if named(s)):
+            return found
+    return []
