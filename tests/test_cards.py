@@ -66,6 +66,9 @@ def test_cards_of_a_folder_come_from_its_files_metadata(tmp_path: Path, fake_emb
     assert answer.citations[0].sentence == "Why bees matter. By A. Keeper. May 4, 2021."
     listed = bot.ask("Which articles were published by Rail Weekly?")
     assert [c.sentence for c in listed.citations] == ["Night trains return. Rail Weekly."]
+    unsigned = bot.ask("Who wrote the night trains article?")
+    assert unsigned.abstained
+    assert unsigned.text.endswith("The details of “Night trains return” do not say who wrote it.")
 
 
 def test_card_text_has_the_parts_an_article_has() -> None:

@@ -81,7 +81,7 @@ def _value(article: Article, field: str) -> str | None:
 
 
 _SAYS = {"author": "was written by {}", "publisher": "was published by {}", "date": "was published on {}"}
-_UNSTATED = {"author": "who wrote", "publisher": "who published", "date": "when it was published"}
+_UNSTATED = {"author": "who wrote it", "publisher": "who published it", "date": "when it was published"}
 
 
 def answer(articles: Mapping[str, Article], plan: Plan, field: str) -> Answer | None:
