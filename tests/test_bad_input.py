@@ -36,7 +36,7 @@ def _from_the_articles(answer: Answer) -> bool:
     return True
 
 
-@pytest.mark.parametrize("question", ["", "   ", "\n\t \u200b", "\x00\x07"])
+@pytest.mark.parametrize("question", ["", "   ", "\n\t \u200b", "\x00\x07", "?", " ?!… ", "---"])
 def test_empty_question_is_a_clear_error_before_any_retrieval(question: str, tmp_path: Path, tiny_corpus) -> None:
     bot = Assistant(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", embedder=HashingEmbedder())
     with pytest.raises(QuestionError, match=EMPTY_QUESTION):
