@@ -50,6 +50,7 @@ def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
     proc = run("index", "--corpus", str(corpus), "--index", str(index))
     assert proc.returncode == 0, proc.stderr
     assert "skipped broken.txt" in proc.stderr and "embedded" in proc.stdout
+    assert proc.stderr.count("skipped broken.txt") == 1  # said once, not also by the log
 
     proc = run("index", "--corpus", str(corpus), "--index", str(index))
     assert "up to date" in proc.stdout

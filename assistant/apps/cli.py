@@ -25,6 +25,7 @@ def cli(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr
     )
+    logging.getLogger("assistant.ingest.corpus.skipped").setLevel(logging.ERROR)  # listed once, by `prepare`
 
 
 @cli.command()

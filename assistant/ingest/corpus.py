@@ -22,6 +22,8 @@ from .sections import Heading
 from .titles import without_shared_affix
 
 logger = logging.getLogger(__name__)
+# Files left out of a folder's reading; `IndexReport.skipped` lists them too, and the CLI prints that list.
+skipped_logger = logging.getLogger(__name__ + ".skipped")
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 NO_ARTICLES = "the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files"
@@ -198,13 +200,13 @@ def load_corpus(
     report = LoadReport()
     paths, report.skipped = scan(folder, follow_links)
     for source, reason in report.skipped.items():
-        logger.warning("skipped %s: %s", source, reason)
+        skipped_logger.warning("skipped %s: %s", source, reason)
     for number, path in enumerate(paths, start=1):
         source = path.relative_to(folder).as_posix()
         try:
             report.articles.append(read_article(path, source, manifest.get(source)))
         except (OSError, ValueError) as exc:
-            logger.warning("skipped %s: %s", source, exc)
+            skipped_logger.warning("skipped %s: %s", source, exc)
             report.skipped[source] = str(exc)
         if progress:
             progress(number, len(paths))

@@ -79,7 +79,9 @@ def read_docx(path: Path) -> tuple[list[str], dict[str, str], list[Heading]]:
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except PackageNotFoundError as exc:  # python-docx says "Package not found", as if the file were missing
+        raise ValueError("not a readable Word file (not a .docx package; an old .doc or a damaged file?)") from exc
+    except (KeyError, ValueError) as exc:
         raise ValueError(f"not a readable Word file ({exc})") from exc
     from docx.table import Table
     from docx.text.paragraph import Paragraph
