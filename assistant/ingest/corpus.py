@@ -19,6 +19,7 @@ from .cleaning import clean_pages, clean_text, first_line
 from .documents import read_docx, read_pdf
 from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .sections import Heading
+from .templates import without_template
 from .titles import without_shared_affix
 
 logger = logging.getLogger(__name__)
@@ -215,4 +216,5 @@ def load_corpus(
     for i, title in zip(own, without_shared_affix([report.articles[i].title for i in own]), strict=True):
         if title != report.articles[i].title:
             report.articles[i] = dataclasses.replace(report.articles[i], title=title)
+    report.articles = without_template(report.articles)  # the banner and menu a site's pages all repeat
     return report
