@@ -106,7 +106,7 @@ class Assistant:
         """
         if self.settings.store is None:
             check_writable(self.settings.index_dir, self.settings.corpus_dir)
-        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links, reading)
+        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links, reading).with_articles()
         s = self.settings
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
                                rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip

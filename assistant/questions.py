@@ -3,6 +3,7 @@ against the articles'."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Collection
 
 from .errors import QuestionError
@@ -16,7 +17,7 @@ MAX_QUESTION_CHARS = 1000  # longer input is cut, with a notice: questions are n
 
 def clean_question(text: str) -> str:
     """The question with whitespace, control characters and invalid Unicode tidied, at most
-    MAX_QUESTION_CHARS long; QuestionError if no letter or digit is left."""
+    MAX_QUESTION_CHARS long; QuestionError if nothing but punctuation is left."""
     return prepare_question(text)[0]
 
 
@@ -27,7 +28,7 @@ def prepare_question(text: str) -> tuple[str, list[str]]:
     text = (text or "").encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
     text = strip_terminal(text)  # terminal codes pasted along with the question, whole (CSI, OSC, C1)
     cleaned = " ".join(normalise(text).split())
-    if not any(ch.isalnum() for ch in cleaned):  # nothing, or only "?" or "...": no question to answer
+    if all(unicodedata.category(ch)[0] in "PZ" for ch in cleaned):  # nothing, or only "?" or "...": no question
         raise QuestionError(EMPTY_QUESTION)
     notices = []
     if len(cleaned) > MAX_QUESTION_CHARS:

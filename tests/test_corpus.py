@@ -71,6 +71,16 @@ def test_html_markdown_and_text_with_metadata(tiny_corpus: Path) -> None:
     assert by_source["solar.txt"].title == "Solar farms in the desert"
 
 
+def test_a_text_files_first_line_is_its_title_only_when_it_reads_as_one(tmp_path: Path) -> None:
+    body = "The package was built from the upstream sources.\nIt is licensed under the GPL."
+    (tmp_path / "release-notes.txt").write_text("Release notes for 2.1\n" + body)
+    (tmp_path / "debian-copyright.txt").write_text("This package was debianized by A. Packer on\nMay 1, 2020.\n" + body)
+    (tmp_path / "long_note.txt").write_text(" ".join(["word"] * 30) + ".\n" + body)
+    titles = {a.source: a.title for a in load_corpus(tmp_path).articles}
+    assert titles == {"release-notes.txt": "Release notes for 2.1", "debian-copyright.txt": "debian copyright",
+                      "long_note.txt": "long note"}  # fmt: skip
+
+
 def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:
     (tiny_corpus / "metadata.json").write_text('{"solar.txt": {"title": "Noor", "publisher": "Desert Post"}}')
     solar = {a.source: a for a in load_corpus(tiny_corpus).articles}["solar.txt"]

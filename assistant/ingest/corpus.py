@@ -39,6 +39,15 @@ class LoadReport:
     articles: list[Article] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
 
+    def with_articles(self, shown: int = 10) -> LoadReport:
+        """This report, if it has articles to index; else CorpusError naming each file left out and why
+        (a folder of nothing but unreadable files is told what was wrong with them)."""
+        if self.articles or not self.skipped:
+            return self  # an empty folder: the index's own check says so
+        why = "; ".join(f"{source}: {reason}" for source, reason in list(self.skipped.items())[:shown])
+        more = f" (and {len(self.skipped) - shown} more)" if len(self.skipped) > shown else ""
+        raise CorpusError(f"{NO_ARTICLES} (skipped {why}{more})")
+
 
 def decode(data: bytes) -> str:
     """Decode bytes as UTF-8 when they are, else as the encoding charset-normalizer detects."""
@@ -177,11 +186,22 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     )
 
 
+TITLE_WORDS = 20  # a longer first line is the text's first paragraph, not its title
+# A first line that stops on one of these (or on a comma) runs on into the next: a wrapped sentence.
+_RUNS_ON = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
+)
+
+
 def _untitled(path: Path, text: str) -> str:
     """A title for a file that declares none: its first line, unless that is one word (a PDF or Word
-    file's first heading, "Name"), then the file's name."""
+    file's first heading, "Name") or no title at all (a paragraph, or a sentence wrapped on to the next
+    line: "This package was made by … on"), then the file's name."""
     line = first_line(text)[:200]
-    if path.suffix.lower() in (".pdf", ".docx") and len(line.split()) < 2:
+    words = line.split()
+    one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
+    runs_on = bool(words) and (words[-1].lower() in _RUNS_ON or line.endswith((",", "-", "–")))
+    if one_word or runs_on or len(words) > TITLE_WORDS:
         return path.stem.replace("_", " ").replace("-", " ")
     return line
 
