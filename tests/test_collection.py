@@ -10,6 +10,7 @@ import pytest
 from assistant import Assistant
 from assistant.answer.collection import central
 from assistant.answer.plan import make_plan
+from assistant.answer.refusal import topic_covered
 from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import InputError
 
@@ -114,3 +115,23 @@ def test_a_summary_naming_no_document_is_about_its_topic_or_of_everything(
     assert make_plan("Summarize the documents", data).sources is None
     assert make_plan("Summarize the documents", data).topic is None
     assert make_plan("Summarize the construction costs", data).topic == "the construction costs"
+
+
+def test_a_topic_is_covered_by_its_rarest_word_or_half_its_weight() -> None:
+    weights = {"quantum": 3.0, "chromodynam": 4.0}
+    assert not topic_covered(weights, ["Lake Baikal is the deepest lake.", "Quantum leaps are rare."])
+    assert topic_covered(weights, ["Chromodynamics is the theory of the strong force."])  # its rarest word
+    assert topic_covered({"build": 3.0, "canal": 2.0, "open": 1.0}, ["The canal opened in 1825."])  # 0.5
+    assert topic_covered({}, ["Anything."])  # "the articles": no topic words, every article
+
+
+@pytest.mark.slow
+def test_a_summary_or_timeline_of_a_topic_the_articles_do_not_discuss_is_refused(bot: Assistant) -> None:
+    off_topic = ("What do the articles say about quantum chromodynamics?", "Give me a timeline of tariffs on bananas")
+    for question in off_topic:
+        answer = bot.ask(question)
+        assert answer.abstained and not answer.citations, question
+    assert bot.summarize(query="quantum chromodynamics").abstained
+    assert not bot.timeline("quantum chromodynamics").events
+    on_topic = bot.ask("What do the articles say about energy?")
+    assert not on_topic.abstained and on_topic.citations

@@ -9,10 +9,12 @@ from collections.abc import Callable, Collection, Sequence
 import numpy as np
 
 from ..records import Answer, Passage
-from ..store.protocol import IndexStore
-from . import cards, collection, timeline
+from ..store.lexical import analyse
+from ..store.protocol import IndexStore, sentence_text
+from . import cards, collection, refusal, timeline
 from .plan import Plan
 from .timeline import Timeline
+from .writer import NO_ANSWER
 
 TIMELINE_PASSAGES = 20  # passages a timeline about a topic draws its events from
 SUMMARY_PASSAGES = 10  # passages a summary about a topic draws its sentences from
@@ -28,12 +30,19 @@ def rows_about(data: IndexStore, search: Search, query: str, sources: Collection
             for r in data.sentence_rows(data.chunks[data.chunk_rows[p.chunk_id]])]  # fmt: skip
 
 
+def _about(data: IndexStore, topic: str, rows: Sequence[int]) -> bool:
+    """Are the sentences found for `topic` about it (refusal.topic_covered)?"""
+    return refusal.topic_covered(data.lexical.idf(set(analyse(topic))), (sentence_text(data, r) for r in rows))
+
+
 def summary(
     data: IndexStore, search: Search, embed: Embed, query: str | None, sources: Collection[str] | None, k: int
 ) -> Answer:
     """The k central sentences of the passages about `query`, or of the chosen (or every) article."""
     if query and query.strip():
         rows = rows_about(data, search, query, sources, SUMMARY_PASSAGES)
+        if not _about(data, query, rows):
+            return Answer(f"{NO_ANSWER} No passage is about “{query.strip()}”.", True)
         return collection.summarize(data, rows, k, toward=embed(query), topic=query)
     return collection.summarize(data, timeline.rows_for(data, sources), k)
 
@@ -42,7 +51,10 @@ def timeline_of(data: IndexStore, search: Search, query: str | None, sources: Co
     """The dated events of the passages about `query`, or of the chosen (or every) article."""
     if not query or not query.strip():
         return timeline.build(data, timeline.rows_for(data, sources))
-    return timeline.build(data, rows_about(data, search, query, sources, TIMELINE_PASSAGES), query)
+    rows = rows_about(data, search, query, sources, TIMELINE_PASSAGES)
+    if not _about(data, query, rows):
+        return Timeline([], query=query)  # "The articles date no events about …"
+    return timeline.build(data, rows, query)
 
 
 def answer(data: IndexStore, search: Search, embed: Embed, plan: Plan) -> Answer | None:
