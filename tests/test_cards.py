@@ -87,6 +87,8 @@ def test_card_text_has_the_parts_an_article_has() -> None:
         ("Which outlet published the story about bees?", "publisher"),
         ("Which articles are from 2026?", "articles"),
         ("Which articles did AzerNews publish?", "articles"),
+        ("Who wrote the xsltproc page?", "author"),  # a documentation page
+        ("When was the file notes.md written?", "date"),
         ("Who wrote the MAUD Report?", None),  # a report the articles talk about, not one of them: no determiner
         ("When was Volta's letter published?", None),
         ("Which articles mention the Middle Corridor?", None),

@@ -11,7 +11,7 @@ from ..store.lexical import analyse
 # A question about a document: "the Reuters article", "this report", "which pieces".
 _DOCUMENT = (
     r"(?:articles?|pieces?|reports?|stor(?:y|ies)|documents?|papers?|posts?|essays?|op-eds?|analys[ie]s|"
-    r"commentar(?:y|ies)|write-?ups?)"
+    r"commentar(?:y|ies)|write-?ups?|pages?|files?)"
 )
 _ABOUT_DOCUMENT = re.compile(
     rf"\b(?:the|this|that|these|those|each|every|an?|which|what|whose)\s+(?:[\w’'.&-]+\s+){{0,6}}?(?P<noun>{_DOCUMENT})\b",
@@ -48,7 +48,7 @@ ASKING = frozenset(
         "who wrote write writes written author authors writer authored penned publish published publishes publisher "
         "publication released release posted dated date day year when which what list name show come out appear "
         "appeared article articles piece pieces report reports story stories document documents paper papers post "
-        "posts essay op-ed analysis commentary write-up whom"
+        "posts essay op-ed analysis commentary write-up whom page pages file files"
     )
 )
 
