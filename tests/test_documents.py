@@ -113,6 +113,15 @@ def test_a_source_card_shows_the_page() -> None:
     assert "page" not in render_sources(Answer("It does [1].", False, citations=[plain]), {}, "a2")
 
 
+def test_a_source_card_shows_the_details_an_article_states_and_no_placeholder_for_the_others() -> None:
+    cited = Citation(1, "a.html", "A", "Some text here.", 10, 25, 0, 15)
+    answer = Answer("It does [1].", False, citations=[cited])
+    dated = render_sources(answer, {"a.html": {"title": "A", "publisher": "Rail Weekly", "date": "2021-05-04"}}, "a1")
+    assert '<div class="source-meta">Rail Weekly · 2021-05-04 · a.html</div>' in dated
+    bare = render_sources(answer, {"a.html": {"title": "A", "publisher": None, "date": None}}, "a2")
+    assert '<div class="source-meta">a.html</div>' in bare and "not stated" not in bare
+
+
 @pytest.mark.slow
 def test_answers_from_a_pdf_cite_the_page_the_sentence_is_on(
     tmp_path: Path, embedder: SentenceTransformerEmbedder

@@ -95,7 +95,8 @@ def render_passage(citation: Citation) -> str:
 
 
 def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str) -> str:
-    """One card per citation: number, title, publisher and date, the passage with its sentence marked."""
+    """One card per citation: number, title, publisher and date (those the article states), its file, the
+    passage with its sentence marked."""
     if not answer.citations:
         return ""
     closest = " closest" if answer.abstained else ""
@@ -104,9 +105,9 @@ def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anc
     for c in answer.citations:
         info = sources.get(c.source, {})
         title = info.get("title") or c.title or c.source
-        publisher = info.get("publisher") or "publisher not stated"
-        date = info.get("date") or "date not stated"
-        meta = [str(publisher), str(date), c.source] + ([f"page {c.page}"] if c.page else [])
+        # what the article states of itself (a documentation page states neither: no line of "not stated")
+        meta = [str(info[k]) for k in ("publisher", "date") if info.get(k)] + [c.source]
+        meta += [f"page {c.page}"] if c.page else []
         meta += ["the article's details"] if c.card else []
         cards.append(
             f'<div class="source{closest}" id="{anchor}-src-{c.marker}">'
