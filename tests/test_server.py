@@ -109,6 +109,8 @@ def test_calls_that_skip_the_queue_are_closed(open_server: str) -> None:
         ({"question": QUESTION, "sources": [[]]}, "sources must be a list of article file names"),
         ({"question": QUESTION, "sources": ["../../etc/passwd"]}, "none of the articles named is indexed"),
         ({"question": QUESTION, "k": 3}, "unknown fields: k"),
+        ({}, "missing field: question"),
+        ({"history": []}, "missing field: question"),
         ([QUESTION], "the body must be a JSON object, not list"),
         (123, "the body must be a JSON object, not int"),
     ],

@@ -72,6 +72,9 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
 
 
+BODY = '{"question": ..., "sources": [...], "history": [...]}'
+
+
 def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], Any]:
     """`POST /api/ask` {"question": str, "sources": [file names]?, "history": [{"role", "content"}]?}."""
     from starlette.responses import JSONResponse
@@ -86,13 +89,15 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
         try:
             body = await request.json()
         except ValueError:
-            return _error(400, 'the body must be JSON: {"question": ..., "sources": [...], "history": [...]}')
+            return _error(400, f"the body must be JSON: {BODY}")
         if not isinstance(body, dict):
             return _error(400, f"the body must be a JSON object, not {type(body).__name__}")
         unknown = sorted(set(body) - ASK_FIELDS)
         if unknown:
             return _error(400, f"unknown fields: {', '.join(map(str, unknown))}; expected question, sources, history")
-        question: Any = body.get("question")  # checked by ask(), with the Python API's message
+        if "question" not in body:
+            return _error(400, f"missing field: question ({BODY})")
+        question: Any = body["question"]  # checked by ask(), with the Python API's message
         try:
             answer = await admission.run(
                 lambda: bot.ask(question, history=inputs.turns(body.get("history")),
