@@ -76,6 +76,14 @@ def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
     proc = run("ask", "How many megawatts does the Noor plant produce?", "--corpus", str(corpus), "--index", str(index))
     assert proc.returncode == 0 and "[1] Solar farms in the desert — solar.txt" in proc.stdout
 
+    folder = ("--corpus", str(corpus), "--index", str(index))
+    proc = run("search", "sleeper train tickets", "--source", "bees.md", "--json", *folder)
+    assert {hit["source"] for hit in json.loads(proc.stdout)} == {"bees.md"}  # only the article named
+    proc = run("ask", "How many megawatts does the Noor plant produce?", "--source", "rail.html", "--json", *folder)
+    assert "580 megawatts" not in json.loads(proc.stdout)["text"]  # rail.html does not say
+    proc = run("ask", "How many megawatts does the Noor plant produce?", "--source", "nope.txt", *folder)
+    assert proc.returncode != 0 and "none of the articles named is indexed: nope.txt" in proc.stderr
+
 
 def test_chat_warns_when_exposed_and_checks_auth(tmp_path: Path) -> None:
     missing = ["--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "none-index")]

@@ -11,7 +11,17 @@ from pathlib import Path
 import click
 
 from .._offline import go_offline
-from .cli_common import corpus_option, friendly_errors, index_option, open_assistant, prepare, say, store_option, where
+from .cli_common import (
+    corpus_option,
+    friendly_errors,
+    index_option,
+    open_assistant,
+    prepare,
+    say,
+    source_option,
+    store_option,
+    where,
+)
 from .cli_measure import bench, eval_, fit
 
 go_offline()
@@ -48,12 +58,19 @@ def index(
 @cli.command()
 @click.argument("query")
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="How many passages.")
+@source_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @corpus_option
 @index_option
 @store_option
 def search(
-    query: str, k: int, as_json: bool, corpus_dir: Path | None, index_dir: Path | None, store: str | None
+    query: str,
+    k: int,
+    sources: tuple[str, ...],
+    as_json: bool,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    store: str | None,
 ) -> None:
     """Show the passages that best match QUERY."""
     with friendly_errors():
@@ -62,7 +79,7 @@ def search(
         query = clean_question(query)
         bot = open_assistant(corpus_dir, index_dir, store)
         prepare(bot)
-        hits = bot.search(query, k=k)
+        hits = bot.search(query, k=k, sources=list(sources) or None)
         if as_json:
             click.echo(json.dumps([p.to_dict() for p in hits], ensure_ascii=False, indent=2))
             return
@@ -73,11 +90,19 @@ def search(
 
 @cli.command()
 @click.argument("question")
+@source_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @corpus_option
 @index_option
 @store_option
-def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path | None, store: str | None) -> None:
+def ask(
+    question: str,
+    sources: tuple[str, ...],
+    as_json: bool,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    store: str | None,
+) -> None:
     """Answer QUESTION from the articles, with cited sources."""
     with friendly_errors():
         from ..questions import clean_question
@@ -85,7 +110,7 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
         clean_question(question)  # a clear error before the model loads; ask() cleans it again, with notices
         bot = open_assistant(corpus_dir, index_dir, store)
         prepare(bot)
-        answer = bot.ask(question)
+        answer = bot.ask(question, sources=list(sources) or None)
         for notice in answer.notices:
             say(f"note: {notice}", err=True)
         if as_json:
@@ -102,16 +127,22 @@ def ask(question: str, as_json: bool, corpus_dir: Path | None, index_dir: Path |
 
 @cli.command()
 @click.argument("query", required=False)
-@click.option("--source", "sources", multiple=True, metavar="FILE", help="Only this article (repeatable).")
+@source_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @corpus_option
 @index_option
+@store_option
 def timeline(
-    query: str | None, sources: tuple[str, ...], as_json: bool, corpus_dir: Path | None, index_dir: Path | None
+    query: str | None,
+    sources: tuple[str, ...],
+    as_json: bool,
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    store: str | None,
 ) -> None:
     """Dated events the articles state, in date order (about QUERY, if given), each with its source."""
     with friendly_errors():
-        bot = open_assistant(corpus_dir, index_dir)
+        bot = open_assistant(corpus_dir, index_dir, store)
         prepare(bot)
         found = bot.timeline(query, sources=list(sources) or None)
         if as_json:

@@ -31,6 +31,11 @@ index_option = click.option(
 )
 
 
+source_option = click.option(
+    "--source", "sources", multiple=True, metavar="FILE", help="Only this article, by file name (repeatable)."
+)
+
+
 store_option = click.option(
     "--store",
     default=None,
