@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +13,10 @@ from assistant import Assistant
 from assistant.answer.dates import mentions
 from assistant.answer.timeline import Event, Timeline, _dated
 from assistant.apps import cli, ui_render, ui_timeline
+from assistant.embed.embedding import HashingEmbedder
 from assistant.records import Answer, Citation
+
+from .conftest import write_articles
 
 
 @pytest.mark.parametrize(
@@ -155,3 +159,16 @@ def test_a_decade_and_an_early_year_read_and_place_as_the_article_wrote_them() -
     assert re.findall(r"<time[^>]*>([^<]+)</time>", html) == ["830", "1960s"]
     assert html.count('class="tl-dot tl-year"') == 2  # both dated coarser than a month: hollow
     assert ui_timeline.when("196") == 1965.0 and ui_timeline.when("0830") == 830.5
+
+
+def test_a_changelog_dates_its_releases_by_their_headings(tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
+    folder = write_articles(tmp_path / "corpus", {
+        "news.md": "# Releases\n\nv1.1.35: Feb 16 2022\n\n- Fix memory leak in the parser\n\n"
+                   "1.0.5: Oct 10 2001\n\n- Faster sorting\n\nRelease 2019 notes\n\nThe project began in 2000.",
+    })  # fmt: skip
+    events = Assistant(folder, tmp_path / "index", embedder=fake_embedder).timeline().events
+    assert [(e.date, e.text) for e in events] == [
+        ("2000", "The project began in 2000."),
+        ("2001-10-10", "1.0.5: Oct 10 2001"),
+        ("2022-02-16", "v1.1.35: Feb 16 2022"),
+    ]  # a heading with a year alone ("Release 2019 notes") dates nothing

@@ -30,6 +30,7 @@ YEAR_LOOKBACK_CHARS = 600  # how far back a year-less day looks for the year the
 SAME_EVENT = 0.8  # sentence-vector cosine from which two sentences at one date tell the same event
 DISAGREE = 0.9  # … and from which two sentences at different dates do (stricter: a claim of conflict)
 MAX_EVENTS = 40  # a chat answer lists at most this many
+DATED_HEADING_WORDS = 8  # a line this short that names a month or day of a year heads what happened then
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,12 @@ def _compatible(a: Event, b: Event) -> bool:
     return a.date.startswith(b.date) or b.date.startswith(a.date)
 
 
+def _dated_heading(text: str, dated: list[DateMention]) -> bool:
+    """A short line that names a whole date, as a changelog dates each release ("v1.1.35: Feb 16 2022"):
+    the event it heads, though it is no sentence."""
+    return len(text.split()) <= DATED_HEADING_WORDS and any(m.year and m.month for m in dated)
+
+
 def _key(event: Event) -> tuple[str, int]:
     return (event.date.replace("????", "9999"), PRECISIONS.index(event.precision))
 
@@ -139,10 +146,8 @@ def build(data: IndexStore, rows: Iterable[int], query: str | None = None) -> Ti
         if article is None:
             continue
         text = article.text[sentence.start : sentence.end]
-        if not is_statement(text):
-            continue
         dated = mentions(text)
-        if not dated:
+        if not dated or not (is_statement(text) or _dated_heading(text, dated)):
             continue
         published = article.date
         citation = citer.cite(row)
