@@ -11,6 +11,7 @@ from assistant import Assistant
 from assistant.answer.collection import central
 from assistant.answer.plan import make_plan
 from assistant.answer.refusal import topic_covered
+from assistant.apps.ui_examples import example_questions
 from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import InputError
 
@@ -135,3 +136,14 @@ def test_a_summary_or_timeline_of_a_topic_the_articles_do_not_discuss_is_refused
     assert not bot.timeline("quantum chromodynamics").events
     on_topic = bot.ask("What do the articles say about energy?")
     assert not on_topic.abstained and on_topic.citations
+
+
+@pytest.mark.slow
+def test_the_start_screen_shows_several_kinds_of_question_each_answered(bot: Assistant) -> None:
+    questions = example_questions(bot)
+    assert len(questions) == 4 and questions[0] == "What is this collection about?"
+    kinds = [q.split(" about ")[0].split(" mention ")[0].split(" of ")[0] for q in questions[1:]]
+    assert len(set(kinds)) == 3  # what they say about a topic, which mention one, a timeline
+    for question in questions:
+        answer = bot.ask(question)
+        assert not answer.abstained and answer.citations, question

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..answer.timeline import Timeline
 from ..errors import AssistantError
 from ..ingest.sentences import is_statement, sentence_spans
 
@@ -73,13 +74,52 @@ def statements_of(text: str) -> str:
     return " ".join(_ASIDE.sub("", s) for s in kept)
 
 
+# The start screen shows what the assistant can do: what this collection is about, what the articles say
+# about a topic, which mention another, and a timeline of the topic most dated events name.
+OVERVIEW = "What is this collection about?"
+SAY = "What do the articles say about {}?"
+MENTION = "Which articles mention {}?"
+TIMELINE = "Give me a timeline of {}"
+TOPICS = 12  # topics weighed for the examples, the most shared first
+TIMELINE_EVENTS = 3  # a timeline example shows at least this many dates of sentences naming its topic
+
+
 def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20) -> list[str]:
-    """Questions about topics the indexed articles share, kept only if the assistant can answer them.
+    """Questions of several kinds about topics the indexed articles share, kept only if the assistant
+    can answer them: what this collection is about, what the articles say about a topic, which mention
+    another, a timeline of the topic with the most dated events, then more topics.
 
     Topics are capitalised phrases ("Suez Canal") in the statements of each article's passages
     that best match its title (not its headings, credits or parenthesised references), ranked by
     how many articles mention them, so the examples fit any folder of articles.
     """
+    topics = _shared_topics(bot, max_articles)
+    questions = [OVERVIEW] if len(bot.sources) > 1 and _answered(bot, OVERVIEW) else []
+    dated = {t: _dated_events(bot, t) for t in topics}
+    best = max(topics, key=lambda t: dated[t], default=None)
+    timeline: str | None = None
+    if best is not None and dated[best] >= TIMELINE_EVENTS:
+        timeline = TIMELINE.format(best)
+        topics.remove(best)
+    elif len(_safe_timeline(bot, None).events) >= TIMELINE_EVENTS:
+        timeline = TIMELINE.format("the articles")  # no topic has its own: the whole collection's
+    told = 0
+    for topic in topics:
+        if len(questions) >= n - (timeline is not None):
+            break
+        kinds = (SAY, MENTION) if told % 2 == 0 else (MENTION, SAY)  # the kinds in turn
+        kind = next((k for k in kinds if _answered(bot, k.format(topic))), None)
+        if kind is not None:
+            questions.append(kind.format(topic))
+            told += 1
+    if timeline is not None:
+        questions.append(timeline)
+    return questions[:n]
+
+
+def _shared_topics(bot: Assistant, max_articles: int) -> list[str]:
+    """The TOPICS capitalised phrases the most articles mention ("the Suez Canal": with "the" when the
+    text says it so), none inside another."""
     sources = bot.sources
     names = sorted(sources)
     step = max(1, len(names) // max_articles)
@@ -95,23 +135,33 @@ def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20)
                 mentions[phrase] += 1
                 with_the[phrase] += the
         spread.update(seen)
-    questions: list[str] = []
     taken: list[str] = []
     for phrase, _count in sorted(spread.items(), key=lambda kv: (-kv[1], -mentions[kv[0]], kv[0])):
-        if any(phrase in t or t in phrase for t in taken):
-            continue  # "Jane Doe" after "President Jane Doe" would be the same question twice
-        article = "the " if with_the[phrase] * 2 >= mentions[phrase] else ""
-        question = f"What do the articles say about {article}{phrase}?"
-        try:
-            if bot.ask(question).abstained:
-                continue
-        except AssistantError:
-            continue
-        questions.append(question)
-        taken.append(phrase)
-        if len(questions) >= n:
+        if not any(phrase in t or t in phrase for t in taken):  # "Jane Doe" and "President Jane Doe": one
+            taken.append(phrase)
+        if len(taken) >= TOPICS:
             break
-    return questions
+    return [("the " if with_the[p] * 2 >= mentions[p] else "") + p for p in taken]
+
+
+def _answered(bot: Assistant, question: str) -> bool:
+    try:
+        return not bot.ask(question).abstained
+    except AssistantError:
+        return False
+
+
+def _dated_events(bot: Assistant, topic: str) -> int:
+    """How many dates the timeline of `topic` gives to sentences that name it."""
+    phrase = topic.removeprefix("the ").lower()
+    return len({e.date for e in _safe_timeline(bot, topic).events if phrase in e.text.lower()})
+
+
+def _safe_timeline(bot: Assistant, topic: str | None) -> Timeline:
+    try:
+        return bot.timeline(topic)
+    except AssistantError:
+        return Timeline([])
 
 
 def article_choices(bot: Assistant) -> list[tuple[str, str]]:
