@@ -352,3 +352,18 @@ def test_a_pdfs_pages_and_sections_live_in_the_database_too(tmp_path: Path, pg_u
     bot = Assistant(corpus_dir=corpus, store=pg_url, embedder=embedder)
     answer = bot.ask("Which environment variable controls debugging output?")
     assert answer.citations and all(c.page and c.section for c in answer.citations)
+
+
+def test_a_command_that_reads_never_builds_a_database_index_of_the_shipped_articles(
+    tiny_corpus: Path, pg_url: str
+) -> None:
+    """`assistant ask --store …&index=typo` (no --corpus): an error naming the index, not a new index of the
+    demo articles under the mistyped name (found by an operator)."""
+    from assistant.apps.cli_common import open_assistant
+    from assistant.store import postgres as pg
+
+    with pytest.raises(IndexStateError, match=r"no index 't[0-9a-f]+' in .*build it first: assistant index"):
+        open_assistant(None, None, pg_url, reading=True)
+    assert not pg.exists(pg_url)  # nothing was written
+    pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, HashingEmbedder())
+    assert open_assistant(None, None, pg_url, reading=True).settings.store == pg_url  # once built, it is read

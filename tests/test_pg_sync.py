@@ -109,8 +109,9 @@ def test_the_roles_the_readme_sets_up_suffice(tiny_corpus: Path, pg_server: str)
     index = pg_store.open_index(reader)
     assert index.lexical_search("solar megawatts", 3) and index.chunks_at([0])[0].source in {a.source for a in articles}
     (tiny_corpus / "alps.txt").write_text("Glaciers of the Alps lost ten percent of their ice in 2022.")
-    with pytest.raises(IndexWriteError, match="permission denied"):
+    with pytest.raises(IndexWriteError, match="permission denied") as denied:
         pg_sync.sync(load_corpus(tiny_corpus).articles, reader, HashingEmbedder())
+    assert "\n" not in str(denied.value) and "the role needs CREATE on schema public" in str(denied.value)
     assert pg_sync.sync(load_corpus(tiny_corpus).articles, owner, HashingEmbedder()).added == ["alps.txt"]
     assert pg_store.open_index(reader).lexical_search("glaciers alps", 3)  # a new generation: readable too
     pg_store.close_pools()  # before the databases go

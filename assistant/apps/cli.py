@@ -77,7 +77,7 @@ def search(
         from ..questions import clean_question
 
         query = clean_question(query)
-        bot = open_assistant(corpus_dir, index_dir, store)
+        bot = open_assistant(corpus_dir, index_dir, store, reading=True)
         prepare(bot)
         hits = bot.search(query, k=k, sources=list(sources) or None)
         if as_json:
@@ -108,7 +108,7 @@ def ask(
         from ..questions import clean_question
 
         clean_question(question)  # a clear error before the model loads; ask() cleans it again, with notices
-        bot = open_assistant(corpus_dir, index_dir, store)
+        bot = open_assistant(corpus_dir, index_dir, store, reading=True)
         prepare(bot)
         answer = bot.ask(question, sources=list(sources) or None)
         for notice in answer.notices:
@@ -142,7 +142,7 @@ def timeline(
 ) -> None:
     """Dated events the articles state, in date order (about QUERY, if given), each with its source."""
     with friendly_errors():
-        bot = open_assistant(corpus_dir, index_dir, store)
+        bot = open_assistant(corpus_dir, index_dir, store, reading=True)
         prepare(bot)
         found = bot.timeline(query, sources=list(sources) or None)
         if as_json:
@@ -222,7 +222,7 @@ def chat(
             raise click.BadParameter(str(exc), param_hint="--auth-file" if auth_file else "--auth") from None
         for warning in server.exposure_warnings(host, share, credentials is not None):
             click.echo(f"warning: {warning}", err=True)
-        bot = open_assistant(corpus_dir, index_dir, store)
+        bot = open_assistant(corpus_dir, index_dir, store, reading=True)
         prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)

@@ -65,11 +65,27 @@ def friendly_errors() -> Iterator[None]:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
 
-def open_assistant(corpus_dir: Path | None, index_dir: Path | None, store: str | None = None, workers: int = 0) -> Any:
+def open_assistant(
+    corpus_dir: Path | None, index_dir: Path | None, store: str | None = None, workers: int = 0, reading: bool = False
+) -> Any:
+    """The assistant the command works with. `reading` (ask, search, timeline, chat): a database index
+    that does not exist is built from a corpus folder the user names, never from the shipped one, so a
+    mistyped ?index= is an error, not a new index of the demo articles."""
     from ..core import Assistant
     from ..settings import Settings
 
-    return Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store, settings=Settings(workers=workers))
+    bot = Assistant(corpus_dir=corpus_dir, index_dir=index_dir, store=store, settings=Settings(workers=workers))
+    if reading and corpus_dir is None and bot.settings.store is not None:
+        from ..errors import IndexStateError
+        from ..store import postgres
+
+        if not postgres.exists(bot.settings.store):
+            conninfo, name = postgres.parse_location(bot.settings.store)
+            raise IndexStateError(
+                f"no index {name!r} in {postgres.redact(conninfo)}; build it first: "
+                "assistant index --store URL --corpus FOLDER"
+            )
+    return bot
 
 
 def where(bot: Any) -> str:

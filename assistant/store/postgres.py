@@ -78,6 +78,18 @@ def with_index_name(location: str, name: str) -> str:
     return f"{location}{'&' if '?' in location else '?'}index={name}"
 
 
+def reason(exc: Exception) -> str:
+    """A database error in one line, with what to do for the rights a role lacks (the server's message
+    runs on over the SQL it quotes and a caret under it)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    if getattr(exc, "sqlstate", None) == "42501":  # insufficient privilege
+        if "extension" in first:
+            return f"{first}: ask a superuser to run CREATE EXTENSION vector in this database"
+        return f"{first}: the role needs CREATE on schema public, or to own the database (see the README)"
+    return first
+
+
 def redact(location: str) -> str:
     """The location without its password, for messages."""
     parts = urlsplit(location)
@@ -117,7 +129,13 @@ def pool(conninfo: str) -> Any:
     """This process's connection pool for a database (psycopg_pool), made on first use."""
     with _pools_lock:
         if conninfo not in _pools:
+            import psycopg
             from psycopg_pool import ConnectionPool
+
+            # One plain connection first: a database that does not exist, a role it does not know or a
+            # misspelt option fails at once with the server's reason, where the pool would retry for
+            # CONNECT_TIMEOUT_S and then say only that it is incomplete.
+            psycopg.connect(conninfo, connect_timeout=max(2, round(CONNECT_TIMEOUT_S))).close()
 
             def configure(conn: Any) -> None:
                 register_types(conn)
@@ -300,7 +318,7 @@ def exists(location: str) -> bool:
         with pool(conninfo).connection() as conn:
             return current(conn, name) is not None
     except psycopg.Error as exc:
-        raise IndexWriteError(f"cannot reach the database {redact(conninfo)}: {exc}") from exc
+        raise IndexWriteError(f"cannot reach the database {redact(conninfo)}: {reason(exc)}") from exc
 
 
 def open_index(location: str) -> PgIndex:
@@ -322,4 +340,4 @@ def open_index(location: str) -> PgIndex:
                                   "run: assistant index --rebuild --store URL")  # fmt: skip
         return PgIndex(location, generation, manifest).check()
     except psycopg.Error as exc:
-        raise IndexStateError(f"cannot read the index in {redact(conninfo)}: {exc}") from exc
+        raise IndexStateError(f"cannot read the index in {redact(conninfo)}: {reason(exc)}") from exc

@@ -26,7 +26,7 @@ from ..ingest.chunking import ChunkSettings, split_article
 from ..ingest.corpus import NO_ARTICLES
 from ..ingest.sentences import sentence_spans
 from ..records import Article, Sentence
-from .postgres import CONTROL, LAYOUT, connect, current, parse_location, redact, register_types, schema_name
+from .postgres import CONTROL, LAYOUT, connect, current, parse_location, reason, redact, register_types, schema_name
 from .postgres_generation import Rows, write_generation
 from .protocol import NEWER_FIELDS, SyncReport, settings_fingerprint, stale_reason, text_hash
 
@@ -87,7 +87,7 @@ def sync(
                 if _write(conn, name, corpus, embedder, chunking, index_type, rebuild, progress, fault, report):
                     report.written = True
     except psycopg.Error as exc:
-        raise IndexWriteError(f"cannot write the index to {redact(conninfo)}: {exc}") from exc
+        raise IndexWriteError(f"cannot write the index to {redact(conninfo)}: {reason(exc)}") from exc
     return report
 
 
