@@ -33,3 +33,7 @@ class InputError(AssistantError):
 
 class IndexWriteError(AssistantError):
     """A new index could not be written (a read-only folder, a full disk); the previous one is untouched."""
+
+
+class StoreUnavailable(AssistantError):
+    """The database holding the index cannot be reached just now; asking again later may work."""

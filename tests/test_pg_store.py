@@ -367,3 +367,30 @@ def test_a_command_that_reads_never_builds_a_database_index_of_the_shipped_artic
     assert not pg.exists(pg_url)  # nothing was written
     pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, HashingEmbedder())
     assert open_assistant(None, None, pg_url, reading=True).settings.store == pg_url  # once built, it is read
+
+
+def test_connections_the_server_dropped_are_replaced_and_a_lost_database_is_said_so(
+    tiny_corpus: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a PostgreSQL restart the pool's connections are dead: the next question gets new ones. A
+    database that stays away is StoreUnavailable (503 from the HTTP API), not a raw psycopg error."""
+    import psycopg
+    from psycopg_pool import PoolTimeout
+
+    from assistant.errors import StoreUnavailable
+
+    pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, HashingEmbedder())
+    index = pg_store.open_index(pg_url)
+    assert index.lexical_search("solar megawatts", 1)
+    conninfo, _ = pg_store.parse_location(pg_url)
+    with psycopg.connect(conninfo, autocommit=True) as admin:  # what a restart does to open connections
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
+    assert index.lexical_search("solar megawatts", 1)  # answered, on a new connection
+
+    def away(*args: object, **kwargs: object) -> None:
+        raise PoolTimeout("couldn't get a connection after 10.00 sec")
+
+    monkeypatch.setattr(index.pool, "connection", away)
+    with pytest.raises(StoreUnavailable, match="the index's database is unavailable"):
+        index.lexical_search("solar megawatts", 1)

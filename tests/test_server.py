@@ -10,6 +10,7 @@ import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -326,3 +327,23 @@ def test_password_on_the_command_line_warns_and_a_file_is_preferred(
     for bad in (["--auth-file", str(tmp_path / "empty")], ["--auth-file", str(tmp_path / "none")], ["--auth", "x"]):
         result = runner.invoke(cli.cli, ["chat", *bad])
         assert result.exit_code == 2 and "Traceback" not in result.output, bad
+
+
+def test_an_unavailable_database_is_a_503_that_says_when_to_try_again() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from assistant.apps.server import Admission, ask_endpoint
+    from assistant.errors import StoreUnavailable
+
+    class Away:
+        sources: ClassVar[dict[str, dict[str, str]]] = {}
+
+        def ask(self, *args: object, **kwargs: object) -> None:
+            raise StoreUnavailable("the index's database is unavailable: connection refused")
+
+    app = Starlette(routes=[Route("/api/ask", ask_endpoint(Away(), Admission()), methods=["POST"])])  # type: ignore[arg-type]
+    r = TestClient(app).post("/api/ask", json={"question": "Anything?"})
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+    assert r.json()["detail"] == "the index's database is unavailable: connection refused"

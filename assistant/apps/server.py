@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import inputs
-from ..errors import AssistantError, InputError, QuestionError
+from ..errors import AssistantError, InputError, QuestionError, StoreUnavailable
 from . import guards
 
 if TYPE_CHECKING:
@@ -105,6 +105,8 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
             )  # fmt: skip
         except Busy:
             return _error(503, BUSY, {"Retry-After": "1"})
+        except StoreUnavailable as exc:  # the database is down or restarting: asking again may work
+            return _error(503, str(exc), {"Retry-After": "5"})
         except AssistantError as exc:
             return _error(400 if isinstance(exc, InputError | QuestionError) else 500, str(exc))
         return JSONResponse(answer_dict(answer, sources))

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from ..errors import IndexStateError, IndexWriteError
+from ..errors import IndexStateError, IndexWriteError, StoreUnavailable
 from ..records import Chunk
 from .format import manifest_problem
 from .postgres_rows import (
@@ -210,17 +210,25 @@ class PgIndex:
         """Rows of `sql` run on this generation's schema (`{s}` in the text); `binary` fetches them in
         PostgreSQL's binary format (bytea as bytes without decoding)."""
         import psycopg
+        from psycopg_pool import PoolTimeout
 
-        try:
-            with self.pool.connection() as conn:
-                if conn.adapters.types.get("vector") is None:  # made before the extension was (a fresh database)
-                    register_types(conn)
-                return list(conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall())
-        except psycopg.errors.UndefinedTable as exc:
-            self._superseded = True  # the assistant opens the current generation for the next question
-            raise IndexStateError(
-                f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
-            ) from exc
+        for attempt in (1, 2):
+            try:
+                with self.pool.connection() as conn:
+                    if conn.adapters.types.get("vector") is None:  # made before the extension was (a fresh database)
+                        register_types(conn)
+                    return list(conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall())
+            except psycopg.errors.UndefinedTable as exc:
+                self._superseded = True  # the assistant opens the current generation for the next question
+                raise IndexStateError(
+                    f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
+                ) from exc
+            except psycopg.OperationalError as exc:
+                # A connection the server dropped (a restart) is discarded by the pool: the second attempt
+                # gets a new one. A server that is down, or no connection free in time, is said so.
+                if attempt == 2 or isinstance(exc, PoolTimeout):
+                    raise StoreUnavailable(f"the index's database is unavailable: {reason(exc)}") from exc
+        raise AssertionError("unreachable")
 
     def check(self) -> PgIndex:
         """This generation, once its tables are found to hold what its manifest counts."""
