@@ -20,7 +20,7 @@ import numpy as np
 
 from ..embed.embedding import Embedder
 from ..embed.sentence_vectors import embedded_at_build
-from ..embed.sentence_vectors import sentence_vectors as build_vectors
+from ..embed.vectors import embed_texts
 from ..errors import CorpusError, IndexWriteError
 from ..ingest.chunking import ChunkSettings, split_article
 from ..ingest.corpus import NO_ARTICLES
@@ -142,17 +142,14 @@ def _write(
 
     texts = {a.source: a.text for a in corpus}
     sentence_texts = [texts[s.source][s.start : s.end] for _, s in rows.sentences]
-    done, todo = 0, len(rows.chunks) + sum(map(embedded_at_build, sentence_texts))
-
-    def step(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, todo)
-
-    chunk_vectors = _embed([c.text for _, c, _, _ in rows.chunks], embedder, step)
-    sentence_vectors = build_vectors(sentence_texts, lambda some: _embed(some, embedder, step), embedder.dim)
-    report.embedded_chunks, report.embedded_sentences = len(rows.chunks), todo - len(rows.chunks)
+    todo = [i for i, t in enumerate(sentence_texts) if embedded_at_build(t)]
+    chunk_texts = [c.text for _, c, _, _ in rows.chunks]
+    # one pass, counted in word pieces, as the index folder's (embed.vectors)
+    new = embed_texts(chunk_texts + [sentence_texts[i] for i in todo], embedder, progress)
+    chunk_vectors = new[: len(chunk_texts)]
+    sentence_vectors = np.zeros((len(sentence_texts), embedder.dim), dtype=np.float32)
+    sentence_vectors[todo] = new[len(chunk_texts) :]
+    report.embedded_chunks, report.embedded_sentences = len(rows.chunks), len(todo)
     fault("embedded")
     write_generation(
         conn, name, rows, chunk_vectors, sentence_vectors, kind, settings_fingerprint(embedder, chunking),
@@ -174,10 +171,3 @@ def _old_articles(conn: Any, schema: str) -> dict[str, tuple[str, dict[str, Any]
     )
     return {source: (sha, meta, int(c0), int(cn), int(s0), int(sn)) for source, sha, meta, c0, cn, s0, sn
             in conn.execute(sql)}  # fmt: skip
-
-
-def _embed(texts: list[str], embedder: Embedder, step: Callable[[int], None]) -> np.ndarray:
-    """Vectors for the fresh rows' texts."""
-    if not texts:
-        return np.zeros((0, embedder.dim), dtype=np.float32)
-    return np.asarray(embedder.embed_documents(texts, progress=step), dtype=np.float32)
