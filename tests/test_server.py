@@ -290,6 +290,7 @@ def test_assistant_chat_prints_only_its_own_lines(shipped_index: Path) -> None:
         out, err = proc.communicate(timeout=60)
     lines = [line for line in (out + err).splitlines() if line.strip()]
     assert f"Chat on http://localhost:{port} (Ctrl+C to stop)" in lines
+    assert f"index: {shipped_index} (5 articles)" in lines  # which index it serves
     ours = ("Chat on ", "Preparing fast question embedding", "index: ")
     assert all(line.startswith(ours) for line in lines), lines
     assert "share" not in out + err and "launch()" not in out + err

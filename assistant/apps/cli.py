@@ -226,6 +226,7 @@ def chat(
         prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
         click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
+        click.echo(f"index: {where(bot)} ({len(bot.sources)} articles)", err=True)
         server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts,
                       say=lambda line: click.echo(line, err=True))  # fmt: skip
 
