@@ -81,6 +81,19 @@ def test_a_text_files_first_line_is_its_title_only_when_it_reads_as_one(tmp_path
                       "long_note.txt": "long note"}  # fmt: skip
 
 
+def test_a_markdown_file_keeps_the_lines_it_repeats(tmp_path: Path) -> None:
+    """API notes repeat "Returns: {integer}" under each function: each is that function's (found by a user)."""
+    functions = "".join(
+        f"## `os.f{n}()`\n\nReturns: {{integer}}\n\nThe f{n} count of the system.\n\n" for n in range(3)
+    )
+    (tmp_path / "os.md").write_text("# OS\n\n" + functions)
+    parts = "".join(f"<p>Example output</p><p>Part {n} of the page is long enough to keep.</p>" for n in range(3))
+    (tmp_path / "os.html").write_text(f"<html><body>{parts}</body></html>")
+    texts = {a.source: a.text for a in load_corpus(tmp_path).articles}
+    assert texts["os.md"].count("Returns: {integer}") == 3
+    assert texts["os.html"].count("Example output") == 1  # a web page's repeated label: the template's
+
+
 def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:
     (tiny_corpus / "metadata.json").write_text('{"solar.txt": {"title": "Noor", "publisher": "Desert Post"}}')
     solar = {a.source: a for a in load_corpus(tiny_corpus).articles}["solar.txt"]

@@ -133,8 +133,8 @@ def _lines(raw: str) -> list[str]:
     return [line for line in (_BULLET.sub("", line) for line in normalise(raw).split("\n")) if line]
 
 
-def _kept(lines: list[str]) -> list[int]:
-    """Which of the lines are the article's own: boilerplate and repeated labels left out."""
+def _kept(lines: list[str], repeats: bool = False) -> list[int]:
+    """Which of the lines are the article's own: boilerplate and (unless `repeats`) repeated labels left out."""
     script = _dominant_script(lines)
     kept: list[int] = []
     seen_short: set[str] = set()
@@ -142,7 +142,7 @@ def _kept(lines: list[str]) -> list[int]:
         if is_boilerplate(line, script):
             continue
         key = line.casefold()
-        if len(line.split()) <= SHORT_LINE_WORDS:
+        if not repeats and len(line.split()) <= SHORT_LINE_WORDS:
             if key in seen_short:
                 continue  # a title or label repeated by the page template
             seen_short.add(key)
@@ -153,10 +153,12 @@ def _kept(lines: list[str]) -> list[int]:
     return kept
 
 
-def clean_text(raw: str) -> str:
-    """Keep the article's own lines, one paragraph per line, boilerplate removed."""
+def clean_text(raw: str, repeats: bool = False) -> str:
+    """Keep the article's own lines, one paragraph per line, boilerplate removed. A short line the text
+    repeats is a label of a web page's template and goes, unless `repeats`: in a text someone wrote as
+    it is (Markdown), "Returns: {integer}" under each of 19 functions is each function's."""
     lines = _lines(raw)
-    return "\n".join(lines[i] for i in _kept(lines))
+    return "\n".join(lines[i] for i in _kept(lines, repeats))
 
 
 def clean_pages(pages: Sequence[Sequence[str]]) -> tuple[str, list[int]]:

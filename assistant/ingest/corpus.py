@@ -169,7 +169,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
             raw, meta, headings = markdown_to_text(raw)
-        text = clean_text(raw)
+        text = clean_text(raw, repeats=suffix in (".md", ".markdown"))
     if not text.strip():
         raise ValueError("no article text left after cleaning")
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
