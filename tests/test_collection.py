@@ -147,3 +147,15 @@ def test_the_start_screen_shows_several_kinds_of_question_each_answered(bot: Ass
     for question in questions:
         answer = bot.ask(question)
         assert not answer.abstained and answer.citations, question
+
+
+def test_which_articles_mention_a_topic_cites_a_statement_not_a_heading(
+    tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "plants.md").write_text("# Solar power\n\nSolar power plants store heat in molten salt for the night.\n")
+    (folder / "grid.md").write_text("# Grids\n\nThe grid takes solar power at noon and wind power at night.\n")
+    answer = Assistant(folder, tmp_path / "index", embedder=fake_embedder).ask("Which articles mention solar power?")
+    assert {c.source for c in answer.citations} == {"plants.md", "grid.md"}
+    assert all(c.sentence.endswith("night.") for c in answer.citations)  # not the heading "Solar power"

@@ -158,6 +158,9 @@ def mentions(data: IndexStore, topic: str, sources: Collection[str] | None = Non
 
 
 def _closest(data: IndexStore, rows: Sequence[int], vector: np.ndarray) -> int:
+    """The row closest to `vector`, among the rows that are statements when there are any (a heading such
+    as "XPath functions" names a topic but says nothing of it)."""
+    rows = [r for r in rows if is_statement(sentence_text(data, r))] or list(rows)
     if data.sentence_vectors is None:
         return rows[0]
     sims = np.asarray(data.sentence_vectors[list(rows)], dtype=np.float32) @ vector
