@@ -21,6 +21,7 @@ from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .sections import Heading
 from .templates import without_template
 from .titles import without_shared_affix
+from .wrapping import unwrap
 
 logger = logging.getLogger(__name__)
 # Files left out of a folder's reading; `IndexReport.skipped` lists them too, and the CLI prints that list.
@@ -169,6 +170,8 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
             raw, meta, headings = markdown_to_text(raw)
+        else:  # plain text: lines wrapped at a width are joined back into paragraphs
+            raw = unwrap(raw)
         text = clean_text(raw, repeats=suffix in (".md", ".markdown"))
     if not text.strip():
         raise ValueError("no article text left after cleaning")

@@ -1,0 +1,68 @@
+"""Plain text wrapped at a fixed width, read back into paragraphs.
+
+Release notes, READMEs and changelogs are written with a line break every 70-80 characters; read
+line by line (a line is a paragraph everywhere else), each sentence they wrap is cut in two and an
+answer is half a sentence ("triggers-supporting version of dpkg."). A file is taken for wrapped
+when most of its lines are near one width and many end inside a sentence; its wrapped lines are
+then joined, while a blank line, a list item, a heading's underline, an indented block or a short
+line (a heading, the end of a paragraph) still ends one. A file of one paragraph per line is left
+as it is.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+MIN_LINES = 8  # fewer lines tell nothing of how a file is written
+WIDTHS = (40, 100)  # a wrapping width is within these; longer lines are paragraphs of their own
+NEAR_WIDTH = 0.6  # a line at least this share of the width was wrapped (a shorter one ended its paragraph)
+OPEN_SHARE = 0.3  # wrapped: at least this share of the lines end inside a sentence and go on in the next
+_ITEM = re.compile(r"^(?:[*+•◦‣–-]\s|\d{1,3}[.)]\s|\(?[a-zA-Z0-9]{1,3}\)\s)")
+_RULE = re.compile(r"^\s*([=~^*#-])\1{2,}\s*$")  # "=====", "-----": a heading's underline or a separator
+_ENDS = (".", "!", "?", ":", ";", '"', "”", ")")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def is_wrapped(lines: list[str]) -> tuple[bool, int]:
+    """Whether the text's lines were wrapped at a width, and that width."""
+    body = [line.rstrip() for line in lines if line.strip()]
+    if len(body) < MIN_LINES:
+        return False, 0
+    width = sorted(len(line) for line in body)[int(0.9 * (len(body) - 1))]
+    if not WIDTHS[0] <= width <= WIDTHS[1]:
+        return False, width
+    following = [b for a, b in itertools.pairwise(lines) if a.strip() and not a.rstrip().endswith(_ENDS)]
+    open_ends = sum(1 for b in following if b.strip() and not _ITEM.match(b.lstrip()) and not _RULE.match(b))
+    return open_ends >= OPEN_SHARE * len(body), width
+
+
+def unwrap(raw: str) -> str:
+    """`raw` with its wrapped lines joined into paragraphs, when it is wrapped text; else unchanged."""
+    lines = raw.split("\n")
+    wrapped, width = is_wrapped(lines)
+    if not wrapped:
+        return raw
+    out: list[str] = []
+    last = ""  # the last line read into out[-1]
+    for line in lines:
+        text = line.rstrip()
+        joins = (
+            bool(out)
+            and bool(text.strip())
+            and bool(last.strip())
+            and len(last) >= NEAR_WIDTH * width
+            and not _ITEM.match(text.lstrip())
+            and not _RULE.match(text)
+            and not _RULE.match(last)
+            and _indent(text) < _indent(last) + 4  # deeper: a block of code or an example
+        )
+        if joins:
+            out[-1] += ("" if out[-1].endswith("-") and text.lstrip()[:1].islower() else " ") + text.strip()
+        else:
+            out.append(text)
+        last = text
+    return "\n".join(out)

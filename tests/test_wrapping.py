@@ -1,0 +1,71 @@
+"""Plain text wrapped at a fixed width is read back into paragraphs; text of one paragraph per line is not touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assistant.ingest.corpus import load_corpus
+from assistant.ingest.sentences import sentence_spans
+from assistant.ingest.wrapping import unwrap
+
+RELEASE_NOTES = """\
+Widget 2.3 Release Notes
+========================
+
+Updates since v2.2
+------------------
+
+ * The "--base" option of "format" computed the ids of the patches it
+   needs in an unstable way, which has been updated to compute them in
+   a way that is compatible with "widget id --stable".
+
+ * "widget merge" learned the "--quit" option that cleans up the merge
+   in progress while leaving the working tree as it is.
+
+ * Two new commands "widget switch" and "widget restore" are introduced
+   to split "checking out a branch to work on advancing its history" and
+   "checking out paths out of the index" into two separate commands.
+
+An example of the new command, run in a clean working tree of a project
+that has two branches:
+
+    $ widget switch -c topic
+    $ widget restore --staged file.txt
+
+A triggers-aware version of the widget tool is needed for all of this,
+as described in the notes of the previous release.
+"""
+
+
+def test_wrapped_lines_join_into_paragraphs_and_items_code_and_headings_stay_apart() -> None:
+    lines = unwrap(RELEASE_NOTES).split("\n")
+    item = ' * Two new commands "widget switch" and "widget restore" are introduced to split "checking out a branch '
+    assert (
+        item + 'to work on advancing its history" and "checking out paths out of the index" into two separate commands.'
+        in lines
+    )
+    assert "    $ widget switch -c topic" in lines and "    $ widget restore --staged file.txt" in lines  # code stays
+    assert "Widget 2.3 Release Notes" in lines and "========================" in lines
+    assert "An example of the new command, run in a clean working tree of a project that has two branches:" in lines
+    last = "A triggers-aware version of the widget tool is needed for all of this, as described in the notes of the "
+    assert last + "previous release." in lines
+
+
+def test_text_of_one_paragraph_per_line_is_left_as_it_is() -> None:
+    paragraphs = "\n".join(
+        f"Paragraph {n} runs on for a long while, as an encyclopedia's does, and ends with a full stop. " * 2
+        for n in range(10)
+    )
+    assert unwrap(paragraphs) == paragraphs
+    short = "Name: Widget\nVersion: 2.3\nLicence: MIT\n"  # short lines, no width: a list of fields
+    assert unwrap(short) == short
+
+
+def test_a_wrapped_text_file_gives_whole_sentences(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text(RELEASE_NOTES)
+    text = load_corpus(tmp_path).articles[0].text
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    assert (
+        "A triggers-aware version of the widget tool is needed for all of this, as described in the notes of the "
+        "previous release." in sentences
+    )
