@@ -25,6 +25,7 @@ from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings
 from .store import location
+from .store.files import build_running
 from .store.folder import check_writable
 from .store.protocol import IndexStore, SyncReport, is_database
 
@@ -133,6 +134,8 @@ class Assistant:
                 with self._lock:
                     self.last_sync = SyncReport()
                 return self.last_sync
+            if self.settings.store is None and build_running(self.settings.index_dir):
+                raise IndexWriteError("another `assistant index` is writing it")  # answer now from the index as it is
             return self.index(progress=progress, reading=reading)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))

@@ -305,3 +305,31 @@ def test_the_cli_says_the_disk_is_full_in_one_line(
     assert "warning: no space left on device while writing" in ask.stderr and "using the index as it is" in ask.stderr
     for proc in (update, ask):
         assert "Traceback" not in proc.stderr
+
+
+def test_a_question_asked_while_another_process_indexes_is_answered_from_the_index_as_it_is(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    """`assistant ask` during an `assistant index` of the same folder answered only when the build ended
+    (minutes on a big folder, found by a user); now it answers at once from the index there is."""
+    index = tmp_path / "index"
+    Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index()
+    (tiny_corpus / "alps.txt").write_text("Glaciers of the Alps lost ten percent of their ice in 2022.")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+         "with FileLock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
+         str(index.with_name(f".{index.name}.lock"))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        reader = Assistant(tiny_corpus, index, embedder=HashingEmbedder())
+        assert reader.search("solar", k=1)  # at once, from the index as it was
+        assert reader.last_sync is not None and "another `assistant index` is writing it" in (
+            reader.last_sync.failed or ""
+        )
+        assert "alps.txt" not in reader.sources
+    finally:
+        holder.kill()
+        holder.wait()
+    assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index().added == ["alps.txt"]

@@ -163,6 +163,23 @@ def open_index(folder: Path) -> IndexData:
 _held: set[Path] = set()
 
 
+def build_running(folder: Path) -> bool:
+    """Whether another process holds `folder`'s build lock now (a reader then reads the index as it is
+    rather than wait for the build to end)."""
+    from filelock import FileLock, Timeout
+
+    lock = sidecar(folder, "lock")
+    if folder in _held or not lock.exists():
+        return False
+    try:
+        with FileLock(str(lock), timeout=0):
+            return False
+    except Timeout:
+        return True
+    except OSError:  # a lock file it may not open (a read-only folder): no build of ours could run there
+        return False
+
+
 @contextmanager
 def build_lock(folder: Path, timeout: float = 600) -> Iterator[None]:
     """One writer per index folder; a second build waits for the first."""
