@@ -94,6 +94,26 @@ def test_a_markdown_file_keeps_the_lines_it_repeats(tmp_path: Path) -> None:
     assert texts["os.html"].count("Example output") == 1  # a web page's repeated label: the template's
 
 
+def test_gzip_compressed_text_is_read_as_what_it_holds(tmp_path: Path) -> None:
+    """Debian ships its changelogs and NEWS files as .gz; an archive or a compressed PDF is named, not read."""
+    import gzip
+
+    (tmp_path / "NEWS.gz").write_bytes(gzip.compress(b"Widget NEWS\nVersion 2.3 adds the switch command.\n"))
+    (tmp_path / "guide.html.gz").write_bytes(
+        gzip.compress(
+            b"<html><head><title>Guide</title></head><body><p>The guide explains the switch.</p></body></html>"
+        )
+    )
+    (tmp_path / "src.tar.gz").write_bytes(gzip.compress(b"not read"))
+    (tmp_path / "broken.gz").write_bytes(b"not gzip at all")
+    report = load_corpus(tmp_path)
+    read = {a.source: a for a in report.articles}
+    assert read["NEWS.gz"].text == "Widget NEWS\nVersion 2.3 adds the switch command."
+    assert (read["guide.html.gz"].title, read["guide.html.gz"].text) == ("Guide", "The guide explains the switch.")
+    assert report.skipped["src.tar.gz"] == "a compressed .tar file: unpack it to index it"
+    assert report.skipped["broken.gz"].startswith("not a readable gzip file")
+
+
 def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:
     (tiny_corpus / "metadata.json").write_text('{"solar.txt": {"title": "Noor", "publisher": "Desert Post"}}')
     solar = {a.source: a for a in load_corpus(tiny_corpus).articles}["solar.txt"]

@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 skipped_logger = logging.getLogger(__name__ + ".skipped")
 
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+# A gzip-compressed text, Markdown or HTML file ("NEWS.gz", "manual.html.gz") is read as what it holds;
+# these, compressed, are not (a PDF or Word file is read from the file itself, an archive holds many).
+PACKED = (".pdf", ".docx", ".tar", ".zip", ".jar")
 NO_ARTICLES = "the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files"
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
@@ -145,6 +148,12 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
                 skipped[rel] = f"{kind}, not a file"
             elif stat.S_ISREG(mode) and path.suffix.lower() in SUFFIXES:
                 files.append(path)
+            elif stat.S_ISREG(mode) and path.suffix.lower() == ".gz":  # Debian's changelog.gz, NEWS.gz
+                inner = Path(path.stem).suffix.lower()
+                if inner in PACKED:
+                    skipped[rel] = f"a compressed {inner} file: unpack it to index it"
+                else:
+                    files.append(path)
     return sorted(files), skipped
 
 
@@ -154,6 +163,9 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     if size > MAX_FILE_BYTES:
         raise ValueError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
     suffix = path.suffix.lower()
+    if suffix == ".gz":
+        suffix = Path(path.stem).suffix.lower()
+        suffix = suffix if suffix in SUFFIXES else ".txt"  # "changelog.Debian.gz": text
     meta: dict[str, str] = {}
     pages: list[int] = []
     headings: list[Heading] = []
@@ -165,7 +177,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         lines, meta, headings = read_docx(path)
         text = clean_text("\n".join(lines))
     else:
-        raw = decode(path.read_bytes())
+        raw = decode(_gunzipped(path) if path.suffix.lower() == ".gz" else path.read_bytes())
         if suffix in (".html", ".htm"):
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
@@ -194,6 +206,20 @@ TITLE_WORDS = 20  # a longer first line is the text's first paragraph, not its t
 _RUNS_ON = frozenset(
     ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
 )
+
+
+def _gunzipped(path: Path) -> bytes:
+    """The bytes a .gz file holds, at most MAX_FILE_BYTES of them."""
+    import gzip
+
+    try:
+        with gzip.open(path) as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except (OSError, EOFError) as exc:
+        raise ValueError(f"not a readable gzip file ({exc})") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"holds over {MAX_FILE_BYTES:,} bytes uncompressed, over the limit")
+    return data
 
 
 def _untitled(path: Path, text: str) -> str:
