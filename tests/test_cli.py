@@ -94,3 +94,12 @@ def test_chat_warns_when_exposed_and_checks_auth(tmp_path: Path) -> None:
     proc = run("chat", "--auth", "no-password", *missing)
     assert proc.returncode != 0 and "USER:PASSWORD" in proc.stderr
     assert "warning" not in run("chat", *missing).stderr  # loopback, no share: nothing to warn about
+
+
+def test_ctrl_c_exits_130_saying_the_index_is_as_it_was(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.apps.cli_common import friendly_errors
+
+    with pytest.raises(SystemExit) as stopped, friendly_errors():
+        raise KeyboardInterrupt
+    assert stopped.value.code == 130  # the shell's code for Ctrl+C
+    assert "the index is as it was before this run" in capsys.readouterr().err

@@ -59,8 +59,9 @@ def friendly_errors() -> Iterator[None]:
         yield
     except AssistantError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:
-        raise click.ClickException("interrupted") from None
+    except KeyboardInterrupt:  # a build writes aside and swaps in whole: stopping it leaves the index as it was
+        click.echo("Interrupted; the index is as it was before this run.", err=True)
+        raise SystemExit(130) from None
     except OSError as exc:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
