@@ -103,3 +103,13 @@ def test_ctrl_c_exits_130_saying_the_index_is_as_it_was(capsys: pytest.CaptureFi
         raise KeyboardInterrupt
     assert stopped.value.code == 130  # the shell's code for Ctrl+C
     assert "the index is as it was before this run" in capsys.readouterr().err
+
+
+def test_a_quick_read_of_the_folder_for_a_question_is_not_announced(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.apps.cli_common import READING_QUIET_S, reading_bar
+
+    for delay, shown in ((READING_QUIET_S, False), (0.0, True)):  # a question's check; `assistant index`
+        with reading_bar(least=2, delay=delay) as reading:
+            for done in range(1, 31):
+                reading(done, 30)
+        assert ("Read 30 files" in capsys.readouterr().err) is shown

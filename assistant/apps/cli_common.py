@@ -120,23 +120,31 @@ def progress_bar() -> Iterator[Callable[[int, int], None]]:
             bar.close()
 
 
+READING_QUIET_S = 3.0  # a question's check of the folder shows its reading only when it takes longer
+
+
 @contextmanager
-def reading_bar(least: int = 20) -> Iterator[Callable[[int, int], None]]:
-    """Files read, for a folder of at least `least` files; then a line saying what comes next."""
+def reading_bar(least: int = 20, delay: float = 0.0) -> Iterator[Callable[[int, int], None]]:
+    """Files read, for a folder of at least `least` files; then a line saying what comes next. With a
+    `delay`, shown only when reading takes longer (a question on an unchanged folder stays quiet)."""
+    import time
+
     from tqdm import tqdm
 
     bar: Any = None
+    began = time.monotonic()
 
     def update(done: int, total: int) -> None:
         nonlocal bar
         if total < least:
             return
         if bar is None:
-            bar = tqdm(total=total, unit="file", desc="Reading", file=sys.stderr)
+            bar = tqdm(total=total, unit="file", desc="Reading", file=sys.stderr, delay=delay)
         bar.update(done - bar.n)
         if done == total:
             bar.close()
-            say(f"Read {total:,} files; new and changed ones are split into passages and sentences …", err=True)
+            if time.monotonic() - began >= delay:
+                say(f"Read {total:,} files; new and changed ones are split into passages and sentences …", err=True)
 
     try:
         yield update
@@ -151,7 +159,7 @@ def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = 
     `write`: the user asked for the index to be written, so failing to is an error; otherwise
     (ask, search, chat) an index that cannot be updated is read as it is, with a warning.
     """
-    with progress_bar() as progress, reading_bar() as reading:
+    with progress_bar() as progress, reading_bar(delay=0.0 if write else READING_QUIET_S) as reading:
         if write:
             report = bot.index(rebuild=rebuild, progress=progress, reading=reading)
         else:
