@@ -10,6 +10,7 @@ import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 from typing import ClassVar
 
 import httpx
@@ -306,7 +307,8 @@ def test_password_on_the_command_line_warns_and_a_file_is_preferred(
 ) -> None:
     launched: list[dict[str, object]] = []
     monkeypatch.setattr(chat_server, "launch", lambda bot, **kw: launched.append(kw))
-    monkeypatch.setattr(cli, "open_assistant", lambda corpus, index, store=None: object())
+    bot = SimpleNamespace(settings=SimpleNamespace(store=None, index_dir=tmp_path / "index"), sources={})
+    monkeypatch.setattr(cli, "open_assistant", lambda corpus, index, store=None, reading=False: bot)
     monkeypatch.setattr(cli, "prepare", lambda bot: None)
     monkeypatch.delenv("ASSISTANT_AUTH", raising=False)
     runner = CliRunner()
