@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from ..answer.collection import OVERVIEW_ARTICLES
 from ..answer.timeline import Timeline
 from ..errors import AssistantError
 from ..ingest.sentences import is_statement, sentence_spans
@@ -101,8 +102,10 @@ def example_questions(bot: Assistant, n: int = EXAMPLES, max_articles: int = 20)
     if best is not None and dated[best] >= TIMELINE_EVENTS:
         timeline = TIMELINE.format(best)
         topics.remove(best)
-    elif len(_safe_timeline(bot, None).events) >= TIMELINE_EVENTS:
-        timeline = TIMELINE.format("the articles")  # no topic has its own: the whole collection's
+    elif len(bot.sources) <= OVERVIEW_ARTICLES and len(_safe_timeline(bot, None).events) >= TIMELINE_EVENTS:
+        # no topic has its own: the whole collection's, tried only where the start-up can afford reading
+        # every sentence (a collection the overview lists whole)
+        timeline = TIMELINE.format("the articles")
     told = 0
     for topic in topics:
         if len(questions) >= n - (timeline is not None):
