@@ -1,4 +1,9 @@
-"""Switch every library we use to offline mode before any of them is imported."""
+"""Switch every library we use to offline mode before any of them is imported.
+
+ONNX Runtime (from 1.29, on Linux and macOS too) records telemetry events and a device id under
+~/.cache/Microsoft to upload when it can; `ORT_DISABLE_TELEMETRY` stops it before it starts, so
+nothing is recorded or sent (it must be set before onnxruntime is imported, as here).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ OFFLINE_ENV = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "HF_DATASETS_OFFLINE": "1",
     "GRADIO_ANALYTICS_ENABLED": "False",
+    "ORT_DISABLE_TELEMETRY": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",

@@ -45,6 +45,11 @@ CHILD = textwrap.dedent(
 
 @pytest.mark.slow
 def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
+    """...and leave nothing in the user's home folder: no library's telemetry (ONNX Runtime's device id
+    and event queue under ~/.cache/Microsoft), no download cache; derived model files go to the cache
+    folder the assistant names (here the one this run already uses, so the model is not exported again)."""
+    from assistant.embed.onnx_query import cache_dir
+
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -60,7 +65,11 @@ def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
         NET_ATTEMPTS=str(attempts),
         TIKTOKEN_CACHE_DIR=str(tmp_path / "empty-tiktoken-cache"),  # nothing cached: must come from the package
         HF_HOME=str(tmp_path / "empty-hf-home"),
+        HOME=str(tmp_path / "home"),
+        ASSISTANT_CACHE_DIR=str(cache_dir()),
     )
+    env.pop("XDG_CACHE_HOME", None)
+    (tmp_path / "home").mkdir()
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(corpus), str(tmp_path / "index")],
         capture_output=True,
@@ -73,3 +82,5 @@ def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result == {"tokens": 5, "top": "rail.html"}
     assert not attempts.exists(), f"network was attempted: {attempts.read_text()}"
+    written = sorted(str(p.relative_to(tmp_path / "home")) for p in (tmp_path / "home").rglob("*"))
+    assert written == [], f"written to the home folder: {written}"
