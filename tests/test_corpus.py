@@ -114,6 +114,30 @@ def test_gzip_compressed_text_is_read_as_what_it_holds(tmp_path: Path) -> None:
     assert report.skipped["broken.gz"].startswith("not a readable gzip file")
 
 
+def test_text_files_without_a_known_suffix_are_read_and_other_documents_named(tmp_path: Path) -> None:
+    """A documentation folder keeps much of its prose in README, FAQ, TODO or README.Debian (found by a
+    new user: 16 of 29 files of a Debian doc folder were left out without a word). They are read as plain
+    text; a binary file without a suffix is reported; a document in a format not read is named with what
+    to do; pictures, code and data are passed over as before."""
+    import gzip
+
+    (tmp_path / "FAQ").write_text("Frequently asked questions\n\nThe keyring lives in the home folder.\n")
+    (tmp_path / "README.Debian").write_text("Notes for Debian\n\nRun the migration script once after upgrading.\n")
+    (tmp_path / "changelog.Debian.gz").write_bytes(gzip.compress(b"Version 1.2 fixes the upgrade script.\n"))
+    (tmp_path / "tool").write_bytes(b"\x7fELF\x00\x00\x01" * 50)
+    (tmp_path / "notes.odt").write_bytes(b"PK\x03\x04")
+    (tmp_path / "setup.py").write_text("print('not an article')\n")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    report = load_corpus(tmp_path)
+    read = {a.source: a for a in report.articles}
+    assert set(read) == {"FAQ", "README.Debian", "changelog.Debian.gz"}
+    assert "The keyring lives in the home folder." in read["FAQ"].text
+    assert read["README.Debian"].title == "Notes for Debian"
+    assert set(report.skipped) == {"tool", "notes.odt"}
+    assert "binary" in report.skipped["tool"]
+    assert report.skipped["notes.odt"] == ".odt files are not read: save it as .docx, .pdf, .html or .txt to index it"
+
+
 def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:
     (tiny_corpus / "metadata.json").write_text('{"solar.txt": {"title": "Noor", "publisher": "Desert Post"}}')
     solar = {a.source: a for a in load_corpus(tiny_corpus).articles}["solar.txt"]

@@ -32,6 +32,50 @@ SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 # these, compressed, are not (a PDF or Word file is read from the file itself, an archive holds many).
 PACKED = (".pdf", ".docx", ".tar", ".zip", ".jar")
 NO_ARTICLES = "the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files"
+# Files known not to be articles, passed over without a word: pictures, sound and video, fonts, archives,
+# programs and their parts, source code, data and configuration in formats of their own.
+OTHER_TYPES = frozenset(
+    """.png .jpg .jpeg .gif .bmp .ico .svg .svgz .webp .tif .tiff .xcf .psd .mp3 .mp4 .m4a .wav .ogg .oga .ogv
+    .flac .avi .mov .mkv .webm .ttf .otf .woff .woff2 .eot .pfb .afm .zip .tar .tgz .bz2 .xz .zst .7z .rar .deb
+    .rpm .jar .whl .egg .so .o .a .la .pyc .pyo .exe .dll .bin .class .wasm .dylib .db .sqlite .sqlite3 .dat .npy
+    .npz .pkl .pickle .parquet .py .pyi .c .h .cc .cpp .cxx .hpp .hh .js .mjs .cjs .ts .tsx .jsx .css .scss .less
+    .java .go .rs .rb .pl .pm .php .sh .bash .zsh .fish .lua .swift .kt .scala .sql .m4 .ac .am .mk .cmake .el
+    .elc .vim .json .jsonl .csv .tsv .xml .xsl .xslt .dtd .xsd .yaml .yml .toml .ini .cfg .lock .map .ps .eps .dvi
+    .mo .po .pot .gpg .sig .asc .pem .crt .key .pub .kbx .desktop .service .socket .timer .diff .patch .bak .swp
+    .orig .rej .tmp .log""".split()  # noqa: SIM905
+)
+# Documents in formats the assistant does not read: reported, with what to do.
+UNREAD_DOCUMENTS = frozenset(".doc .odt .rtf .epub .pages .ppt .pptx .odp .xls .xlsx .ods .djvu .chm".split())  # noqa: SIM905
+
+
+def kind_of(name: str) -> str | None:
+    """How a file called `name` is read: by its suffix (".html", ".pdf", …; "NEWS.gz" as what it holds),
+    as plain text (".txt": also a file without a suffix, such as README or FAQ, or with one no program
+    claims, such as README.Debian; decoding tells a binary one), or not at all (None)."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        return None if Path(path.stem).suffix.lower() in PACKED else kind_of(path.stem)
+    if suffix in SUFFIXES:
+        return suffix
+    if suffix in OTHER_TYPES or suffix in UNREAD_DOCUMENTS:
+        return None
+    return ".txt"
+
+
+def unread(name: str) -> str | None:
+    """Why a file `kind_of` does not read is left out, when it may be a document someone meant to index
+    (None for the files passed over without a word)."""
+    path = Path(name)
+    suffix = path.suffix.lower()
+    if suffix == ".gz":
+        inner = Path(path.stem).suffix.lower()
+        return f"a compressed {inner} file: unpack it to index it" if inner in PACKED else unread(path.stem)
+    if suffix in UNREAD_DOCUMENTS:
+        return f"{suffix} files are not read: save it as .docx, .pdf, .html or .txt to index it"
+    return None
+
+
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
 
@@ -92,7 +136,8 @@ def _special(mode: int) -> str | None:
 def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str, str]]:
     """Every article file under `folder` in a stable order, and what was passed over and why.
 
-    Hidden files and files of other types are passed over silently. Links that lead out of the
+    Hidden files and files known not to be articles (`OTHER_TYPES`) are passed over silently; documents
+    in formats not read (`UNREAD_DOCUMENTS`) are reported. Links that lead out of the
     folder are not followed unless `follow_links`; links to folders, dangling links, special files
     (pipes, sockets, devices) and sub-folders that cannot be read are reported.
     """
@@ -146,14 +191,12 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
                 continue
             if (kind := _special(mode)) is not None:
                 skipped[rel] = f"{kind}, not a file"
-            elif stat.S_ISREG(mode) and path.suffix.lower() in SUFFIXES:
+            elif not stat.S_ISREG(mode):
+                continue
+            elif kind_of(name) is not None:  # Debian's changelog.gz and README.Debian, a project's FAQ
                 files.append(path)
-            elif stat.S_ISREG(mode) and path.suffix.lower() == ".gz":  # Debian's changelog.gz, NEWS.gz
-                inner = Path(path.stem).suffix.lower()
-                if inner in PACKED:
-                    skipped[rel] = f"a compressed {inner} file: unpack it to index it"
-                else:
-                    files.append(path)
+            elif (why := unread(name)) is not None:
+                skipped[rel] = why
     return sorted(files), skipped
 
 
@@ -162,10 +205,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit")
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        suffix = Path(path.stem).suffix.lower()
-        suffix = suffix if suffix in SUFFIXES else ".txt"  # "changelog.Debian.gz": text
+    suffix = kind_of(path.name) or ".txt"
     meta: dict[str, str] = {}
     pages: list[int] = []
     headings: list[Heading] = []
