@@ -113,3 +113,15 @@ def test_a_quick_read_of_the_folder_for_a_question_is_not_announced(capsys: pyte
             for done in range(1, 31):
                 reading(done, 30)
         assert ("Read 30 files" in capsys.readouterr().err) is shown
+
+
+@pytest.mark.slow
+def test_output_piped_to_a_reader_that_stops_early_ends_quietly() -> None:
+    """`assistant search … | head -1` (found by a new user: "Error: Broken pipe" on stderr). The reader
+    closes the pipe before the rest is written: no error message, no traceback."""
+    proc = subprocess.run(
+        f"'{ASSISTANT}' search trade -k 20 | head -c 20", shell=True, capture_output=True, text=True, cwd=ROOT,
+        timeout=300,
+    )  # fmt: skip
+    assert len(proc.stdout) == 20
+    assert "Error" not in proc.stderr and "Broken pipe" not in proc.stderr and "Traceback" not in proc.stderr

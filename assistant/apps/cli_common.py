@@ -62,6 +62,8 @@ def friendly_errors() -> Iterator[None]:
     except KeyboardInterrupt:  # a build writes aside and swaps in whole: stopping it leaves the index as it was
         click.echo("Interrupted; the index is as it was before this run.", err=True)
         raise SystemExit(130) from None
+    except BrokenPipeError:  # `assistant search … | head -1`: the reader has what it wanted; click exits quietly
+        raise
     except OSError as exc:
         raise click.ClickException(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
 
