@@ -227,7 +227,11 @@ class SyncReport:
             head = f"repaired: rebuilt {', '.join(self.repaired)} (checksum mismatch) from the stored vectors"
         else:
             head = f"updated: {self.changes()}"
-        return f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
+        held = len(self.added) + len(self.changed) + len(self.unchanged)
+        return (
+            f"{head}; embedded {self.embedded_chunks} chunks and {self.embedded_sentences} sentences"
+            f" ({held} article{'s' if held != 1 else ''} indexed)"
+        )
 
     def needs(self) -> str:
         """What writing the index would do, for an index that cannot be written."""
