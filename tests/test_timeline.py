@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -172,3 +173,13 @@ def test_a_changelog_dates_its_releases_by_their_headings(tmp_path: Path, fake_e
         ("2001-10-10", "1.0.5: Oct 10 2001"),
         ("2022-02-16", "v1.1.35: Feb 16 2022"),
     ]  # a heading with a year alone ("Release 2019 notes") dates nothing
+
+
+def test_a_date_written_as_its_iso_form_is_shown_once() -> None:
+    """Release notes write "2.2.19 (2019-12-07)": the line shows 2019-12-07 once, not
+    "2019-12-07 (2019-12-07)" (found by a new user); a date written otherwise shows both forms."""
+    iso = _event("2019-12-07", "Noteworthy changes in version 2.2.19 (2019-12-07)")
+    worded = dataclasses.replace(_event("2024-07-03", "They signed it on July 3, 2024."), date_text="July 3, 2024")
+    lines = Timeline([iso, worded]).to_answer().text.splitlines()
+    assert lines[0] == "- 2019-12-07: Noteworthy changes in version 2.2.19 (2019-12-07) [1]"
+    assert lines[1] == "- 2024-07-03 (July 3, 2024): They signed it on July 3, 2024. [2]"

@@ -86,7 +86,8 @@ class Timeline:
                 citations.append(dataclasses.replace(c, marker=n))
                 markers.append(f"[{n}]")
                 dates.append(event.date)
-            when = event.date_text if event.precision in ("decade", "year") else f"{event.date} ({event.date_text})"
+            plain = event.precision in ("decade", "year") or event.date_text == event.date  # "2019-12-07" once
+            when = event.date_text if plain else f"{event.date} ({event.date_text})"
             lines.append(f"- {when}: {event.text} {' '.join(markers)}")
         for a, b in self.disagreements:
             lines.append(f"The articles date one event differently: {a.date_text} and {b.date_text}.")

@@ -157,7 +157,8 @@ def timeline(
         for e in found.events:
             cited_in = ", ".join(c.source for c in (e.citation, *e.also))
             guessed = " (year from the text around it)" if e.inferred_year else ""
-            say(f"{e.date:<10}  {e.date_text:<{width}}  {cited_in}{guessed}", bold=True)
+            said = "" if e.date_text == e.date else e.date_text  # a date the text writes as 2019-12-07: once
+            say(f"{e.date:<10}  {said:<{width}}  {cited_in}{guessed}", bold=True)
             say(f"            {e.text}")
         for a, b in found.disagreements:
             dates = f"{a.date_text} ({a.citation.source}) and {b.date_text} ({b.citation.source})"
