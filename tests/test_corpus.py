@@ -267,3 +267,24 @@ def test_json_ld_gives_the_author_publisher_and_date_a_news_page_declares(tmp_pa
     assert ports.url == "https://x.org/p"  # a <meta> tag the page declares wins
     assert articles["broken.html"].author is None  # bad JSON-LD is passed over
     assert articles["odd.html"].author == "Ana Silva"  # and so are the parts of a graph that are no objects
+
+
+def test_release_notes_changelogs_and_org_files_get_titles_of_the_file(tmp_path: Path) -> None:
+    """NEWS opens with its latest release's heading and a ChangeLog with its latest entry's date and author:
+    neither is the file's title, since the same form recurs below (found by a new user: every passage of a
+    NEWS file was titled "Noteworthy changes in version 2.2.40"). An Org file's #+TITLE is its title, and
+    its settings and comment lines are no text."""
+    import gzip
+
+    news = "Changes in version 2.3 (2024-05-01)\n\n  * Faster start.\n\n"
+    news += "Changes in version 2.2 (2023-01-09)\n\n  * Fixes.\n"
+    (tmp_path / "NEWS.gz").write_bytes(gzip.compress(news.encode()))
+    log = "2024-05-01  Ann Author  <ann@example.org>\n\n\tRelease 2.3.\n\n2023-01-09  Ann Author  <ann@example.org>\n"
+    (tmp_path / "ChangeLog").write_text(log + "\n\tRelease 2.2.\n")
+    org = "# doc/DETAILS          -*- org -*-\n#+TITLE: Widget Details\n#+OPTIONS: ^:{}\n\nThe widget keeps its keys.\n"
+    (tmp_path / "DETAILS").write_text(org)
+    (tmp_path / "notes.md.gz").write_bytes(gzip.compress(b"Version 2 is out.\n"))
+    read = {a.source: a for a in load_corpus(tmp_path).articles}
+    assert read["NEWS.gz"].title == "NEWS" and read["ChangeLog"].title == "ChangeLog"
+    assert (read["DETAILS"].title, read["DETAILS"].text) == ("Widget Details", "The widget keeps its keys.")
+    assert read["notes.md.gz"].title == "Version 2 is out."  # a first line of its own kind stays the title

@@ -69,3 +69,24 @@ def test_a_wrapped_text_file_gives_whole_sentences(tmp_path: Path) -> None:
         "A triggers-aware version of the widget tool is needed for all of this, as described in the notes of the "
         "previous release." in sentences
     )
+
+
+def test_the_rows_of_a_table_stay_lines_of_their_own() -> None:
+    """A THANKS file's list of names and addresses, set in columns, was joined into one run-on "sentence" of
+    1,737 characters (found by a new user); its prose paragraph above is still joined."""
+    text = RELEASE_NOTES + (
+        "\nThe project was started by one person. Many others contributed by reporting problems,\n"
+        "suggesting improvements or sending code. Here is a list of those people, kept up to\n"
+        "date by hand.\n\n"
+        "Adam Mitchell\t\t   adam at example.org\n"
+        "Alain Guibert              alain at example.net\n"
+        "Albert Chin                albert at example.com\n"
+    )
+    lines = unwrap(text).split("\n")
+    assert "Alain Guibert              alain at example.net" in lines
+    assert "Adam Mitchell\t\t   adam at example.org" in lines
+    assert "Albert Chin                albert at example.com" in lines
+    assert (
+        "The project was started by one person. Many others contributed by reporting problems, suggesting "
+        "improvements or sending code. Here is a list of those people, kept up to date by hand." in lines
+    )

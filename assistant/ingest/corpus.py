@@ -15,12 +15,12 @@ from typing import Any
 from ..errors import CorpusError
 from ..records import Article
 from . import sections
-from .cleaning import clean_pages, clean_text, first_line
+from .cleaning import clean_pages, clean_text
 from .documents import read_docx, read_pdf
 from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .sections import Heading
 from .templates import without_template
-from .titles import without_shared_affix
+from .titles import org_settings, untitled, without_shared_affix
 from .wrapping import unwrap
 
 logger = logging.getLogger(__name__)
@@ -223,6 +223,9 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         elif suffix in (".md", ".markdown"):
             raw, meta, headings = markdown_to_text(raw)
         else:  # plain text: lines wrapped at a width are joined back into paragraphs
+            raw, declared = org_settings(raw)
+            if declared:
+                meta["title"] = declared
             raw = unwrap(raw)
         text = clean_text(raw, repeats=suffix in (".md", ".markdown"))
     if not text.strip():
@@ -230,7 +233,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
     return Article(
         source=source,
-        title=meta.get("title") or _untitled(path, text),
+        title=meta.get("title") or untitled(path, text, _name(path)),
         text=text,
         publisher=meta.get("publisher"),
         author=meta.get("author"),
@@ -239,13 +242,6 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         pages=pages,
         headings=sections.locate(text, headings),
     )
-
-
-TITLE_WORDS = 20  # a longer first line is the text's first paragraph, not its title
-# A first line that stops on one of these (or on a comma) runs on into the next: a wrapped sentence.
-_RUNS_ON = frozenset(
-    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
-)
 
 
 def _gunzipped(path: Path) -> bytes:
@@ -262,17 +258,11 @@ def _gunzipped(path: Path) -> bytes:
     return data
 
 
-def _untitled(path: Path, text: str) -> str:
-    """A title for a file that declares none: its first line, unless that is one word (a PDF or Word
-    file's first heading, "Name") or no title at all (a paragraph, or a sentence wrapped on to the next
-    line: "This package was made by … on"), then the file's name."""
-    line = first_line(text)[:200]
-    words = line.split()
-    one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
-    runs_on = bool(words) and (words[-1].lower() in _RUNS_ON or line.endswith((",", "-", "–")))
-    if one_word or runs_on or len(words) > TITLE_WORDS:
-        return path.stem.replace("_", " ").replace("-", " ")
-    return line
+def _name(path: Path) -> str:
+    """The file's name without the suffixes it is read by ("notes" for notes.md.gz; README.Debian stays)."""
+    name = path.name[:-3] if path.suffix.lower() == ".gz" else path.name
+    suffix = Path(name).suffix
+    return name[: -len(suffix)] if suffix and suffix.lower() in SUFFIXES else name
 
 
 def load_corpus(

@@ -4,8 +4,9 @@ Release notes, READMEs and changelogs are written with a line break every 70-80 
 line by line (a line is a paragraph everywhere else), each sentence they wrap is cut in two and an
 answer is half a sentence ("triggers-supporting version of dpkg."). A file is taken for wrapped
 when most of its lines are near one width and many end inside a sentence; its wrapped lines are
-then joined, while a blank line, a list item, a heading's underline, an indented block or a short
-line (a heading, the end of a paragraph) still ends one. A file of one paragraph per line is left
+then joined, while a blank line, a list item, a heading's underline, an indented block, a table's row
+(columns set apart by runs of spaces or tabs) or a short line (a heading, the end of a paragraph) still
+ends one. A file of one paragraph per line is left
 as it is.
 """
 
@@ -21,6 +22,7 @@ OPEN_SHARE = 0.3  # wrapped: at least this share of the lines end inside a sente
 _ITEM = re.compile(r"^(?:[*+•◦‣–-]\s|\d{1,3}[.)]\s|\(?[a-zA-Z0-9]{1,3}\)\s)")
 _RULE = re.compile(r"^\s*([=~^*#-])\1{2,}\s*$")  # "=====", "-----": a heading's underline or a separator
 _ENDS = (".", "!", "?", ":", ";", '"', "”", ")")
+_COLUMNS = re.compile(r"\S(?: {3,}|\t+ *)\S")  # "Alain Guibert      alguibert at free.fr": a table's row
 
 
 def _indent(line: str) -> int:
@@ -59,6 +61,8 @@ def unwrap(raw: str) -> str:
             and not _RULE.match(text)
             and not _RULE.match(last)
             and _indent(text) < _indent(last) + 4  # deeper: a block of code or an example
+            and not _COLUMNS.search(text.strip())
+            and not _COLUMNS.search(last.strip())
         )
         if joins:
             out[-1] += ("" if out[-1].endswith("-") and text.lstrip()[:1].islower() else " ") + text.strip()
