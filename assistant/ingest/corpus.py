@@ -18,6 +18,7 @@ from . import sections
 from .cleaning import clean_pages, clean_text
 from .documents import read_docx, read_pdf
 from .markup import META_FIELDS, html_to_text, markdown_to_text
+from .roff import is_man_page, man_to_text
 from .sections import Heading
 from .templates import without_template
 from .titles import org_settings, untitled, without_shared_affix
@@ -222,6 +223,8 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
             raw, meta, headings = markdown_to_text(raw)
+        elif is_man_page(raw):  # a manual page ("gpgv.1.gz"): set as text, as `man` shows it
+            raw, meta, headings = man_to_text(raw)
         else:  # plain text: lines wrapped at a width are joined back into paragraphs
             raw, declared = org_settings(raw)
             if declared:
