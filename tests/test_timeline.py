@@ -165,14 +165,15 @@ def test_a_decade_and_an_early_year_read_and_place_as_the_article_wrote_them() -
 def test_a_changelog_dates_its_releases_by_their_headings(tmp_path: Path, fake_embedder: HashingEmbedder) -> None:
     folder = write_articles(tmp_path / "corpus", {
         "news.md": "# Releases\n\nv1.1.35: Feb 16 2022\n\n- Fix memory leak in the parser\n\n"
-                   "1.0.5: Oct 10 2001\n\n- Faster sorting\n\nRelease 2019 notes\n\nThe project began in 2000.",
+                   "1.0.5: Oct 10 2001\n\n- Faster sorting\n\nRelease 2019 notes\n\nThe project began in 2000.\n\n"
+                   "2011-12-20 Ann Author <ann@example.org>\n\n- Entry by Ann.",
     })  # fmt: skip
     events = Assistant(folder, tmp_path / "index", embedder=fake_embedder).timeline().events
     assert [(e.date, e.text) for e in events] == [
         ("2000", "The project began in 2000."),
         ("2001-10-10", "1.0.5: Oct 10 2001"),
         ("2022-02-16", "v1.1.35: Feb 16 2022"),
-    ]  # a heading with a year alone ("Release 2019 notes") dates nothing
+    ]  # a heading with a year alone ("Release 2019 notes") dates nothing; a signature with its date neither
 
 
 def test_a_date_written_as_its_iso_form_is_shown_once() -> None:

@@ -11,6 +11,7 @@ event under two different dates is kept twice and reported as a disagreement.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -99,10 +100,19 @@ def _compatible(a: Event, b: Event) -> bool:
     return a.date.startswith(b.date) or b.date.startswith(a.date)
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def _dated_heading(text: str, dated: list[DateMention]) -> bool:
     """A short line that names a whole date, as a changelog dates each release ("v1.1.35: Feb 16 2022"):
-    the event it heads, though it is no sentence."""
-    return len(text.split()) <= DATED_HEADING_WORDS and any(m.year and m.month for m in dated)
+    the event it heads, though it is no sentence. A line with an e-mail address in it is a signature
+    ("2022-10-10  Werner Koch  <wk@gnupg.org>", " -- Maintainer <m@debian.org>  Sun, 16 Oct 2022"): who
+    wrote an entry and when, not what happened."""
+    return (
+        len(text.split()) <= DATED_HEADING_WORDS
+        and any(m.year and m.month for m in dated)
+        and not _ADDRESS.search(text)
+    )
 
 
 def _key(event: Event) -> tuple[str, int]:
