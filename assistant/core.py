@@ -23,7 +23,7 @@ from .ingest.corpus import load_corpus
 from .questions import clean_question, foreign_script, other_script, prepare_question
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
-from .settings import Settings
+from .settings import Settings, as_path, default_index_dir
 from .store import location
 from .store.files import build_running
 from .store.folder import check_writable
@@ -43,7 +43,8 @@ class Assistant:
 
     Args:
         corpus_dir: folder of .txt/.md/.html/.pdf/.docx articles (default: the shipped `corpus/`).
-        index_dir: where the index is kept (default: the shipped `index/`).
+        index_dir: where the index is kept (default: the shipped `index/` for the shipped corpus; for
+            another corpus, a folder of its own under the cache folder, `settings.index_for`).
         store: a database to keep the index in instead, `postgresql://…[?index=NAME]` (default: the
             ASSISTANT_STORE environment variable, else the index folder); many servers can share it.
         settings: everything else; `corpus_dir`/`index_dir` override its paths.
@@ -71,9 +72,11 @@ class Assistant:
         settings = settings or Settings()
         changes: dict[str, Any] = {}
         if corpus_dir is not None:
-            changes["corpus_dir"] = Path(corpus_dir)
+            changes["corpus_dir"] = as_path(corpus_dir, "corpus_dir")
+            if index_dir is None and settings.index_dir == default_index_dir():  # no index named: the corpus's own
+                changes["index_dir"] = default_index_dir(changes["corpus_dir"])
         if index_dir is not None:
-            changes["index_dir"] = Path(index_dir)
+            changes["index_dir"] = as_path(index_dir, "index_dir")
         if store is not None:
             changes["store"] = store
         self.settings = dataclasses.replace(settings, **changes)

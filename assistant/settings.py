@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,17 +16,37 @@ from .retrieval import FusionSettings
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def default_corpus_dir() -> Path:
-    if env := os.environ.get("ASSISTANT_CORPUS"):
-        return Path(env)
+def _shipped_corpus() -> Path:
     shipped = PROJECT_ROOT / "corpus"
     return shipped if shipped.is_dir() else Path("corpus")
 
 
-def default_index_dir() -> Path:
+def default_corpus_dir() -> Path:
+    if env := os.environ.get("ASSISTANT_CORPUS"):
+        return Path(env).expanduser()
+    return _shipped_corpus()
+
+
+def index_for(corpus_dir: Path) -> Path:
+    """Where the index of `corpus_dir` is kept when no index folder is named: the shipped `index/` for the
+    shipped corpus; for any other folder a folder of its own under the cache folder, named after the
+    corpus and its full path, so pointing the assistant at your documents never rebuilds the shipped
+    index with them (nor the index of another folder of the same name)."""
+    real = corpus_dir.expanduser().resolve()
+    if real == _shipped_corpus().resolve():
+        return PROJECT_ROOT / "index" if (PROJECT_ROOT / "corpus").is_dir() else Path("index")
+    from .embed.onnx_query import cache_dir
+
+    name = re.sub(r"[^\w.-]+", "-", real.name).strip("-.") or "corpus"
+    return cache_dir() / "indexes" / f"{name}-{hashlib.sha256(str(real).encode()).hexdigest()[:12]}"
+
+
+def default_index_dir(corpus_dir: Path | None = None) -> Path:
+    """ASSISTANT_INDEX, else the index `index_for` keeps for the corpus (default: ASSISTANT_CORPUS or the
+    shipped one)."""
     if env := os.environ.get("ASSISTANT_INDEX"):
-        return Path(env)
-    return PROJECT_ROOT / "index" if (PROJECT_ROOT / "corpus").is_dir() else Path("index")
+        return Path(env).expanduser()
+    return index_for(corpus_dir if corpus_dir is not None else default_corpus_dir())
 
 
 def default_store() -> str | None:
@@ -48,6 +70,15 @@ class Settings:
     workers: int = 0  # batches an index build embeds at once, each on its share of the cores; 0: one per core
 
     def __post_init__(self) -> None:
-        # Accept plain strings for paths, as programmers will pass them.
-        object.__setattr__(self, "corpus_dir", Path(self.corpus_dir))
-        object.__setattr__(self, "index_dir", Path(self.index_dir))
+        # Accept plain strings for paths, as programmers will pass them, and "~/docs" as a shell would.
+        object.__setattr__(self, "corpus_dir", as_path(self.corpus_dir, "corpus_dir"))
+        object.__setattr__(self, "index_dir", as_path(self.index_dir, "index_dir"))
+
+
+def as_path(value: object, name: str) -> Path:
+    """`value` as a Path with ~ expanded; InputError for what is no path at all (a number, None)."""
+    if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
+        from .errors import InputError
+
+        raise InputError(f"{name} must be a folder path (str or Path), not {value!r}")
+    return Path(value).expanduser()

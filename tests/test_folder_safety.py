@@ -221,3 +221,28 @@ def test_cli_reports_the_link_it_did_not_follow(tiny_corpus: Path, tmp_path: Pat
     runner = CliRunner()
     result = runner.invoke(cli, ["index", "--corpus", str(tiny_corpus), "--index", str(tmp_path / "idx")])
     assert "skipped passwd.txt" in result.output and "out of the corpus" in result.output
+
+
+def test_a_corpus_without_an_index_named_never_rebuilds_the_shipped_index(
+    tiny_corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a programmer: `Assistant(corpus_dir="my/docs")` resolved the shipped index/ and tried to
+    swap their documents into it. A corpus of one's own gets an index folder of its own under the cache
+    folder, by its path (two folders of one name do not share one); the shipped corpus keeps index/."""
+    from assistant.settings import PROJECT_ROOT
+
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("ASSISTANT_INDEX", raising=False)
+    monkeypatch.delenv("ASSISTANT_CORPUS", raising=False)
+    shipped = snapshot(PROJECT_ROOT / "index")
+    bot = Assistant(corpus_dir=tiny_corpus, embedder=HashingEmbedder())
+    assert bot.settings.index_dir.parent == tmp_path / "cache" / "indexes"
+    assert bot.settings.index_dir.name.startswith(tiny_corpus.name + "-")
+    assert bot.search("Noor solar plant", k=1)[0].source == "solar.txt"
+    assert snapshot(PROJECT_ROOT / "index") == shipped
+    twin = write_articles(tmp_path / "elsewhere" / tiny_corpus.name, TINY_ARTICLES)
+    assert Assistant(corpus_dir=twin).settings.index_dir != bot.settings.index_dir
+    assert Assistant(corpus_dir=PROJECT_ROOT / "corpus").settings.index_dir == PROJECT_ROOT / "index"
+    assert Assistant(corpus_dir=tiny_corpus, index_dir=tmp_path / "mine").settings.index_dir == tmp_path / "mine"
+    monkeypatch.setenv("ASSISTANT_CORPUS", str(tiny_corpus))  # the folder named by the environment: the same
+    assert Assistant().settings.index_dir == bot.settings.index_dir
