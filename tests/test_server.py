@@ -96,6 +96,10 @@ def test_calls_that_skip_the_queue_are_closed(open_server: str) -> None:
     for path in ("gradio_api/run/ask", "gradio_api/api/ask"):
         r = httpx.post(open_server + path, json={"data": [QUESTION, None, None]})
         assert r.status_code == 404 and "POST /api/ask" in r.json()["detail"], path
+    # Found by a programmer: the route schemas (login and upload routes included) and the monitoring page.
+    for path in ("openapi.json", "gradio_api/openapi.json", "monitoring", "gradio_api/monitoring"):
+        assert httpx.get(open_server + path).status_code == 404, path
+    assert httpx.get(open_server + "gradio_api/info").status_code == 200  # what gradio_client reads stays
 
 
 @pytest.mark.slow

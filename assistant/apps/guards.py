@@ -33,7 +33,12 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 UPLOAD_PATHS = ("/upload", "/gradio_api/upload")
 # Gradio routes the app does not need: calls that skip the bounded queue, a URL proxy, run history.
-CLOSED_PATHS = ("/gradio_api/run/", "/gradio_api/api/", "/gradio_api/proxy=", "/gradio_api/run-history/")
+# Also closed: the schemas of every route (FastAPI's and Gradio's OpenAPI documents, which list the login
+# and upload routes too) and Gradio's monitoring page, none of which the chat or a program needs.
+CLOSED_PATHS = (
+    "/gradio_api/run/", "/gradio_api/api/", "/gradio_api/proxy=", "/gradio_api/run-history/", "/openapi.json",
+    "/gradio_api/openapi.json", "/monitoring", "/gradio_api/monitoring",
+)  # fmt: skip
 CLOSED = "not served here: programs use POST /api/ask (JSON) or Gradio's queue (/gradio_api/call/ask)"
 LOGIN_PATHS = ("/login", "/login/")
 SHARE_SUFFIX = ".gradio.live"  # the public relay's names, allowed only with --share
