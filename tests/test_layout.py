@@ -151,3 +151,14 @@ def test_importing_the_package_loads_no_app_or_measuring_tool() -> None:
     code = f"import sys, assistant; print(sorted(m for m in sys.modules if m.startswith({tools})))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_package_says_it_is_typed() -> None:
+    """A programmer's `mypy --strict` on code that uses the package found no types (no py.typed marker):
+    the marker is in the package and in what an install copies."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    assert (root / "assistant" / "py.typed").is_file()
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in data["assistant"]
