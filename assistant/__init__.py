@@ -6,6 +6,7 @@ from ._offline import go_offline
 
 go_offline()
 
+from .answer.timeline import Event, Timeline  # noqa: E402
 from .answer.writer import AnswerWriter, ExtractiveWriter  # noqa: E402
 from .core import Assistant  # noqa: E402
 from .errors import (  # noqa: E402
@@ -13,11 +14,26 @@ from .errors import (  # noqa: E402
     CorpusError,
     IndexStateError,
     IndexWriteError,
+    InputError,
     ModelNotFoundError,
     QuestionError,
+    StoreUnavailable,
+    UnsafeFolderError,
 )
 from .records import Answer, Citation, Passage, Turn  # noqa: E402
 from .settings import Settings  # noqa: E402
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("assistant")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 __all__ = [
     "Answer",
@@ -26,12 +42,18 @@ __all__ = [
     "AssistantError",
     "Citation",
     "CorpusError",
+    "Event",
     "ExtractiveWriter",
     "IndexStateError",
     "IndexWriteError",
+    "InputError",
     "ModelNotFoundError",
     "Passage",
     "QuestionError",
     "Settings",
+    "StoreUnavailable",
+    "Timeline",
     "Turn",
+    "UnsafeFolderError",
+    "__version__",
 ]

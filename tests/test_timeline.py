@@ -184,3 +184,15 @@ def test_a_date_written_as_its_iso_form_is_shown_once() -> None:
     lines = Timeline([iso, worded]).to_answer().text.splitlines()
     assert lines[0] == "- 2019-12-07: Noteworthy changes in version 2.2.19 (2019-12-07) [1]"
     assert lines[1] == "- 2024-07-03 (July 3, 2024): They signed it on July 3, 2024. [2]"
+
+
+def test_a_timeline_serialises_like_its_parts() -> None:
+    """Found by a programmer: Answer, Citation, Passage and Event had to_dict, Timeline did not; Timeline
+    and Event are importable from the package."""
+    import assistant
+
+    one, two = _event("1994", "He visited in 1994."), _event("1995", "He visited in 1995.", source="b.txt")
+    found = assistant.Timeline([one, two], [(one, two)], query="visits")
+    data = json.loads(json.dumps(found.to_dict()))
+    assert data["query"] == "visits" and [e["date"] for e in data["events"]] == ["1994", "1995"]
+    assert data["disagreements"] == [[one.to_dict(), two.to_dict()]] and assistant.Event is Event

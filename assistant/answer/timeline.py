@@ -47,6 +47,7 @@ class Event:
     inferred_year: bool = False  # a day without a year, placed in the year around it
 
     def to_dict(self) -> dict[str, object]:
+        """The event as JSON-ready data, its citations as `Citation.to_dict` gives them."""
         return {
             "date": self.date, "date_text": self.date_text, "precision": self.precision, "text": self.text,
             "citation": self.citation.to_dict(), "also": [c.to_dict() for c in self.also],
@@ -61,6 +62,14 @@ class Timeline:
     events: list[Event]
     disagreements: list[tuple[Event, Event]] = field(default_factory=list)
     query: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The timeline as JSON-ready data: the query, the events, and each disagreeing pair."""
+        return {
+            "query": self.query,
+            "events": [e.to_dict() for e in self.events],
+            "disagreements": [[a.to_dict(), b.to_dict()] for a, b in self.disagreements],
+        }
 
     def located(self, articles: Mapping[str, Article]) -> Timeline:
         """The same timeline, every citation with its page and section (`citing.located`)."""

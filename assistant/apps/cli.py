@@ -146,9 +146,7 @@ def timeline(
         prepare(bot)
         found = bot.timeline(query, sources=list(sources) or None)
         if as_json:
-            payload = {"query": query, "events": [e.to_dict() for e in found.events],
-                       "disagreements": [[a.to_dict(), b.to_dict()] for a, b in found.disagreements]}  # fmt: skip
-            click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+            click.echo(json.dumps({**found.to_dict(), "query": query}, ensure_ascii=False, indent=2))
             return
         if not found.events:
             say("The articles date no events" + (f" about {query}." if query else "."))
