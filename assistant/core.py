@@ -18,8 +18,8 @@ from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
 from .embed.embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError
-from .ingest.corpus import load_corpus
+from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, InputError
+from .ingest.corpus import load_corpus, missing_corpus
 from .questions import clean_question, foreign_script, other_script, prepare_question
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
@@ -172,7 +172,7 @@ class Assistant:
                 self.update()
                 synced = True
         elif self.settings.store is None and not (folder / "manifest.json").exists():
-            raise CorpusError(f"corpus folder not found: {corpus} (and no index at {folder})")
+            raise CorpusError(f"{missing_corpus(corpus)} (and no index at {folder})")
         failed = self.last_sync.failed if self.last_sync is not None else None
         try:
             data = self._open_store()
@@ -215,11 +215,13 @@ class Assistant:
                 by their best sentence's answer score (the reranker's, when one is given).
         """
         if mode not in SEARCH_MODES:
-            raise AssistantError(f"unknown search mode {mode!r}; one of: {', '.join(SEARCH_MODES)}")
+            raise InputError(f"unknown search mode {mode!r}; one of: {', '.join(SEARCH_MODES)}")
         query = clean_question(inputs.question(query))
         k = inputs.positive_k(k)
         retriever = self._ready()
-        sources, _ = inputs.article_filter(sources, retriever.data.articles)
+        sources, notices = inputs.article_filter(sources, retriever.data.articles)
+        for notice in notices:  # a list of passages has no room for notices: the log says it
+            logger.warning("%s", notice)
         if mode != "rerank":
             return retriever.search(query, k, sources, mode)
         pool = retriever.search(query, max(k, self.settings.answer_passages), sources, "hybrid")
@@ -285,8 +287,9 @@ class Assistant:
             sentences: how many sentences.
         """
         retriever = self._ready()
+        source = inputs.one_source(source)
         chosen, _ = inputs.article_filter(None if source is None else [source], retriever.data.articles)
-        k = inputs.positive_k(sentences)
+        k = inputs.positive_k(sentences, "sentences")
         query = None if query is None else inputs.question(query)
         made = whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
         return dataclasses.replace(made, citations=located(made.citations, retriever.data.articles))
@@ -320,8 +323,20 @@ class Assistant:
         candidates = evidence.collect(plan, vector, passages, retriever.data, reranker=self.reranker)
         return evidence.Evidence(plan, passages, candidates)
 
-    def as_retriever(self, k: int = 4) -> BaseRetriever:
-        """A LangChain retriever over this assistant's hybrid search."""
+    def as_retriever(self, k: int = 4, *, sources: Collection[str] | None = None) -> BaseRetriever:
+        """A LangChain retriever over this assistant's hybrid search: `k` passages a query, from `sources`
+        only if given (`retriever.invoke(query, k=2)` overrides k for one call)."""
         from .langchain import AssistantRetriever
 
-        return AssistantRetriever(assistant=self, k=k)
+        k = inputs.positive_k(k)
+        if sources is not None:
+            sources = inputs.article_filter(sources, self._ready().data.articles)[0]
+        return AssistantRetriever(assistant=self, k=k, sources=sources)
+
+    def article_text(self, source: str) -> str:
+        """The cleaned text of the article `source`, as indexed: every passage's and citation's `start`/`end`
+        are offsets into it (`article_text(p.source)[p.start:p.end] == p.text`)."""
+        article = self._ready().data.articles.get(inputs.one_source(source) or "")
+        if article is None:
+            raise InputError(f"no indexed article is called {source!r}")
+        return article.text

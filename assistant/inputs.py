@@ -18,10 +18,17 @@ def question(value: Any) -> str:
     return value
 
 
-def positive_k(value: Any) -> int:
-    """How many passages: a whole number of at least 1."""
+def positive_k(value: Any, name: str = "k") -> int:
+    """How many passages (or, as `name` says, sentences): a whole number of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"k must be a positive integer, not {value!r}")
+        raise InputError(f"{name} must be a positive integer, not {value!r}")
+    return value
+
+
+def one_source(value: Any) -> str | None:
+    """One article's file name, or None."""
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"source is one article's file name (a string), not {type(value).__name__}")
     return value
 
 

@@ -10,14 +10,25 @@ from langchain_core.retrievers import BaseRetriever
 
 
 class AssistantRetriever(BaseRetriever):
-    """Documents carry the passage's source, title, offsets, chunk id and score as metadata."""
+    """Documents carry the passage's fields as metadata (source, title, offsets, chunk id, the fused score
+    and its dense and lexical parts), and its chunk id as the Document's id."""
 
     assistant: Any
     k: int = 4
+    sources: list[str] | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _get_relevant_documents(
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        sources: list[str] | None = None,
+    ) -> list[Document]:
+        hits = self.assistant.search(query, k=self.k if k is None else k, sources=sources or self.sources)
         return [
             Document(
+                id=str(p.chunk_id),
                 page_content=p.text,
                 metadata={
                     "source": p.source,
@@ -26,7 +37,9 @@ class AssistantRetriever(BaseRetriever):
                     "end": p.end,
                     "score": p.score,
                     "chunk_id": p.chunk_id,
+                    "dense_score": p.dense_score,
+                    "lexical_score": p.lexical_score,
                 },
             )
-            for p in self.assistant.search(query, k=self.k)
+            for p in hits
         ]

@@ -73,6 +73,12 @@ class Settings:
         # Accept plain strings for paths, as programmers will pass them, and "~/docs" as a shell would.
         object.__setattr__(self, "corpus_dir", as_path(self.corpus_dir, "corpus_dir"))
         object.__setattr__(self, "index_dir", as_path(self.index_dir, "index_dir"))
+        from .store.dense import INDEX_TYPES
+
+        if self.index_type not in INDEX_TYPES:
+            from .errors import InputError
+
+            raise InputError(f"unknown index type {self.index_type!r}; choose one of {', '.join(INDEX_TYPES)}")
 
 
 def as_path(value: object, name: str) -> Path:

@@ -94,3 +94,48 @@ def test_the_cli_prints_no_control_sequence_from_a_file_name(tiny_corpus: Path, 
     assert result.exit_code == 0, result.output
     assert "salt pans" in result.output.lower()
     assert "\x1b" not in result.output and "\x07" not in result.output
+
+
+def test_what_a_programmer_passes_by_mistake_is_named_in_the_error(
+    bot: Assistant, tiny_corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by a programmer embedding the API: raw TypeErrors and ValueErrors, and messages naming the
+    wrong thing."""
+    from assistant import CorpusError, Settings
+
+    with pytest.raises(InputError, match="corpus_dir must be a folder path"):
+        Assistant(corpus_dir=123)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="unknown index type 'bogus'; choose one of auto, flat"):
+        Settings(index_type="bogus")
+    with pytest.raises(InputError, match="unknown search mode 'bm25'"):
+        bot.search("Noor", mode="bm25")
+    with pytest.raises(InputError, match="sentences must be a positive integer, not 0"):
+        bot.summarize(sentences=0)
+    with pytest.raises(InputError, match="source is one article's file name"):
+        bot.summarize(source=["solar.txt"])  # type: ignore[arg-type]
+    for k in (None, 0, "4"):
+        with pytest.raises(InputError, match="k must be a positive integer"):
+            bot.as_retriever(k=k)  # type: ignore[arg-type]
+    file = tiny_corpus / "solar.txt"
+    with pytest.raises(CorpusError, match="is a file: name the folder that holds it"):
+        Assistant(corpus_dir=file, index_dir=tmp_path / "elsewhere").ask("Noor?")
+    with caplog.at_level("WARNING", logger="assistant.core"):
+        hits = bot.search("Noor plant", sources=["nope.txt", "solar.txt"])
+    assert {h.source for h in hits} == {"solar.txt"} and "Not indexed, so not searched: nope.txt." in caplog.text
+
+
+def test_the_article_text_the_offsets_point_into_and_the_retriever_options(bot: Assistant) -> None:
+    """`article_text(p.source)[p.start:p.end] == p.text`, which the README promises and a programmer could
+    only check by reading index files; the LangChain retriever takes k per call and a sources filter,
+    and its Documents carry every field of the passage."""
+    for p in bot.search("Noor solar plant", k=3):
+        assert bot.article_text(p.source)[p.start : p.end] == p.text
+    with pytest.raises(InputError, match="no indexed article is called 'nope.txt'"):
+        bot.article_text("nope.txt")
+    retriever = bot.as_retriever(k=3, sources=["rail.html"])
+    docs = retriever.invoke("sleeper train")
+    assert docs and {d.metadata["source"] for d in docs} == {"rail.html"}
+    assert len(bot.as_retriever(k=3).invoke("sleeper train", k=1)) == 1
+    first = docs[0]
+    assert first.id == str(first.metadata["chunk_id"]) and first.metadata["dense_score"] is not None
+    assert "lexical_score" in first.metadata

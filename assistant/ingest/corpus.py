@@ -268,6 +268,13 @@ def _name(path: Path) -> str:
     return name[: -len(suffix)] if suffix and suffix.lower() in SUFFIXES else name
 
 
+def missing_corpus(folder: Path) -> str:
+    """What to say of a corpus folder that is not one: a file ("point at the folder that holds it"), or nothing."""
+    if folder.is_file():
+        return f"the corpus is a folder of articles, and {folder} is a file: name the folder that holds it"
+    return f"corpus folder not found: {folder}"
+
+
 def load_corpus(
     folder: str | Path, follow_links: bool = False, progress: Callable[[int, int], None] | None = None
 ) -> LoadReport:
@@ -278,7 +285,7 @@ def load_corpus(
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise CorpusError(f"corpus folder not found: {folder}")
+        raise CorpusError(missing_corpus(folder))
     manifest = _read_manifest(folder)
     report = LoadReport()
     paths, report.skipped = scan(folder, follow_links)
