@@ -88,6 +88,7 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._lock = threading.RLock()
         self.last_sync: SyncReport | None = None
+        self._stale: str | None = None  # why the index answered from may be out of step with the corpus
 
     @property
     def embedder(self) -> Embedder:
@@ -192,6 +193,12 @@ class Assistant:
             )
         if failed and synced:
             logger.warning("%s; using the index as it is", failed)
+        if failed:
+            self._stale = f"The index could not be brought up to date ({failed}): answers come from it as it was."
+        elif not corpus.is_dir() and self.settings.store is None:
+            self._stale = f"The corpus folder {corpus} is not there: answers come from the index as it was."
+        else:
+            self._stale = None
         return HybridRetriever(data, self.embedder, self.settings.fusion)
 
     def _open_store(self) -> IndexStore:
@@ -254,7 +261,7 @@ class Assistant:
         t0 = time.perf_counter()
         retriever = self._ready()
         sources, filter_notices = inputs.article_filter(sources, retriever.data.articles)
-        notices += filter_notices
+        notices += filter_notices + ([self._stale] if self._stale else [])
         script = foreign_script(question, retriever.data.scripts)
         if script is not None:  # a question in another language than the articles: say so, don't guess
             text = f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"

@@ -44,7 +44,7 @@ READER = textwrap.dedent(
 
     bot = Assistant(sys.argv[1], sys.argv[2], embedder=HashingEmbedder())
     answer = bot.ask(sys.argv[3])
-    print(json.dumps({"text": answer.text, "failed": bot.last_sync.failed}))
+    print(json.dumps({"text": answer.text, "failed": bot.last_sync.failed, "notices": answer.notices}))
     """
 )
 
@@ -115,8 +115,11 @@ def test_a_read_only_index_answers_through_the_python_api(stale: bool, tiny_corp
         said = f"the index at {index} is out of date (1 added) and cannot be written: {index.parent} is read-only"
         assert out["failed"].startswith(said) and "--index DIR" in out["failed"]
         assert f"{said}" in proc.stderr and "using the index as it is" in proc.stderr  # the warning
+        # and the answer says so too (found by a programmer: only the log did)
+        assert out["notices"] == [f"The index could not be brought up to date ({out['failed']}): answers come from "
+                                  "it as it was."]  # fmt: skip
     else:
-        assert out["failed"] is None and proc.stderr == ""
+        assert out["failed"] is None and proc.stderr == "" and out["notices"] == []
     assert "Traceback" not in proc.stderr
 
 
@@ -333,3 +336,16 @@ def test_a_question_asked_while_another_process_indexes_is_answered_from_the_ind
         holder.kill()
         holder.wait()
     assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index().added == ["alps.txt"]
+
+
+def test_an_index_whose_corpus_folder_is_gone_says_so_with_each_answer(tiny_corpus: Path, tmp_path: Path) -> None:
+    """Found by a programmer: an existing index whose corpus folder is gone answered with no word of it."""
+    from assistant import Assistant
+
+    index = _built(tmp_path, tiny_corpus, HashingEmbedder())
+    gone = tmp_path / "moved-away"
+    answer = Assistant(gone, index, embedder=HashingEmbedder()).ask(QUESTION)
+    assert "2018" in answer.text
+    assert answer.notices == [f"The corpus folder {gone} is not there: answers come from the index as it was."]
+    assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).ask(QUESTION).notices == []
+

@@ -130,7 +130,7 @@ def test_the_article_text_the_offsets_point_into_and_the_retriever_options(bot: 
     and its Documents carry every field of the passage."""
     for p in bot.search("Noor solar plant", k=3):
         assert bot.article_text(p.source)[p.start : p.end] == p.text
-    with pytest.raises(InputError, match="no indexed article is called 'nope.txt'"):
+    with pytest.raises(InputError, match=r"no indexed article is called 'nope\.txt'"):
         bot.article_text("nope.txt")
     retriever = bot.as_retriever(k=3, sources=["rail.html"])
     docs = retriever.invoke("sleeper train")
