@@ -348,4 +348,3 @@ def test_an_index_whose_corpus_folder_is_gone_says_so_with_each_answer(tiny_corp
     assert "2018" in answer.text
     assert answer.notices == [f"The corpus folder {gone} is not there: answers come from the index as it was."]
     assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).ask(QUESTION).notices == []
-
