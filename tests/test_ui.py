@@ -458,3 +458,28 @@ def test_a_card_from_a_pdf_shows_its_section_and_page(browser: Any, tmp_path: An
         page.close()
     finally:
         demo.close()
+
+
+def test_what_is_typed_right_after_sending_is_kept_and_an_empty_send_gets_a_hint(page: Any) -> None:
+    """Found by a user: typing straight after Enter lost the first letters ("at is the Middle Corridor?"),
+    since the box was emptied only when the queued answer began; and Enter on an empty box did nothing."""
+    before = page.locator("#chat .timing").count()
+    box = page.locator("#question textarea")
+    box.fill(TRADE_2007)
+    box.press("Enter")
+    page.keyboard.type("What is the Middle Corridor?")
+    page.wait_for_function(f"document.querySelectorAll('#chat .timing').length > {before}", timeout=60_000)
+    assert box.input_value() == "What is the Middle Corridor?"
+    assert "289 million" in page.locator("#chat .answer").last.inner_text()
+    box.fill("   ")
+    box.press("Enter")
+    page.get_by_text(ui.EMPTY_HINT).first.wait_for(timeout=10_000)
+    assert page.locator("#chat .question").count() == 1  # no empty question was sent
+
+
+def test_new_conversation_puts_the_cursor_back_in_the_question_box_at_the_top(page: Any) -> None:
+    _ask(page, LONG)
+    page.locator("#clear").click()
+    page.wait_for_function("document.querySelectorAll('#chat .answer').length === 0")
+    page.wait_for_function("document.activeElement === document.querySelector('#question textarea')")
+    assert page.evaluate("window.scrollY") == 0

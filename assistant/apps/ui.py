@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 TITLE = "Ask the articles"
 PENDING = "Searching the articles…"
 STREAM_PAUSE_S = 0.12  # long enough to see the answer arrive sentence by sentence, short enough not to annoy
+EMPTY_HINT = "Type a question first."
+# "New conversation": back to the top of the page, the cursor in the question box.
+FRESH_START = "() => { window.scrollTo(0, 0); document.querySelector('#question textarea')?.focus(); }"
 
 
 CSS = (files(__package__) / "ui.css").read_text(encoding="utf-8")
@@ -78,28 +81,29 @@ def build_app(
 
     def respond(
         message: str, chat: list[dict[str, Any]], turns: list[Turn], selected: list[str] | None
-    ) -> Iterator[tuple[str, list[dict[str, Any]], list[Turn]]]:
+    ) -> Iterator[tuple[list[dict[str, Any]], list[Turn]]]:
         """Stream one answer into the chat, then its sources and timings."""
         chat = list(chat or [])
         turns = list(turns or [])
         if not (message or "").strip():
-            yield "", chat, turns
+            gr.Info(EMPTY_HINT)
+            yield chat, turns
             return
         chat.append({"role": "user", "content": render_user(message)})
-        yield "", [*chat, {"role": "assistant", "content": f'<p class="pending">{PENDING}</p>'}], turns
+        yield [*chat, {"role": "assistant", "content": f'<p class="pending">{PENDING}</p>'}], turns
         try:
             answer = bot.ask(message, history=turns, sources=pick(selected))
         except AssistantError as exc:
-            yield "", [*chat, {"role": "assistant", "content": f'<p class="error">{esc(str(exc))}</p>'}], turns
+            yield [*chat, {"role": "assistant", "content": f'<p class="error">{esc(str(exc))}</p>'}], turns
             return
         anchor = f"a{sum(1 for m in chat if m.get('role') == 'assistant') + 1}"
         parts = [chat_text(answer)] if ui_timeline.is_timeline(answer) else partial_texts(chat_text(answer))
         for shown in parts[:-1]:
-            yield "", [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
+            yield [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
             time.sleep(STREAM_PAUSE_S)
         chat.append({"role": "assistant", "content": render_answer(answer, sources, anchor)})
         turns += [Turn("user", answer.question or message), Turn("assistant", answer.text)]
-        yield "", chat, turns
+        yield chat, turns
 
     def ask(
         question: str, sources_filter: list[str] | None = None, history: list[dict[str, str]] | None = None
@@ -155,12 +159,16 @@ def build_app(
                 elem_id="filter",
             )
         turns = gr.State([])
+        # The question on its way: the browser moves it here and empties the box at once, with no call to the
+        # server (so what the user types next is kept); then the queued answer reads it from here.
+        asked = gr.Textbox(visible=False, elem_id="asked")
 
-        io = {"inputs": [box, chatbot, turns, chosen], "outputs": [box, chatbot, turns], "api_visibility": "private"}
-        box.submit(respond, **io)  # type: ignore[arg-type]
-        send.click(respond, **io)  # type: ignore[arg-type]
-        chatbot.example_select(fill, None, box, api_visibility="private").then(respond, **io)  # type: ignore[arg-type]
-        clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private")
+        io = {"inputs": [asked, chatbot, turns, chosen], "outputs": [chatbot, turns], "api_visibility": "private"}
+        hand_on = {"inputs": [box], "outputs": [box, asked], "js": "(m) => ['', m]", "api_visibility": "private"}
+        box.submit(None, **hand_on).then(respond, **io)  # type: ignore[arg-type]
+        send.click(None, **hand_on).then(respond, **io)  # type: ignore[arg-type]
+        chatbot.example_select(fill, None, asked, api_visibility="private").then(respond, **io)  # type: ignore[arg-type]
+        clear.click(lambda: ("", [], []), None, [box, chatbot, turns], api_visibility="private", js=FRESH_START)
         gr.api(ask, api_name="ask")
     if validate is not None:  # gr.api takes no validator argument; the event function behind it does
         next(f for f in demo.fns.values() if f.api_name == "ask").validator = validate
