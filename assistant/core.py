@@ -278,6 +278,9 @@ class Assistant:
             answer = self.writer.write(found)
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
+        if sources is not None and answer.abstained:  # not found in the articles searched, which are not all
+            were = "was" if len(sources) == 1 else "were"
+            notices.append(f"Only {len(sources)} of the {len(retriever.data.articles)} articles {were} searched.")
         citations = located(answer.citations, retriever.data.articles)
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
                                    citations=citations)  # fmt: skip

@@ -90,6 +90,18 @@ def test_overview_names_every_article_once(bot: Assistant) -> None:
         assert title is not None and title in answer.text
 
 
+def test_the_article_filter_holds_for_the_overview_and_a_refusal_says_it_applied(bot: Assistant) -> None:
+    """Found by a user of the chat's "Search only some articles": the overview still listed all five, and
+    a refusal did not say that only one article had been searched."""
+    one = sorted(bot.sources)[1]
+    answer = bot.ask("What is this collection about?", sources=[one])
+    assert answer.text.startswith(f"Searching 1 of the collection's {len(bot.sources)} articles:")
+    assert [c.source for c in answer.citations] == [one]
+    refused = bot.ask("What do the articles say about quantum chromodynamics?", sources=[one])
+    assert refused.abstained and f"Only 1 of the {len(bot.sources)} articles was searched." in refused.notices
+    assert not any("searched" in n for n in bot.ask("What do the articles say about quantum chromodynamics?").notices)
+
+
 @pytest.mark.parametrize(
     ("question", "source"),
     [

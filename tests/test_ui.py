@@ -6,6 +6,7 @@ docs/timeline.png and docs/documents.png.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
@@ -277,6 +278,27 @@ def test_a_timeline_shows_a_chart_of_its_events_and_a_dated_list(page: Any, tmp_
     page.screenshot(path=str(path))
     if os.environ.get("ASSISTANT_SCREENSHOT"):
         shutil.copy(path, ROOT / "docs" / "timeline.png")
+
+
+def test_a_timeline_reads_on_a_phone(browser: Any, server: str) -> None:
+    """Found by a user at 390 px: the axis labels ran into one another ("19901995200020052010…") and the
+    date column took 40% of the width, a sentence wrapping over about 20 lines."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(server)
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        answer = _ask(page, TIMELINE)
+        ticks = answer.locator("svg .tl-label")
+        boxes = [ticks.nth(i).bounding_box() for i in range(ticks.count())]
+        labels = [b for b in boxes if b and b["width"] > 0]
+        assert len(labels) >= 2
+        assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(labels))  # apart
+        first = answer.locator(".tl-list li").first
+        date, text = first.locator("time.tl-date").bounding_box(), first.locator(".tl-text").bounding_box()
+        assert date and text and date["y"] + date["height"] <= text["y"] + 1  # the date above its sentence
+        assert text["width"] >= 0.8 * first.bounding_box()["width"]
+    finally:
+        page.close()
 
 
 def test_a_timeline_reaches_programs_with_its_kind_and_dates(server: str) -> None:

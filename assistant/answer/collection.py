@@ -191,13 +191,15 @@ def what_each_says(data: IndexStore, topic: str, vector: np.ndarray, sources: Co
     return _cited(data, [best[s] for s in found], lead, labels)
 
 
-def overview(data: IndexStore) -> Answer:
-    """The articles: title, publisher and date, and each one's most central sentence."""
+def overview(data: IndexStore, sources: Collection[str] | None = None) -> Answer:
+    """The articles (those of `sources`, when given): title, publisher and date, and each one's most
+    central sentence."""
     by_source: dict[str, list[int]] = {}
     for row, sentence in enumerate(data.sentences):
         by_source.setdefault(sentence.source, []).append(row)
     picked, labels = [], {}
-    names = list(data.articles)[:OVERVIEW_ARTICLES]
+    shown = [s for s in data.articles if sources is None or s in sources]
+    names = shown[:OVERVIEW_ARTICLES]
     for source in names:
         pool = statements(data, by_source.get(source, []))
         if not pool or data.sentence_vectors is None:
@@ -207,8 +209,12 @@ def overview(data: IndexStore) -> Answer:
         about = ", ".join(x for x in (article.publisher, article.date) if x)
         labels[row] = f"{article.title}" + (f" ({about})" if about else "") + ": "
         picked.append(row)
-    more = len(data.articles) - len(names)
+    more = len(shown) - len(names)
     lead = f"The collection holds {len(data.articles)} articles" + (f"; the first {len(names)}:" if more else ":")
+    if sources is not None:
+        lead = f"Searching {len(shown)} of the collection's {len(data.articles)} articles" + (
+            f"; the first {len(names)}:" if more else ":"
+        )
     return _cited(data, picked, lead, labels)
 
 

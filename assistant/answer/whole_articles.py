@@ -65,7 +65,7 @@ def answer(data: IndexStore, search: Search, embed: Embed, plan: Plan) -> Answer
     if plan.shape == "timeline":
         return timeline_of(data, search, plan.topic, sources).to_answer()  # no topic: every article's events
     if plan.shape == "overview":
-        return collection.overview(data)
+        return collection.overview(data, sources)
     if plan.shape == "summary":
         return summary(data, search, embed, plan.topic, sources, collection.SUMMARY_SENTENCES)
     if plan.shape in ("mentions", "differ") and plan.topic:

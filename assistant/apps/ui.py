@@ -135,7 +135,7 @@ def build_app(
             label="Conversation",
             show_label=False,
             height=None,  # the page scrolls (ui.css): a long answer is read like a page, not in an inner box
-            min_height="calc(100vh - 220px)",  # the start screen fills the window, the question box at its foot
+            min_height="calc(100vh - 280px)",  # the start screen fills the window; the box and the filter below
             autoscroll=False,  # HEAD brings each new question to the top of the window instead
             render_markdown=False,  # messages are HTML built here from escaped text, nothing else is parsed
             sanitize_html=True,

@@ -130,10 +130,12 @@ def render_chart(events: Sequence[Row], anchor: str, sentences: dict[int, str]) 
         f'<svg class="tl-chart" width="100%" height="{height}">',
         f'<line class="tl-axis" x1="{LEFT}%" x2="{RIGHT}%" y1="{axis}" y2="{axis}"></line>',
     ]
-    for year in _ticks(lo, hi):
+    for i, year in enumerate(_ticks(lo, hi)):
+        minor = " tl-minor" if i % 2 else ""  # every other label: hidden on a narrow screen (ui.css)
         parts.append(
             f'<line class="tl-tick" x1="{x(year):.2f}%" x2="{x(year):.2f}%" y1="{axis}" y2="{axis + 4}"></line>'
-            f'<text class="tl-label" x="{x(year):.2f}%" y="{axis + AXIS_TO_LABEL}" text-anchor="middle">{year}</text>'
+            f'<text class="tl-label{minor}" x="{x(year):.2f}%" y="{axis + AXIS_TO_LABEL}" text-anchor="middle">'
+            f"{year}</text>"
         )
     for at, level, event in dots:
         y = axis - DOT_R - 4 - ROW * level
