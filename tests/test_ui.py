@@ -404,6 +404,16 @@ def test_markers_without_a_citation_stay_text() -> None:
     assert html.count('class="cite"') == 1 and "[7]" in html
 
 
+def test_an_articles_own_note_marks_do_not_look_like_citations() -> None:
+    """Found by a user: "…August 24, 2024). [1]" in a source card looked like a link to a source."""
+    answer = _answer("Trade grew. [1]", sentence="Trade grew by 20.7 percent.[3]")
+    html = ui_render.render_passage(answer.citations[0])
+    assert '<span class="note-mark" title="a note mark of the article itself, not a source">[3]</span>' in html
+    assert 'class="cite"' not in html
+    text = ui_render.render_text("As the article says, trade grew [2] a lot. [1]", answer.citations, "a1")
+    assert '<span class="note-mark"' in text and text.count('class="cite"') == 1  # [2] is no citation here
+
+
 def test_partial_texts_grow_sentence_by_sentence() -> None:
     text = "First claim. [1] Second claim. [2]"
     assert ui_render.partial_texts(text) == ["First claim. [1]", text]

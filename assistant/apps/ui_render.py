@@ -47,10 +47,10 @@ def _link_markers(line: str, citations: Sequence[Citation], anchor: str) -> str:
         n = int(match.group(1))
         if n not in titles or any(a <= match.start() < b for a, b in quoted):
             continue
-        out.append(esc(line[pos : match.start()]))
+        out.append(_own_notes(esc(line[pos : match.start()])))
         out.append(f'<a class="cite" href="#{anchor}-src-{n}" title="{esc(titles[n])}">[{n}]</a>')
         pos = match.end()
-    out.append(esc(line[pos:]))
+    out.append(_own_notes(esc(line[pos:])))
     return "".join(out)
 
 
@@ -84,14 +84,23 @@ def _trim(text: str, keep: int, left: bool) -> str:
     return (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
 
 
+NOTE_TITLE = "a note mark of the article itself, not a source"
+
+
+def _own_notes(escaped: str) -> str:
+    """Escaped article text with the article's own note marks ("[1]" of its footnotes) set small and grey,
+    so that they do not pass for the answer's links to sources (a user took them for citations)."""
+    return re.sub(MARKER_PATTERN, lambda m: f'<span class="note-mark" title="{NOTE_TITLE}">{m[0]}</span>', escaped)
+
+
 def render_passage(citation: Citation) -> str:
     """The cited passage with its supporting sentence highlighted."""
     text, a, b = citation.text, citation.sentence_start, citation.sentence_end
     if not 0 <= a < b <= len(text):
-        return esc(_trim(text, 2 * CONTEXT_CHARS, left=False))
-    before = esc(_trim(text[:a], CONTEXT_CHARS, left=True))
-    after = esc(_trim(text[b:], CONTEXT_CHARS, left=False))
-    return f"{before}<mark>{esc(text[a:b])}</mark>{after}"
+        return _own_notes(esc(_trim(text, 2 * CONTEXT_CHARS, left=False)))
+    before = _own_notes(esc(_trim(text[:a], CONTEXT_CHARS, left=True)))
+    after = _own_notes(esc(_trim(text[b:], CONTEXT_CHARS, left=False)))
+    return f"{before}<mark>{_own_notes(esc(text[a:b]))}</mark>{after}"
 
 
 def render_sources(answer: Answer, sources: Mapping[str, Mapping[str, Any]], anchor: str) -> str:
