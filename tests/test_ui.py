@@ -462,7 +462,12 @@ def test_strange_questions_through_the_app(server: str, question: str, check: An
 
 def test_long_question_notice_is_shown_in_the_chat(page: Any) -> None:
     answer = _ask(page, "Tell me about trade between China and Azerbaijan in 2024. " * 100)
-    assert "characters long" in answer.locator(".notice").inner_text()
+    notice = answer.locator(".notice")
+    assert "characters long" in notice.inner_text()
+    assert notice.evaluate("(el) => getComputedStyle(el).fontStyle") == "normal"  # not pale italic: a user missed it
+    # and the question shows which part was answered: the rest is set apart (a user saw all 5,900 characters)
+    unused = page.locator("#chat .question").last.locator(".unused")
+    assert unused.count() == 1 and len(unused.inner_text()) > 4000
 
 
 def test_a_card_from_a_pdf_shows_its_section_and_page(browser: Any, tmp_path: Any, embedder: Any) -> None:

@@ -101,6 +101,8 @@ def build_app(
         for shown in parts[:-1]:
             yield [*chat, {"role": "assistant", "content": render_answer(answer, sources, anchor, shown)}], turns
             time.sleep(STREAM_PAUSE_S)
+        if answer.question and answer.question != message:  # cut to length: show which part was answered
+            chat[-1] = {"role": "user", "content": render_user(message, answer.question)}
         chat.append({"role": "assistant", "content": render_answer(answer, sources, anchor)})
         turns += [Turn("user", answer.question or message), Turn("assistant", answer.text)]
         yield chat, turns

@@ -24,9 +24,13 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def render_user(question: str) -> str:
-    """A user's message as literal text."""
-    return f'<p class="question">{esc(question)}</p>'
+def render_user(question: str, used: str | None = None) -> str:
+    """A user's message as literal text; when only `used` of it was answered (a question cut to length),
+    that part, then the rest set apart as not used."""
+    if used is None or not question.startswith(used) or len(used) >= len(question.rstrip()):
+        return f'<p class="question">{esc(question)}</p>'
+    rest = question[len(used) :]
+    return f'<p class="question">{esc(used)}<span class="unused" title="not used">{esc(rest)}</span></p>'
 
 
 def _link_markers(line: str, citations: Sequence[Citation], anchor: str) -> str:
