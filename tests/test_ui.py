@@ -520,3 +520,12 @@ def test_new_conversation_puts_the_cursor_back_in_the_question_box_at_the_top(pa
     page.wait_for_function("document.querySelectorAll('#chat .answer').length === 0")
     page.wait_for_function("document.activeElement === document.querySelector('#question textarea')")
     assert page.evaluate("window.scrollY") == 0
+
+
+def test_messages_are_labelled_with_their_text_for_screen_readers(page: Any) -> None:
+    """Found by a user: each message's aria-label was its HTML ("user's message: <p class=…"), tags and all."""
+    _ask(page, TRADE_2007)
+    page.wait_for_function("""!document.querySelector("#chat [aria-label*='<']")""", timeout=10_000)
+    labels = page.evaluate("() => [...document.querySelectorAll('#chat [aria-label]')].map(e => e.ariaLabel)")
+    assert f"Your question: {TRADE_2007}" in labels
+    assert any(label.startswith("Answer: ") and "289 million" in label for label in labels)
