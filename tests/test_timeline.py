@@ -152,6 +152,10 @@ def test_a_timeline_renders_escaped_with_one_dot_per_event_in_date_order() -> No
     assert ">1995<" in html and ">2025<" in html  # labelled year ticks
     assert "date one event differently" in html  # the disagreement stays, below the list
     assert ui_timeline.when("1994") == 1994.5 and ui_timeline.when("????-01-05") is None
+    assert "4 events, 1992–2025 · each dot" in html  # one source each: nothing more to count
+    told_twice = _event("1994", "He visited in 1994.", also=(_event("1994", "A 1994 visit.", source="b.txt").citation,))
+    html = ui_render.render_answer(Timeline([told_twice]).to_answer(), {}, "a1")
+    assert "1 event, 1994 · 2 sources (some events are told by more than one article)" in html  # a user counted 2
 
 
 def test_a_decade_and_an_early_year_read_and_place_as_the_article_wrote_them() -> None:

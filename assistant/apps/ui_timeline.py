@@ -159,6 +159,8 @@ def render_timeline(answer: Answer, anchor: str, link: Callable[[str], str]) -> 
     years = [readable(e.date[:4]) for e in events if when(e.date) is not None]
     span = f", {years[0]}–{years[-1]}" if years and years[0] != years[-1] else (f", {years[0]}" if years else "")
     count = f"{len(events)} event{'s' if len(events) != 1 else ''}{span}"
+    if len(answer.citations) > len(events):  # an event two articles tell has a source card from each
+        count += f" · {len(answer.citations)} sources (some events are told by more than one article)"
     hollow = " · hollow: dated by year only" if any(len(e.date) <= 4 for e in events) else ""
     caption = f'<p class="tl-caption">{_esc(count)} · each dot links to its source{hollow}</p>'
     items = "".join(
