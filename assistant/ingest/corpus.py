@@ -17,6 +17,7 @@ from ..records import Article
 from . import sections
 from .cleaning import clean_pages, clean_text
 from .documents import read_docx, read_pdf
+from .filetypes import SUFFIXES, kind_of, unread
 from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .roff import is_man_page, man_to_text
 from .sections import Heading
@@ -28,55 +29,7 @@ logger = logging.getLogger(__name__)
 # Files left out of a folder's reading; `IndexReport.skipped` lists them too, and the CLI prints that list.
 skipped_logger = logging.getLogger(__name__ + ".skipped")
 
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
-# A gzip-compressed text, Markdown or HTML file ("NEWS.gz", "manual.html.gz") is read as what it holds;
-# these, compressed, are not (a PDF or Word file is read from the file itself, an archive holds many).
-PACKED = (".pdf", ".docx", ".tar", ".zip", ".jar")
 NO_ARTICLES = "the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files"
-# Files known not to be articles, passed over without a word: pictures, sound and video, fonts, archives,
-# programs and their parts, source code, data and configuration in formats of their own.
-OTHER_TYPES = frozenset(
-    """.png .jpg .jpeg .gif .bmp .ico .svg .svgz .webp .tif .tiff .xcf .psd .mp3 .mp4 .m4a .wav .ogg .oga .ogv
-    .flac .avi .mov .mkv .webm .ttf .otf .woff .woff2 .eot .pfb .afm .zip .tar .tgz .bz2 .xz .zst .7z .rar .deb
-    .rpm .jar .whl .egg .so .o .a .la .pyc .pyo .exe .dll .bin .class .wasm .dylib .db .sqlite .sqlite3 .dat .npy
-    .npz .pkl .pickle .parquet .py .pyi .c .h .cc .cpp .cxx .hpp .hh .js .mjs .cjs .ts .tsx .jsx .css .scss .less
-    .java .go .rs .rb .pl .pm .php .sh .bash .zsh .fish .lua .swift .kt .scala .sql .m4 .ac .am .mk .cmake .el
-    .elc .vim .json .jsonl .csv .tsv .xml .xsl .xslt .dtd .xsd .yaml .yml .toml .ini .cfg .lock .map .ps .eps .dvi
-    .mo .po .pot .gpg .sig .asc .pem .crt .key .pub .kbx .desktop .service .socket .timer .diff .patch .bak .swp
-    .orig .rej .tmp .log""".split()  # noqa: SIM905
-)
-# Documents in formats the assistant does not read: reported, with what to do.
-UNREAD_DOCUMENTS = frozenset(".doc .odt .rtf .epub .pages .ppt .pptx .odp .xls .xlsx .ods .djvu .chm".split())  # noqa: SIM905
-
-
-def kind_of(name: str) -> str | None:
-    """How a file called `name` is read: by its suffix (".html", ".pdf", …; "NEWS.gz" as what it holds),
-    as plain text (".txt": also a file without a suffix, such as README or FAQ, or with one no program
-    claims, such as README.Debian; decoding tells a binary one), or not at all (None)."""
-    path = Path(name)
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        return None if Path(path.stem).suffix.lower() in PACKED else kind_of(path.stem)
-    if suffix in SUFFIXES:
-        return suffix
-    if suffix in OTHER_TYPES or suffix in UNREAD_DOCUMENTS:
-        return None
-    return ".txt"
-
-
-def unread(name: str) -> str | None:
-    """Why a file `kind_of` does not read is left out, when it may be a document someone meant to index
-    (None for the files passed over without a word)."""
-    path = Path(name)
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        inner = Path(path.stem).suffix.lower()
-        return f"a compressed {inner} file: unpack it to index it" if inner in PACKED else unread(path.stem)
-    if suffix in UNREAD_DOCUMENTS:
-        return f"{suffix} files are not read: save it as .docx, .pdf, .html or .txt to index it"
-    return None
-
-
 METADATA_FILE = "metadata.json"
 MAX_FILE_BYTES = 20_000_000
 
@@ -137,8 +90,8 @@ def _special(mode: int) -> str | None:
 def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str, str]]:
     """Every article file under `folder` in a stable order, and what was passed over and why.
 
-    Hidden files and files known not to be articles (`OTHER_TYPES`) are passed over silently; documents
-    in formats not read (`UNREAD_DOCUMENTS`) are reported. Links that lead out of the
+    Hidden files and files known not to be articles (`filetypes.OTHER_TYPES`) are passed over silently;
+    documents in formats not read (`filetypes.UNREAD_DOCUMENTS`) are reported. Links that lead out of the
     folder are not followed unless `follow_links`; links to folders, dangling links, special files
     (pipes, sockets, devices) and sub-folders that cannot be read are reported.
     """
