@@ -288,3 +288,15 @@ def test_release_notes_changelogs_and_org_files_get_titles_of_the_file(tmp_path:
     assert read["NEWS.gz"].title == "NEWS" and read["ChangeLog"].title == "ChangeLog"
     assert (read["DETAILS"].title, read["DETAILS"].text) == ("Widget Details", "The widget keeps its keys.")
     assert read["notes.md.gz"].title == "Version 2 is out."  # a first line of its own kind stays the title
+
+
+def test_a_markdown_file_is_titled_by_its_first_heading_and_its_tables_are_read(tmp_path: Path) -> None:
+    """A project README opening with a status table was titled "|Branch|CI system|Status|…|:----:|…" (found by
+    a new user): its first top heading is its title, and the table is read as a table, not as pipes."""
+    (tmp_path / "README.md").write_text(
+        "|Branch|CI system|Status|\n|:----:|:----:|:----:|\n|Master|Gitlab|passing|\n\n"
+        "# Widget -- Information for developers\n\nWidget implements the frobnication protocol.\n"
+    )
+    (article,) = load_corpus(tmp_path).articles
+    assert article.title == "Widget -- Information for developers"
+    assert "|" not in article.text and "Master Gitlab passing" in article.text

@@ -194,5 +194,8 @@ def markdown_to_text(text: str) -> tuple[str, dict[str, str], list[Heading]]:
         text = text[match.end() :]
     from markdown_it import MarkdownIt
 
-    body, _, headings = html_to_text(MarkdownIt().render(text))
+    # Tables as GitHub writes them are read as tables (CommonMark alone leaves "|Branch|CI|…|" as text).
+    body, _, headings = html_to_text(MarkdownIt("commonmark").enable("table").render(text))
+    if "title" not in meta and (first := next((h for h in headings if h[0] == 1), None)) is not None:
+        meta["title"] = first[1]  # its first top heading, wherever it is ("# GnuTLS -- Information for developers")
     return body, meta, headings
