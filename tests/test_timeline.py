@@ -39,6 +39,9 @@ from .conftest import write_articles
         ("Trade grew from 2017 to 2024.", [("2017", "year"), ("2024", "year")]),
         ("It was signed in April last year in the capital.", [("????-04", "month")]),
         ("Last year the harbour reopened; the yearly fair did not.", [("????", "year")]),
+        # release notes (found by a new user): issue and merge numbers, a link, a key size are no years
+        ("Fixed a crash (#1516, !1508); see https://lists.example.org/msg/1663 and 1776 bits.", []),
+        ("The 2024/2025 season began.", [("2024", "year"), ("2025", "year")]),
     ],
 )
 def test_dates_are_found_normalised_and_references_skipped(text: str, expected: list[tuple[str, str]]) -> None:
