@@ -65,9 +65,18 @@ def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None
         return None, []
     if not all(isinstance(n, str) for n in names):
         raise InputError("sources must be a list of article file names")
-    chosen = [n for n in names if n in known]
-    unknown = [n for n in names if n not in known]
+    named = [_in_folder(n, known) for n in names]  # "gpgv.1.gz" for the one "man/gpgv.1.gz"
+    chosen = [n for n in named if n in known]
+    unknown = [n for n in named if n not in known]
     if not chosen:
         raise InputError(f"none of the articles named is indexed: {', '.join(unknown[:5])}")
     notices = [f"Not indexed, so not searched: {', '.join(unknown[:5])}."] if unknown else []
     return chosen, notices
+
+
+def _in_folder(name: str, known: Collection[str]) -> str:
+    """`name` as indexed: itself, or the one article in a sub-folder whose file name it is."""
+    if name in known or "/" in name:
+        return name
+    matches = [k for k in known if k.endswith("/" + name)]
+    return matches[0] if len(matches) == 1 else name

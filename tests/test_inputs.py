@@ -139,3 +139,16 @@ def test_the_article_text_the_offsets_point_into_and_the_retriever_options(bot: 
     first = docs[0]
     assert first.id == str(first.metadata["chunk_id"]) and first.metadata["dense_score"] is not None
     assert "lexical_score" in first.metadata
+
+
+def test_a_filter_may_name_an_article_in_a_sub_folder_by_its_file_name(tmp_path: Path) -> None:
+    """Found by a new user: sources=["asn1_check_version.3.gz"] was "not indexed" as the article is
+    "libtasn1/man/asn1_check_version.3.gz". A file name that one article in a sub-folder has names it."""
+    corpus = tmp_path / "c"
+    for name, text in {"man/solar.txt": "The Noor solar plant opened in 2018 in Morocco.",
+                       "news/rail.txt": "Night trains returned to Vienna in 2016."}.items():  # fmt: skip
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text)
+    bot = Assistant(corpus, tmp_path / "index", embedder=HashingEmbedder())
+    assert {h.source for h in bot.search("When did it open?", sources=["solar.txt"])} == {"man/solar.txt"}
+    assert bot.ask("When did the plant open?", sources=["solar.txt"]).notices == []
