@@ -300,3 +300,21 @@ def test_a_markdown_file_is_titled_by_its_first_heading_and_its_tables_are_read(
     (article,) = load_corpus(tmp_path).articles
     assert article.title == "Widget -- Information for developers"
     assert "|" not in article.text and "Master Gitlab passing" in article.text
+
+
+def test_a_list_of_names_is_kept_though_a_signature_goes(tmp_path: Path) -> None:
+    """An AUTHORS file kept only "Original authors:" and a THANKS file only its first line (found by a new
+    user): the rule that drops a signature after an article's last paragraph took every name as one. A
+    run of more than a few short lines, or a text of nothing else, is a list; a one-line signature still goes."""
+    (tmp_path / "AUTHORS").write_text(
+        "Original authors:\nAnn Author <ann@example.org>\nBo Builder <bo@example.org>\n\n"
+        "Current maintainer:\nCy Keeper <cy@example.org>\n\n" + "-" * 40 + "\n"
+    )
+    names = "\n".join(f"Helper Number{n} <h{n}@example.org>" for n in range(8))
+    (tmp_path / "THANKS").write_text(f"Here is a list of people who helped the project.\n{names}\n")
+    (tmp_path / "story.txt").write_text("The harbour reopened in May after two years of repairs.\nJane Reporter\n")
+    read = {a.source: a for a in load_corpus(tmp_path).articles}
+    assert "Current maintainer:\nCy Keeper <cy@example.org>" in read["AUTHORS"].text
+    assert read["AUTHORS"].title == "AUTHORS"  # a first line ending in ":" heads what follows, not the file
+    assert read["THANKS"].text.count("@example.org") == 8
+    assert read["story.txt"].text == "The harbour reopened in May after two years of repairs."

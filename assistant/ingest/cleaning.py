@@ -64,6 +64,7 @@ def strip_terminal(text: str) -> str:
 
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\n\t\x20-\x7e]")
 SHORT_LINE_WORDS = 12
+TRAILING_FRAGMENTS = 4  # at most this many short lines after the last paragraph are a signature, not a list
 FRAGMENT_WORDS = 4
 
 
@@ -147,9 +148,13 @@ def _kept(lines: list[str], repeats: bool = False) -> list[int]:
                 continue  # a title or label repeated by the page template
             seen_short.add(key)
         kept.append(i)
-    # Signatures, site names and widget labels trail the last paragraph as short fragments.
-    while len(kept) > 1 and _is_fragment(lines[kept[-1]]):
-        kept.pop()
+    # Signatures, site names and widget labels trail the last paragraph as a few short fragments; a longer
+    # run of them, or a text of nothing else, is a list (an AUTHORS or THANKS file's names), which stays.
+    run = 0
+    while run < len(kept) - 1 and _is_fragment(lines[kept[-1 - run]]):
+        run += 1
+    if run <= TRAILING_FRAGMENTS and not _is_fragment(lines[kept[-1 - run]]):
+        del kept[len(kept) - run :]
     return kept
 
 
