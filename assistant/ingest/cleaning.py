@@ -153,7 +153,7 @@ def _kept(lines: list[str], repeats: bool = False) -> list[int]:
     run = 0
     while run < len(kept) - 1 and _is_fragment(lines[kept[-1 - run]]):
         run += 1
-    if run <= TRAILING_FRAGMENTS and not _is_fragment(lines[kept[-1 - run]]):
+    if kept and run <= TRAILING_FRAGMENTS and not _is_fragment(lines[kept[-1 - run]]):
         del kept[len(kept) - run :]
     return kept
 
