@@ -36,6 +36,30 @@ def test_html_sections_are_found_after_the_table_of_contents() -> None:
     assert path_at(article.headings, intro - 1, article.title) is None  # before the first section
 
 
+def test_a_function_heading_whose_line_is_a_repeat_is_found_at_its_own_signature(tmp_path: Path) -> None:
+    """An API reference (gtk-doc) lists its functions first and gives each a heading and a signature that
+    begins "int" on a line of its own; located by "int" alone, a heading landed at some later "int" line
+    and a citation about asn1_delete_structure was labelled "asn1_parser2array ()" (found by a new user)."""
+    functions = ["widget_open", "widget_close", "widget_free"]
+    toc = "".join(f"<tr><td>int</td><td>{f} ()</td></tr>" for f in functions)
+    body = "".join(
+        f'<h3>{f} ()</h3><pre><span class="returnvalue">int</span>\n<span class="function">{f}</span> (widget *w,'
+        f"\n      int flags);</pre><p>The {f} call does its work.</p>"
+        f"<h4>Returns</h4><p>0 on success.</p>"
+        for f in functions
+    )
+    page = tmp_path / "api.html"
+    page.write_text(
+        f"<html><head><title>API</title></head><body><h2>Functions</h2><table>{toc}</table>{body}</body></html>"
+    )
+    article = read_article(page, "api.html")
+    starts = {title: start for start, _, title in article.headings}
+    for f in functions:
+        assert starts[f"{f} ()"] == article.text.index(f"\n{f} ()\n") + 1, f  # its own line, not the contents'
+        at = article.text.index(f"The {f} call does its work.")
+        assert path_at(article.headings, at, article.title) == f"Functions › {f} ()", f
+
+
 def test_a_heading_path_nests_by_level_and_leaves_out_the_article_title() -> None:
     text = "Guide\nIntro text.\nInstall\nSteps here.\nOn Linux\nUse apt.\nUsage\nRun it."
     headings = [(1, "Guide", 0, ""), (2, "Install", 0, "Steps here."), (3, "On Linux", 0, "Use apt."),

@@ -166,17 +166,27 @@ def _names(value: Any) -> str | None:
     return ", ".join(kept) or None
 
 
+AFTER_CHARS = 24
+
+
 def _text_after(heading: Any) -> str:
-    """The start of the first text after `heading` that is not itself in a heading (where its section's
-    body begins): a cleaned text may have dropped the heading line as a repeat of its table of contents."""
+    """The start of the text after `heading` that is not itself in a heading (where its section's body
+    begins), at least AFTER_CHARS of it when there is that much: a cleaned text may have dropped the
+    heading line as a repeat of its table of contents, and a first word alone ("int" before a function's
+    signature) begins many lines."""
+    taken: list[str] = []
     for node in heading.next_elements:
         if (
             isinstance(node, str)
             and node.strip()
             and not any(_HEADING.match(p.name or "") for p in getattr(node, "parents", ()))
         ):
-            return " ".join(node.split())[:60]
-    return ""
+            taken.append(" ".join(node.split()))
+            if len(" ".join(taken)) >= AFTER_CHARS:
+                break
+        elif taken and getattr(node, "name", None) and _HEADING.match(node.name):
+            break  # the next heading: this section's text is all there is
+    return " ".join(taken)[:60]
 
 
 def markdown_to_text(text: str) -> tuple[str, dict[str, str], list[Heading]]:

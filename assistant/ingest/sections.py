@@ -39,7 +39,8 @@ def locate(text: str, headings: Sequence[Heading]) -> list[list[Any]]:
         key, follow = _key(title), _key(after)
         if not key:
             continue
-        j = _first(lines, i, least, partial(_starts, follow)) if follow else None
+        j = next((k for k in range(i, len(lines)) if lines[k][0] >= least and _begins(lines, k, follow)), None)
+        j = j if follow else None
         if j is not None and j > 0 and lines[j - 1][1] == key and j - 1 >= i:
             j -= 1
         if j is None:
@@ -50,8 +51,14 @@ def locate(text: str, headings: Sequence[Heading]) -> list[list[Any]]:
     return out
 
 
-def _starts(prefix: str, line: str) -> bool:
-    return line.startswith(prefix)
+def _begins(lines: list[tuple[int, str]], k: int, prefix: str) -> bool:
+    """Whether the text from line k on begins with `prefix`, lines joined by spaces (a signature the
+    cleaned text keeps on several lines: "int" / "asn1_parser2array (const char *file,")."""
+    text = lines[k][1]
+    while len(text) < len(prefix) and k + 1 < len(lines) and prefix.startswith(text):
+        k += 1
+        text += " " + lines[k][1]
+    return text.startswith(prefix)
 
 
 def _titled(key: str, line: str) -> bool:
