@@ -20,15 +20,22 @@ def test_public_surface_is_pinned() -> None:
         "AssistantError",
         "Citation",
         "CorpusError",
+        "Event",
         "ExtractiveWriter",
         "IndexStateError",
         "IndexWriteError",
+        "InputError",
         "ModelNotFoundError",
         "Passage",
         "QuestionError",
         "Settings",
+        "StoreUnavailable",
+        "Timeline",
         "Turn",
+        "UnsafeFolderError",
+        "__version__",
     ]
+    assert all(hasattr(assistant, name) for name in assistant.__all__)
 
 
 def test_committed_index_opens_without_embedding(bot: Assistant) -> None:
