@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import inputs
 from ._offline import go_offline
-from .answer import collection, evidence, whole_articles
+from .answer import collection, evidence, followups, whole_articles
 from .answer.citing import located
+from .answer.followups import NO_ONE_NAMED
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
@@ -265,6 +266,10 @@ class Assistant:
         script = foreign_script(question, retriever.data.scripts)
         if script is not None:  # a question in another language than the articles: say so, don't guess
             text = f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"
+            timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
+            return Answer(text, True, question=question, timings=timings, notices=notices)
+        if (pronoun := followups.unresolved_person(question, history)) is not None:  # "What did he say?", alone
+            text = NO_ONE_NAMED.format(pronoun=pronoun)
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)

@@ -3,6 +3,8 @@ conversation over two unrelated articles with the real one."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant, Turn
@@ -137,8 +139,40 @@ def test_a_topic_switch_gets_its_own_answer(two_topics: Assistant, first: str, s
 def test_a_real_follow_up_still_uses_the_conversation(two_topics: Assistant) -> None:
     # Alone, "And in 2017?" and "When did he visit?" could be about either article; both mention 2017 and a visit.
     assert NO_ANSWER in two_topics.ask("And in 2017?").text
-    assert NO_ANSWER in two_topics.ask("When did he visit?").text
+    alone = two_topics.ask("When did he visit?")
+    assert alone.abstained and "names no one" in alone.text  # and says why: who is "he"?
     _, in_2017 = _conversation(two_topics, "How much coffee did Rwanda export in 2012?", "And in 2017?")
     assert "21,000 tonnes" in in_2017
     _, visit = _conversation(two_topics, "Who visited the Maraba cooperative?", "When did he visit?")
     assert "March 2015" in visit
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        ("What did he tell them?", [], "he"),
+        ("Where did she teach physics?", [], "she"),
+        ("What did he tell them?", [Turn("user", "Who founded it?"), Turn("assistant", "Ann Author. [1]")], None),
+        ("What did Aliyev say when he arrived?", [], None),  # names someone
+        ("Which physicist has a rule named after him?", [], None),  # "him" is the one asked for
+        ("Who argued in his thesis that electrons are waves?", [], None),
+        ("When was the plant completed?", [], None),
+    ],
+)
+def test_a_pronoun_with_no_one_to_point_at(question: str, history: list[Turn], expected: str | None) -> None:
+    from assistant.answer.followups import unresolved_person
+
+    assert unresolved_person(question, history) == expected
+
+
+def test_a_first_question_about_he_asks_who_is_meant(tiny_corpus: Path, tmp_path: Path) -> None:
+    """Found by a user after "New conversation": "What did he tell them?" got a quote of whoever the
+    articles name most. With no one named and nothing before it, the assistant asks who is meant."""
+    from assistant.embed.embedding import HashingEmbedder
+
+    bot = Assistant(tiny_corpus, tmp_path / "index", embedder=HashingEmbedder())
+    answer = bot.ask("What did he tell them?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text.startswith("The question says “he” but names no one") and "with the name" in answer.text
+    follow = bot.ask("What did he say about the plant?", history=[Turn("user", "Who built the Noor plant?")])
+    assert "names no one" not in follow.text

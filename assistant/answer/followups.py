@@ -83,3 +83,22 @@ def resolve(
         if not is_follow_up(earlier, known, said, share):
             break
     return " ".join([question, *context, answer_terms]).strip()
+
+
+NO_ONE_NAMED = (
+    "The question says “{pronoun}” but names no one, and nothing was asked before it: please ask again with the name."
+)
+_PERSON = re.compile(r"\b(he|she|him|her|his)\b", re.IGNORECASE)
+# A question asking who may call the one it asks for "he": "Which physicist has a rule named after him?"
+_ASKS_WHO = re.compile(r"^\W*(?:and\s+)?(?:who|whom|whose|which)\b", re.IGNORECASE)
+
+
+def unresolved_person(question: str, history: Sequence[Turn]) -> str | None:
+    """The pronoun of a question that points at someone it never names, asked with nothing before it
+    ("What did he tell them?" as a conversation's first question): there is no one it can mean, and an
+    answer about whoever the articles name most would be a guess. None when the question names someone,
+    asks who, or follows earlier turns."""
+    if any(t.content.strip() for t in history) or _ASKS_WHO.search(question) or _NAME.search(question.strip()):
+        return None
+    found = _PERSON.search(question)
+    return found.group(1).lower() if found else None
