@@ -263,13 +263,16 @@ class Assistant:
         retriever = self._ready()
         sources, filter_notices = inputs.article_filter(sources, retriever.data.articles)
         notices += filter_notices + ([self._stale] if self._stale else [])
+        # Questions answered without a search: one in another language than the articles, and a first
+        # question about "he" that names no one ("What did he say?"): say so, don't guess.
         script = foreign_script(question, retriever.data.scripts)
-        if script is not None:  # a question in another language than the articles: say so, don't guess
-            text = f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"
-            timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
-            return Answer(text, True, question=question, timings=timings, notices=notices)
-        if (pronoun := followups.unresolved_person(question, history)) is not None:  # "What did he say?", alone
-            text = NO_ONE_NAMED.format(pronoun=pronoun)
+        pronoun = followups.unresolved_person(question, history) if script is None else None
+        if script is not None or pronoun is not None:
+            text = (
+                f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"
+                if script is not None
+                else NO_ONE_NAMED.format(pronoun=pronoun)
+            )
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
             return Answer(text, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)

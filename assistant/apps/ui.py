@@ -34,6 +34,13 @@ HEAD = """<script>
 (() => {
   let asked = 0, pending = -1;  // questions seen; the one whose answer is still arriving (looked up afresh)
   new MutationObserver(() => {
+    // Gradio labels each message with its HTML source ("user's message: <p class=…"): a screen reader read
+    // the tags out. Label it with its text instead.
+    for (const el of document.querySelectorAll("#chat [aria-label*='<'], #chat [aria-label$=': ']")) {
+      const label = el.getAttribute("aria-label");
+      const who = label.startsWith("user") || label.startsWith("Your") ? "Your question: " : "Answer: ";
+      el.setAttribute("aria-label", who + el.textContent.replace(/\s+/g, " ").trim().slice(0, 500));
+    }
     const questions = document.querySelectorAll("#chat .question");
     if (questions.length > asked) pending = questions.length - 1;
     asked = questions.length;
@@ -41,15 +48,6 @@ HEAD = """<script>
     if (!question) return;
     (question.closest(".message-row") || question).scrollIntoView({block: "start"});
     if (document.querySelectorAll("#chat .timing, #chat .error").length >= asked) pending = -1;
-  }).observe(document.documentElement, {childList: true, subtree: true});
-  // Gradio labels each message with its HTML source ("user's message: <p class=…"): a screen reader read
-  // the tags out. Label it with its text instead.
-  new MutationObserver(() => {
-    for (const el of document.querySelectorAll("#chat [aria-label*='<'], #chat [aria-label$=': ']")) {
-      const label = el.getAttribute("aria-label");
-      const who = label.startsWith("user") || label.startsWith("Your") ? "Your question: " : "Answer: ";
-      el.setAttribute("aria-label", who + el.textContent.replace(/\s+/g, " ").trim().slice(0, 500));
-    }
   }).observe(document.documentElement, {childList: true, subtree: true});
 })();
 </script>"""

@@ -39,12 +39,11 @@ def locate(text: str, headings: Sequence[Heading]) -> list[list[Any]]:
         key, follow = _key(title), _key(after)
         if not key:
             continue
-        j = next((k for k in range(i, len(lines)) if lines[k][0] >= least and _begins(lines, k, follow)), None)
-        j = j if follow else None
+        j = _first(lines, i, least, partial(_begins, lines, prefix=follow)) if follow else None
         if j is not None and j > 0 and lines[j - 1][1] == key and j - 1 >= i:
             j -= 1
         if j is None:
-            j = _first(lines, i, least, partial(_titled, key))
+            j = _first(lines, i, least, partial(_titled, key, lines))
         if j is not None:
             out.append([lines[j][0], level, " ".join(title.split())])
             i = j
@@ -61,14 +60,15 @@ def _begins(lines: list[tuple[int, str]], k: int, prefix: str) -> bool:
     return text.startswith(prefix)
 
 
-def _titled(key: str, line: str) -> bool:
-    """Whether the line is the heading: its text, perhaps numbered ("7.2.7 camellia") or followed by more."""
-    line = _NUMBER.sub("", line)
+def _titled(key: str, lines: list[tuple[int, str]], k: int) -> bool:
+    """Whether line k is the heading: its text, perhaps numbered ("7.2.7 camellia") or followed by more."""
+    line = _NUMBER.sub("", lines[k][1])
     return line == key or line.startswith(key + " ")
 
 
-def _first(lines: list[tuple[int, str]], i: int, least: int, match: Callable[[str], bool]) -> int | None:
-    return next((j for j in range(i, len(lines)) if lines[j][0] >= least and match(lines[j][1])), None)
+def _first(lines: list[tuple[int, str]], i: int, least: int, match: Callable[[int], bool]) -> int | None:
+    """The first line from i on, starting at or after offset `least`, that `match` (given its index) takes."""
+    return next((j for j in range(i, len(lines)) if lines[j][0] >= least and match(j)), None)
 
 
 def path_at(headings: Sequence[Sequence[Any]], offset: int, title: str = "") -> str | None:

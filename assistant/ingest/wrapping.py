@@ -6,8 +6,7 @@ answer is half a sentence ("triggers-supporting version of dpkg."). A file is ta
 when most of its lines are near one width and many end inside a sentence; its wrapped lines are
 then joined, while a blank line, a list item, a heading's underline, an indented block, a table's row
 (columns set apart by runs of spaces or tabs) or a short line (a heading, the end of a paragraph) still
-ends one. A file of one paragraph per line is left
-as it is.
+ends one. A file of one paragraph per line is left as it is.
 """
 
 from __future__ import annotations
