@@ -10,25 +10,24 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import inputs
+from . import inputs, opening
 from ._offline import go_offline
-from .answer import collection, evidence, followups, whole_articles
+from .answer import collection, evidence, whole_articles
 from .answer.citing import located
-from .answer.followups import NO_ONE_NAMED
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
-from .answer.writer import NO_ANSWER, AnswerWriter, ExtractiveWriter
+from .answer.writer import AnswerWriter, ExtractiveWriter
 from .embed.embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, CorpusError, IndexStateError, IndexWriteError, InputError
-from .ingest.corpus import load_corpus, missing_corpus
-from .questions import clean_question, foreign_script, other_script, prepare_question
+from .errors import AssistantError, IndexWriteError, InputError
+from .ingest.corpus import load_corpus
+from .questions import clean_question, not_searched, prepare_question
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings, as_path, default_index_dir
 from .store import location
 from .store.files import build_running
 from .store.folder import check_writable
-from .store.protocol import IndexStore, SyncReport, is_database
+from .store.protocol import SyncReport, is_database
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -167,43 +166,16 @@ class Assistant:
             return self._retriever
 
     def _open(self) -> HybridRetriever:
-        corpus, folder = self.settings.corpus_dir, self.settings.index_dir
-        synced = False
-        if corpus.is_dir():
-            if self.last_sync is None:
-                self.update()
-                synced = True
-        elif self.settings.store is None and not (folder / "manifest.json").exists():
-            raise CorpusError(f"{missing_corpus(corpus)} (and no index at {folder})")
+        synced = self.settings.corpus_dir.is_dir() and self.last_sync is None
+        if synced:
+            self.update()
         failed = self.last_sync.failed if self.last_sync is not None else None
-        try:
-            data = self._open_store()
-        except IndexStateError as exc:
-            if failed:  # no index to fall back on: say why none could be written
-                raise IndexWriteError(failed) from exc
-            if not corpus.is_dir():
-                raise
-            logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], corpus)
-            self.index(rebuild=True)
-            data = self._open_store()
-        if data.model != self.embedder.name:
-            if failed:
-                raise IndexWriteError(failed)
-            raise IndexStateError(
-                f"the index was built with {data.model!r}, not {self.embedder.name!r}; run: assistant index --rebuild"
-            )
+        data = opening.open_checked(self.settings, failed, lambda: self.index(rebuild=True))
+        opening.check_model(data, self.embedder.name, failed)
         if failed and synced:
             logger.warning("%s; using the index as it is", failed)
-        if failed:
-            self._stale = f"The index could not be brought up to date ({failed}): answers come from it as it was."
-        elif not corpus.is_dir() and self.settings.store is None:
-            self._stale = f"The corpus folder {corpus} is not there: answers come from the index as it was."
-        else:
-            self._stale = None
+        self._stale = opening.stale_notice(self.settings, failed)
         return HybridRetriever(data, self.embedder, self.settings.fusion)
-
-    def _open_store(self) -> IndexStore:
-        return location.open_index(self.settings.store, self.settings.index_dir)
 
     @property
     def sources(self) -> dict[str, dict[str, str | None]]:
@@ -233,15 +205,8 @@ class Assistant:
         if mode != "rerank":
             return retriever.search(query, k, sources, mode)
         pool = retriever.search(query, max(k, self.settings.answer_passages), sources, "hybrid")
-        candidates = evidence.collect(
-            make_plan(query, retriever.data), retriever.embedder.embed_query(query), pool, retriever.data,
-            max_passages=len(pool), reranker=self.reranker,
-        )  # fmt: skip
-        best: dict[int, float] = {}
-        for c in candidates:
-            best.setdefault(c.passage, c.score)
-        order = sorted(range(len(pool)), key=lambda i: (-best.get(i, float("-inf")), i))
-        return [pool[i] for i in order[:k]]
+        plan, vector = make_plan(query, retriever.data), retriever.embedder.embed_query(query)
+        return evidence.rerank(plan, vector, pool, retriever.data, k, self.reranker)
 
     def ask(
         self,
@@ -263,18 +228,10 @@ class Assistant:
         retriever = self._ready()
         sources, filter_notices = inputs.article_filter(sources, retriever.data.articles)
         notices += filter_notices + ([self._stale] if self._stale else [])
-        # Questions answered without a search: one in another language than the articles, and a first
-        # question about "he" that names no one ("What did he say?"): say so, don't guess.
-        script = foreign_script(question, retriever.data.scripts)
-        pronoun = followups.unresolved_person(question, history) if script is None else None
-        if script is not None or pronoun is not None:
-            text = (
-                f"{NO_ANSWER} {other_script(script, retriever.data.scripts)}"
-                if script is not None
-                else NO_ONE_NAMED.format(pronoun=pronoun)
-            )
+        unsearched = not_searched(question, history, retriever.data.scripts)
+        if unsearched is not None:
             timings = {"retrieval_s": 0.0, "answer_s": time.perf_counter() - t0}
-            return Answer(text, True, question=question, timings=timings, notices=notices)
+            return Answer(unsearched, True, question=question, timings=timings, notices=notices)
         plan = make_plan(question, retriever.data, history, sources)
         whole = whole_articles.answer(retriever.data, self._search, retriever.embedder.embed_query, plan)
         if whole is not None:
@@ -287,8 +244,7 @@ class Assistant:
         t2 = time.perf_counter()
         timings = {"retrieval_s": t1 - t0, "answer_s": t2 - t1}
         if sources is not None and answer.abstained:  # not found in the articles searched, which are not all
-            were = "was" if len(sources) == 1 else "were"
-            notices.append(f"Only {len(sources)} of the {len(retriever.data.articles)} articles {were} searched.")
+            notices.append(inputs.searched_only(sources, retriever.data.articles))
         citations = located(answer.citations, retriever.data.articles)
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
                                    citations=citations)  # fmt: skip

@@ -74,6 +74,12 @@ def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None
     return chosen, notices
 
 
+def searched_only(chosen: Collection[str], known: Collection[str]) -> str:
+    """What a refusal under an article filter adds: not every article was searched."""
+    were = "was" if len(chosen) == 1 else "were"
+    return f"Only {len(chosen)} of the {len(known)} articles {were} searched."
+
+
 def _in_folder(name: str, known: Collection[str]) -> str:
     """`name` as indexed: itself, or the one article in a sub-folder whose file name it is."""
     if name in known or "/" in name:

@@ -4,9 +4,10 @@ against the articles'."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from .errors import QuestionError
+from .records import Turn
 
 EMPTY_QUESTION = "Please ask a question."
 OTHER_SCRIPT = (
@@ -57,3 +58,17 @@ def other_script(script: str, scripts: Collection[str]) -> str:
     """What to tell someone whose question is in `script` while the articles are written in `scripts`."""
     written = " and ".join(sorted(_script_name(s) for s in scripts))
     return OTHER_SCRIPT.format(script=_script_name(script), written=written)
+
+
+def not_searched(question: str, history: Sequence[Turn], scripts: Collection[str]) -> str | None:
+    """The answer to a question answered without a search, else None: one in another script than the
+    articles', and a conversation's first question about "he" that names no one ("What did he say?"):
+    say so, don't guess."""
+    from .answer.followups import NO_ONE_NAMED, unresolved_person
+    from .answer.writer import NO_ANSWER
+
+    script = foreign_script(question, scripts)
+    if script is not None:
+        return f"{NO_ANSWER} {other_script(script, scripts)}"
+    pronoun = unresolved_person(question, history)
+    return None if pronoun is None else NO_ONE_NAMED.format(pronoun=pronoun)

@@ -23,6 +23,7 @@ TOP_MODULES = {
     "patterns": "base",
     "retrieval": "retrieval",
     "core": "facade",
+    "opening": "facade",
     "questions": "facade",
     "settings": "facade",
     "langchain": "facade",

@@ -240,6 +240,17 @@ def collect(
     return out
 
 
+def rerank(
+    plan: Plan, vector: np.ndarray, pool: list[Passage], data: IndexStore, k: int, reranker: Reranker | None
+) -> list[Passage]:
+    """The k passages of `pool` whose best sentence scores highest as an answer (ties: `pool`'s order)."""
+    best: dict[int, float] = {}
+    for c in collect(plan, vector, pool, data, max_passages=len(pool), reranker=reranker):
+        best.setdefault(c.passage, c.score)
+    order = sorted(range(len(pool)), key=lambda i: (-best.get(i, float("-inf")), i))
+    return [pool[i] for i in order[:k]]
+
+
 @dataclass(frozen=True)
 class Evidence:
     """What an answer writer works from: the plan, the ranked passages and their scored sentences."""
