@@ -27,7 +27,7 @@ index_option = click.option(
     "index_dir",
     type=click.Path(path_type=Path),
     default=None,
-    help="Index folder (default: the shipped index/).",
+    help="Index folder (default: index/ for the shipped corpus; for another --corpus, its own in the cache).",
 )
 
 

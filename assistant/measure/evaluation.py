@@ -11,38 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from ..answer.writer import DATES_DIFFER, SOURCES_DIFFER
-from ..errors import AssistantError
 from ..records import Turn
 from . import metrics
+from .gold import GoldItem
 
-UNANSWERABLE = "unanswerable"
 DISAGREE = (SOURCES_DIFFER, DATES_DIFFER)
 KS = (1, 3, 5, 10)
 MODES = ("dense", "lexical", "hybrid", "rerank")
-
-
-@dataclass(frozen=True)
-class GoldItem:
-    """One gold question; `conversation`/`turn` order the turns of a conversation."""
-
-    id: str
-    question: str
-    answers: list[str]
-    evidence: list[dict[str, str]]
-    type: str
-    difficulty: str
-    conversation: str | None = None
-    turn: int | None = None
-    split: str | None = None  # "tune" (rules and weights may be fitted to it) or "test" (never)
-
-    @property
-    def quotes(self) -> list[str]:
-        return [e["quote"] for e in self.evidence]
-
-    @property
-    def answerable(self) -> bool:
-        """Unanswerable items, and follow-up turns with no gold answer, should be refused."""
-        return self.type != UNANSWERABLE and bool(self.answers)
 
 
 @dataclass
@@ -67,22 +42,6 @@ class ItemResult:
     split: str | None = None
     fragments: list[str] = field(default_factory=list)  # shown pieces that are not whole statements
     conflict_claimed: bool = False  # the answer says the sources disagree
-
-
-def load_gold(path: str | Path) -> list[GoldItem]:
-    """Read a gold JSON-lines file; a malformed line is an error naming its line number."""
-    items: list[GoldItem] = []
-    with Path(path).open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(GoldItem(**json.loads(line)))
-            except (ValueError, TypeError) as exc:
-                raise AssistantError(f"{path}:{number}: not a gold item ({exc})") from None
-    if not items:
-        raise AssistantError(f"{path} holds no gold items")
-    return items
 
 
 def _in_order(items: list[GoldItem]) -> list[list[GoldItem]]:
@@ -239,6 +198,38 @@ TOKEN_F1 = (
     "Token F1: how many words the answer (without its [n] markers) shares with its closest gold answer, as the "
     "harmonic mean of the shared share of each (SQuAD-style); a right answer in a whole sentence scores low."
 )
+# What each figure means, one line each: printed under the tables and written into the reports.
+FIGURES = {
+    "items": "gold items scored, unanswerable ones included (accuracy and citations count answerable ones only)",
+    "answer_accuracy": "answerable items whose answer states a gold answer (two distinct values for list and "
+    "conflict items), is not a refusal, and is concise (≤ 60 words, ≤ 100 for list/why/multi-passage types, "
+    "never a whole retrieved chunk); gold answers are matched by words, up to case, punctuation and number "
+    'format, except one such as "-a" or "%k", which must be written as it is',
+    "token_f1": TOKEN_F1.removeprefix("Token F1: "),
+    "recall@k": "share of evidence quotes found, by normalised text, in the top k passages retrieved",
+    "mrr": "mean of 1/rank of the first retrieved passage holding an evidence quote (0 when none does)",
+    "citation_precision": "cited sentences that hold evidence (a quote, half of one, or part of one)",
+    "citation_recall": "evidence quotes that some cited sentence holds",
+    "refusal_rate": "unanswerable items (and follow-ups the articles do not answer) that were refused",
+    "false_refusal_rate": "answerable items that were refused",
+    "fragments": "answers showing a piece that is not a whole statement (a cut sentence, a heading, a line ending "
+    "in ':')",
+    "conflicts_claimed": "answers saying the sources disagree; conflict_precision: share of them on conflict items",
+    "latency_p50_ms": "median time to answer, in milliseconds (p95: the 95th percentile)",
+    "timeline_event_recall": "gold events a timeline lists with the right date (timelines.jsonl)",
+    "timeline_in_order": "timelines whose gold events come in date order",
+    "timeline_not_events": "dates listed as events that are a reference's or the publication's",
+    "summary_coverage": "gold points of a summary that some cited sentence states (collection.jsonl)",
+    "mentions_recall": 'articles naming a topic that "which articles mention" lists (precision: of those listed)',
+    "differ_recall": 'articles naming a topic that "how do they differ" sets side by side',
+    "overview_recall": 'articles "what is this collection about" names',
+}
+
+
+def legend(columns: Iterable[str]) -> str:
+    """One line per figure among `columns` that has one, in FIGURES' order."""
+    shown = {"recall@k" if c.startswith("recall@") else c for c in columns}
+    return "\n".join(f"- {name}: {text}" for name, text in FIGURES.items() if name in shown)
 
 
 def suite_tables(rep: dict[str, Any]) -> str:
@@ -263,13 +254,11 @@ def render_markdown(rep: dict[str, Any], meta: dict[str, Any]) -> str:
         "## By difficulty",
         markdown_table(rep["by_difficulty"]),
         "",
-        "Answer accuracy: a gold answer stated (two distinct values for list and conflict items), not abstained, "
-        "and concise (≤ 60 words, ≤ 100 for list/why/multi-passage types, never a whole retrieved chunk). "
-        f"{TOKEN_F1} "
-        "Recall@k: share of evidence quotes found, by normalised text, in the top k passages. "
-        "Citation precision: cited sentences that hold evidence (a quote, half of one, or part of one). "
-        "Fragments: answers showing a piece that is not a whole statement (a cut sentence, a heading, "
-        "a line ending in ':').",
+        "## By split",
+        markdown_table(rep["by_split"]),
+        "",
+        "What the figures mean:",
+        legend(COLUMNS),
     ]
     return "\n".join(parts) + "\n"
 

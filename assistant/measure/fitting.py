@@ -21,7 +21,8 @@ from ..answer import refusal
 from ..answer.scoring import SENTENCE_FEATURES, SUPPORT_FEATURES, WEIGHTS_FILE, Logistic, fitted_from
 from ..records import Turn
 from . import metrics
-from .evaluation import GoldItem, _in_order, load_gold
+from .evaluation import _in_order
+from .gold import GoldItem, load_gold
 from .suites import Suite, select
 
 MAX_FALSE_REFUSALS = 0.05

@@ -38,8 +38,18 @@ def numbers(text: str) -> set[tuple[float, str]]:
     return quantities(text)
 
 
+def _as_written(gold: str) -> bool:
+    """A gold answer whose symbols are what it says: an option "-a", a format "%k". Without them it would
+    be a letter or two that any "a" in an answer states."""
+    gold = gold.strip()
+    return bool(gold) and not gold[0].isalnum() and gold[0] not in "$€£¥\"'“‘(" and len(normalise(gold)) <= 2
+
+
 def matches(answer: str, gold: str) -> bool:
-    """Does the answer state the gold answer, up to case, punctuation and number format?"""
+    """Does the answer state the gold answer, up to case, punctuation and number format? A gold answer
+    such as "-a" or "%k" must be stated as written."""
+    if _as_written(gold):
+        return re.search(rf"(?<![\w-]){re.escape(gold.strip())}(?![\w-])", strip_markers(answer)) is not None
     if normalise(gold) and f" {normalise(gold)} " in f" {normalise(strip_markers(answer))} ":
         return True
     wanted = numbers(gold)

@@ -10,7 +10,20 @@ from pathlib import Path
 
 import numpy as np
 
-CACHE = Path(os.environ.get("ASSISTANT_BENCH_CACHE", Path.home() / ".cache" / "assistant-bench"))
+
+def _cache() -> Path:
+    """$ASSISTANT_BENCH_CACHE; else `bench/` in $ASSISTANT_CACHE_DIR when that is set (everything the assistant
+    caches goes where its user says); else ~/.cache/assistant-bench."""
+    if env := os.environ.get("ASSISTANT_BENCH_CACHE"):
+        return Path(env).expanduser()
+    if os.environ.get("ASSISTANT_CACHE_DIR"):
+        from ..embed.onnx_query import cache_dir
+
+        return cache_dir() / "bench"
+    return Path.home() / ".cache" / "assistant-bench"
+
+
+CACHE = _cache()
 
 
 def wiki_summaries() -> dict[str, str]:

@@ -16,10 +16,10 @@ from typing import Any
 
 from ..errors import AssistantError
 from ..settings import PROJECT_ROOT
-from .evaluation import COLUMNS, LOWER_IS_BETTER, GoldItem
+from .evaluation import COLUMNS, LOWER_IS_BETTER
+from .gold import SPLITS, GoldItem
 
 SUITES_FILE = PROJECT_ROOT / "eval" / "suites.json"
-SPLITS = ("tune", "test")
 
 
 @dataclass(frozen=True)
