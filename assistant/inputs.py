@@ -81,8 +81,12 @@ def searched_only(chosen: Collection[str], known: Collection[str]) -> str:
 
 
 def _in_folder(name: str, known: Collection[str]) -> str:
-    """`name` as indexed: itself, or the one article in a sub-folder whose file name it is."""
+    """`name` as indexed: itself, or the one article in a sub-folder whose file name it is (an InputError
+    when several are: which one is meant is the user's to say)."""
     if name in known or "/" in name:
         return name
-    matches = [k for k in known if k.endswith("/" + name)]
-    return matches[0] if len(matches) == 1 else name
+    matches = sorted(k for k in known if k.endswith("/" + name))
+    if len(matches) > 1:
+        listed = ", ".join(matches[:5]) + (f" and {len(matches) - 5} more" if len(matches) > 5 else "")
+        raise InputError(f"{name} names {len(matches)} articles: {listed}; give its folder too")
+    return matches[0] if matches else name

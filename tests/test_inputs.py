@@ -152,3 +152,18 @@ def test_a_filter_may_name_an_article_in_a_sub_folder_by_its_file_name(tmp_path:
     bot = Assistant(corpus, tmp_path / "index", embedder=HashingEmbedder())
     assert {h.source for h in bot.search("When did it open?", sources=["solar.txt"])} == {"man/solar.txt"}
     assert bot.ask("When did the plant open?", sources=["solar.txt"]).notices == []
+
+
+def test_a_file_name_that_several_sub_folders_hold_is_ambiguous_not_unindexed(tmp_path: Path) -> None:
+    """Found by a new user: --source manual.html said "none of the articles named is indexed" when two
+    were (bzip2/manual.html, nettle/manual.html): which one is meant is asked for, by name."""
+    corpus = tmp_path / "c"
+    for name in ("bzip2/manual.html", "nettle/manual.html"):
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(
+            f"<html><body><p>The {name.split('/')[0]} manual says it compresses.</p></body></html>"
+        )
+    bot = Assistant(corpus, tmp_path / "index", embedder=HashingEmbedder())
+    with pytest.raises(InputError, match=r"manual\.html names 2 articles: bzip2/manual\.html, nettle/manual\.html"):
+        bot.ask("What does it do?", sources=["manual.html"])
+    assert {h.source for h in bot.search("compresses", sources=["nettle/manual.html"])} == {"nettle/manual.html"}

@@ -47,7 +47,8 @@ CHILD = textwrap.dedent(
 def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
     """...and leave nothing in the user's home folder: no library's telemetry (ONNX Runtime's device id
     and event queue under ~/.cache/Microsoft), no download cache; derived model files go to the cache
-    folder the assistant names (here the one this run already uses, so the model is not exported again)."""
+    folder the assistant names (here the one this run already uses, so the model is not exported again),
+    and no copy of the tokenizer's file in the temporary folder (found by a new user)."""
     from assistant.embed.onnx_query import cache_dir
 
     site = tmp_path / "site"
@@ -63,13 +64,14 @@ def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
     env.update(
         PYTHONPATH=str(site),
         NET_ATTEMPTS=str(attempts),
-        TIKTOKEN_CACHE_DIR=str(tmp_path / "empty-tiktoken-cache"),  # nothing cached: must come from the package
+        TMPDIR=str(tmp_path / "tmp"),  # tiktoken would copy the package's BPE file to TMPDIR/data-gym-cache
         HF_HOME=str(tmp_path / "empty-hf-home"),
         HOME=str(tmp_path / "home"),
         ASSISTANT_CACHE_DIR=str(cache_dir()),
     )
     env.pop("XDG_CACHE_HOME", None)
     (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(corpus), str(tmp_path / "index")],
         capture_output=True,
@@ -84,3 +86,4 @@ def test_tokenizer_model_and_index_work_without_network(tmp_path: Path) -> None:
     assert not attempts.exists(), f"network was attempted: {attempts.read_text()}"
     written = sorted(str(p.relative_to(tmp_path / "home")) for p in (tmp_path / "home").rglob("*"))
     assert written == [], f"written to the home folder: {written}"
+    assert not (tmp_path / "tmp" / "data-gym-cache").exists()  # a local file needs no cached copy
