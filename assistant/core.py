@@ -24,7 +24,7 @@ from .questions import clean_question, not_searched, prepare_question
 from .records import Answer, Passage, Turn
 from .retrieval import HybridRetriever
 from .settings import Settings, as_path, default_index_dir
-from .store import location
+from .store import location, stamps
 from .store.files import build_running
 from .store.folder import check_writable
 from .store.protocol import SyncReport, is_database
@@ -109,13 +109,16 @@ class Assistant:
         files the assistant did not write or overlaps the corpus folder; IndexWriteError, leaving the
         previous index as it was, when the index needs writing but cannot be (read-only, disk full).
         """
-        if self.settings.store is None:
-            check_writable(self.settings.index_dir, self.settings.corpus_dir)
-        report = load_corpus(self.settings.corpus_dir, self.settings.follow_links, reading).with_articles()
         s = self.settings
+        if s.store is None:
+            check_writable(s.index_dir, s.corpus_dir)
+        folder = stamps.files(s.corpus_dir, s.follow_links) if s.store is None else None
+        report = load_corpus(s.corpus_dir, s.follow_links, reading).with_articles()
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
                                rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
         result.skipped = report.skipped
+        if folder is not None:  # the next question need not read the folder while it stays as it is
+            stamps.record(s.index_dir, folder, self._built_with())
         with self._lock:
             if result.written:
                 self._retriever = None
@@ -138,14 +141,24 @@ class Assistant:
                 with self._lock:
                     self.last_sync = SyncReport()
                 return self.last_sync
-            if self.settings.store is None and build_running(self.settings.index_dir):
+            s = self.settings
+            if s.store is None and build_running(s.index_dir):
                 raise IndexWriteError("another `assistant index` is writing it")  # answer now from the index as it is
+            if s.store is None and stamps.unchanged(s.index_dir, stamps.files(s.corpus_dir, s.follow_links),
+                                                    self._built_with()):  # fmt: skip
+                with self._lock:  # no file changed since the index was last brought up to date: nothing to read
+                    self.last_sync = SyncReport()
+                return self.last_sync
             return self.index(progress=progress, reading=reading)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))
             with self._lock:
                 self.last_sync = report
             return report
+
+    def _built_with(self) -> str:  # what decides the index's content besides the files, for `stamps`
+        model = self._embedder.name if self._embedder is not None else self.settings.model  # not loaded for this
+        return repr((model, self.settings.chunking, self.settings.index_type))
 
     def prepare_fast_queries(self) -> bool:
         """Export the embedding model for ONNX Runtime, once per model (a few seconds); True if in use.
