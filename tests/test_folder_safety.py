@@ -7,6 +7,7 @@ that every byte survived and that the refusal names the folder.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from pathlib import Path
@@ -21,6 +22,7 @@ from assistant.apps.cli import cli
 from assistant.embed.embedding import HashingEmbedder
 from assistant.errors import UnsafeFolderError
 from assistant.ingest.corpus import load_corpus
+from assistant.store import folder as folder_module
 from assistant.store.files import open_index
 from assistant.store.files_sync import sync
 from assistant.store.folder import OURS
@@ -246,3 +248,40 @@ def test_a_corpus_without_an_index_named_never_rebuilds_the_shipped_index(
     assert Assistant(corpus_dir=tiny_corpus, index_dir=tmp_path / "mine").settings.index_dir == tmp_path / "mine"
     monkeypatch.setenv("ASSISTANT_CORPUS", str(tiny_corpus))  # the folder named by the environment: the same
     assert Assistant().settings.index_dir == bot.settings.index_dir
+
+
+def _build(where: Path, marker: str) -> Path:
+    """A finished build of ours: the README that marks an index folder, and a manifest."""
+    where.mkdir()
+    (where / folder_module.README).write_text(folder_module.README_HEAD + "\n")
+    (where / folder_module.MANIFEST).write_text(json.dumps({"marker": marker}))
+    return where
+
+
+def test_a_file_put_in_the_index_folder_during_a_rebuild_stays_where_it_was_put(tmp_path: Path) -> None:
+    """Found by a user testing races: a file saved into the index folder after the build had checked it
+    went aside with the old generation, into a hidden folder. It is put back where it was saved."""
+    index = _build(tmp_path / "idx", "old")
+    (index / "draft.txt").write_text("written during the build")
+    new = _build(tmp_path / ".idx.tmp-abcd1234", "new")
+    folder_module.swap(new, index, lambda step: None)
+    assert (index / "draft.txt").read_text() == "written during the build"
+    assert json.loads((index / folder_module.MANIFEST).read_text()) == {"marker": "new"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["idx"]  # no hidden folder left holding it
+
+
+def test_a_shared_empty_folder_keeps_its_permissions_when_the_index_is_built_in_it(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    new = _build(tmp_path / ".shared.tmp-abcd1234", "new")
+    folder_module.swap(new, shared, lambda step: None)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o2775 and (shared / folder_module.MANIFEST).exists()
+
+
+def test_a_users_own_copy_named_like_a_leftover_is_not_cleared(tmp_path: Path) -> None:
+    index = _build(tmp_path / "idx", "current")
+    backup = _build(tmp_path / ".idx.old-mybackup", "the user's copy")
+    leftover = _build(tmp_path / ".idx.old-0123abcd", "ours")
+    folder_module.recover(index, building=True)
+    assert backup.is_dir() and not leftover.exists()

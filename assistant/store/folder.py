@@ -7,10 +7,12 @@ the file names it writes itself, so a user's file can never be deleted or moved 
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import logging
 import os
+import re
 import stat
 import uuid
 from collections.abc import Callable, Iterable
@@ -158,10 +160,36 @@ def sidecar(folder: Path, tag: str) -> Path:
     return folder.with_name(f".{folder.name}.{tag}")
 
 
+_OURS_BESIDE = {"old": r"old-[0-9a-f]{8}", "tmp-": r"tmp-\w{8}"}  # the names swap() and a build give them
+
+
 def _sidecars(folder: Path, tag: str) -> Iterable[Path]:
+    """Our own folders beside `folder` of one kind: a user's ".idx.old-backup" is not one of them."""
     if not folder.parent.is_dir():
         return []
-    return sorted(folder.parent.glob(f".{folder.name}.{tag}*"))
+    name = re.compile(rf"\.{re.escape(folder.name)}\.{_OURS_BESIDE[tag]}")
+    return sorted(p for p in folder.parent.glob(f".{folder.name}.{tag}*") if name.fullmatch(p.name))
+
+
+def _keep_as_it_was(folder: Path, new: Path) -> None:
+    """Give the new build the permission bits and group of the folder it replaces (a shared folder stays
+    shared)."""
+    info = folder.stat()
+    new.chmod(stat.S_IMODE(info.st_mode))
+    with contextlib.suppress(OSError):
+        os.chown(new, -1, info.st_gid)
+
+
+def _return_foreign(old: Path, folder: Path) -> None:
+    """Files someone put in the index folder while it was being rebuilt went aside with it: put them back
+    where they were (the next build refuses the folder, naming them, until they are moved)."""
+    for entry in sorted(old.iterdir()):
+        if not _is_ours(entry) and not (folder / entry.name).exists():
+            os.replace(entry, folder / entry.name)
+            logger.warning(
+                "%s was put in the index folder while it was rebuilt: it is back at %s; move it elsewhere "
+                "before the next build", entry.name, folder / entry.name,
+            )  # fmt: skip
 
 
 def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
@@ -171,6 +199,8 @@ def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
     index files are removed.
     """
     old = sidecar(folder, f"old-{uuid.uuid4().hex[:8]}")
+    if folder.is_dir():
+        _keep_as_it_was(folder, tmp)
     if folder.exists():
         os.replace(folder, old)
     fault("between-renames")  # a crash here is undone by recover() on the next open
@@ -180,7 +210,12 @@ def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
         if old.exists() and not folder.exists():
             os.replace(old, folder)  # put the previous index back before saying what went wrong
         raise
-    remove_ours(old)
+    if old.is_dir():
+        try:
+            _return_foreign(old, folder)
+        except OSError as exc:
+            logger.warning("could not move files back from %s: %s", old, exc.strerror or exc)
+        remove_ours(old)
 
 
 def recover(folder: Path, building: bool) -> None:
