@@ -42,6 +42,8 @@ from .conftest import write_articles
         # release notes (found by a new user): issue and merge numbers, a link, a key size are no years
         ("Fixed a crash (#1516, !1508); see https://lists.example.org/msg/1663 and 1776 bits.", []),
         ("The 2024/2025 season began.", [("2024", "year"), ("2025", "year")]),
+        # a source line and a standard (found by a new user: a manual's timeline began "1619 (vec.rs:1619)")
+        ("It panicked at vec.rs:1619 and scheduler.c:1861; see RFC 1750. Noted: 1998 was calm.", [("1998", "year")]),
     ],
 )
 def test_dates_are_found_normalised_and_references_skipped(text: str, expected: list[tuple[str, str]]) -> None:

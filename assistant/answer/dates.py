@@ -33,8 +33,9 @@ DATE = re.compile(
     rf"|(?<![\w.,])(?P<y8>1\d[1-9]|20\d)0s\b"
     rf"|\b(?:c\.|ca\.|circa)\s?(?P<y9>[1-9]\d{{2,3}})(?:\s?(?:AD|CE)\b|{_NOT_A_QUANTITY})"
     r"|\b(?P<y10>[1-9]\d{0,3})\s?(?:AD|CE)\b|\bAD\s?(?P<y11>[1-9]\d{0,3})\b"
-    # not an issue "#1516", a merge request "!1508" or a path ".../msg/1663"; "2024/2025" is two years
-    rf"|(?<![\w.,#!-])(?<![^\d\s]/)(?P<y6>{YEAR_PATTERN}){_NOT_A_QUANTITY}",
+    # not an issue "#1516", a merge request "!1508", a path ".../msg/1663", a source line "vec.rs:1619" or
+    # a standard "RFC 1750"; "2024/2025" is two years
+    rf"|(?<![\w.,#!:-])(?<![^\d\s]/)(?<!RFC )(?P<y6>{YEAR_PATTERN}){_NOT_A_QUANTITY}",
 )
 # A parenthesised aside that cites another text: "(see Harbour Review, May 14, 2021)", "(Reuters, March 3)".
 _REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
