@@ -37,8 +37,8 @@ def index_for(corpus_dir: Path) -> Path:
         return PROJECT_ROOT / "index" if (PROJECT_ROOT / "corpus").is_dir() else Path("index")
     from .embed.onnx_query import cache_dir
 
-    name = re.sub(r"[^\w.-]+", "-", real.name).strip("-.") or "corpus"
-    return cache_dir() / "indexes" / f"{name}-{hashlib.sha256(str(real).encode()).hexdigest()[:12]}"
+    name = re.sub(r"[^\w.-]+", "-", real.name.encode("utf-8", "replace").decode()).strip("-.") or "corpus"
+    return cache_dir() / "indexes" / f"{name}-{hashlib.sha256(os.fsencode(real)).hexdigest()[:12]}"
 
 
 def default_index_dir(corpus_dir: Path | None = None) -> Path:
@@ -82,9 +82,10 @@ class Settings:
 
 
 def as_path(value: object, name: str) -> Path:
-    """`value` as a Path with ~ expanded; InputError for what is no path at all (a number, None)."""
+    """`value` as an absolute Path with ~ expanded (the index folder "." may be swapped for a new build, and
+    the process's working folder with it); InputError for what is no path at all (a number, None)."""
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value.strip()):
         from .errors import InputError
 
         raise InputError(f"{name} must be a folder path (str or Path), not {value!r}")
-    return Path(value).expanduser()
+    return Path(os.path.abspath(Path(value).expanduser()))

@@ -277,6 +277,10 @@ def test_a_shared_empty_folder_keeps_its_permissions_when_the_index_is_built_in_
     new = _build(tmp_path / ".shared.tmp-abcd1234", "new")
     folder_module.swap(new, shared, lambda step: None)
     assert stat.S_IMODE(shared.stat().st_mode) == 0o2775 and (shared / folder_module.MANIFEST).exists()
+    rebuilt = _build(tmp_path / ".shared.tmp-efgh5678", "rebuilt")  # a later build takes its place
+    folder_module.swap(rebuilt, shared, lambda step: None)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o2775
+    assert json.loads((shared / folder_module.MANIFEST).read_text()) == {"marker": "rebuilt"}
 
 
 def test_a_users_own_copy_named_like_a_leftover_is_not_cleared(tmp_path: Path) -> None:

@@ -87,6 +87,23 @@ def _special(mode: int) -> str | None:
     return None
 
 
+NOT_UTF8 = "its name is not UTF-8 text: rename it to read it"
+
+
+def _utf8(name: str) -> bool:
+    """Is a file name (as Python decodes it, undecodable bytes as surrogates) valid UTF-8 text?"""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown(path: str | Path) -> str:
+    """A path whose name is not UTF-8, printable: the undecodable bytes as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str, str]]:
     """Every article file under `folder` in a stable order, and what was passed over and why.
 
@@ -117,6 +134,9 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
             path = here / name
             if name.startswith("."):
                 continue
+            if not _utf8(name):
+                skipped[_shown(path.relative_to(folder)) + "/"] = NOT_UTF8
+                continue
             if path.is_symlink() and not follow_links:
                 skipped[path.relative_to(folder).as_posix() + "/"] = (
                     f"a link to the folder {os.readlink(path)}: not followed (set follow_links to read it)"
@@ -129,10 +149,17 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
             rel = path.relative_to(folder).as_posix()
             if name.startswith("."):
                 continue
+            if not _utf8(name):  # it could not be stored, shown or cited
+                skipped[_shown(rel)] = NOT_UTF8
+                continue
             try:
                 mode = path.lstat().st_mode
                 if stat.S_ISLNK(mode):
-                    target = path.resolve()
+                    try:
+                        target = path.resolve()
+                    except RuntimeError:  # Python 3.11's word for a loop of links
+                        skipped[rel] = "a link that leads back to itself"
+                        continue
                     if not target.exists():
                         skipped[rel] = f"a dangling link (to {os.readlink(path)})"
                         continue
@@ -172,6 +199,7 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
         text = clean_text("\n".join(lines))
     else:
         raw = decode(_gunzipped(path) if path.suffix.lower() == ".gz" else path.read_bytes())
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")  # old Mac and mixed line ends: lines are lines
         if suffix in (".html", ".htm"):
             raw, meta, headings = html_to_text(raw)
         elif suffix in (".md", ".markdown"):
@@ -251,6 +279,10 @@ def load_corpus(
         except (OSError, ValueError) as exc:
             skipped_logger.warning("skipped %s: %s", source, exc)
             report.skipped[source] = str(exc)
+        except Exception as exc:  # a damaged document a reader library gives up on (lxml, pypdf, zipfile)
+            why = f"cannot be read: {type(exc).__name__}: {exc}"
+            skipped_logger.warning("skipped %s: %s", source, why)
+            report.skipped[source] = why
         if progress:
             progress(number, len(paths))
     # A site name the pages' titles share is not part of any one title (metadata.json's titles stay as given).

@@ -157,6 +157,9 @@ def remove_ours(folder: Path) -> None:
 
 def sidecar(folder: Path, tag: str) -> Path:
     """A hidden name beside `folder` for its lock, old generation or temporary build."""
+    folder = Path(os.path.abspath(folder))  # "." names the folder it is
+    if not folder.name:
+        raise UnsafeFolderError(f"the index folder {folder} is a file system's root; choose a folder of its own")
     return folder.with_name(f".{folder.name}.{tag}")
 
 
@@ -180,6 +183,16 @@ def _keep_as_it_was(folder: Path, new: Path) -> None:
         os.chown(new, -1, info.st_gid)
 
 
+def _fill(tmp: Path, folder: Path) -> None:
+    """Move a first build into the empty folder made for it, rather than put it in the folder's place: the
+    folder stays the one the user made (its permissions, group, and a shell working in it). The manifest
+    goes last: until it is there, no reader takes the folder for an index."""
+    entries = sorted(tmp.iterdir(), key=lambda p: p.name == MANIFEST)
+    for entry in entries:
+        os.replace(entry, folder / entry.name)
+    tmp.rmdir()
+
+
 def _return_foreign(old: Path, folder: Path) -> None:
     """Files someone put in the index folder while it was being rebuilt went aside with it: put them back
     where they were (the next build refuses the folder, naming them, until they are moved)."""
@@ -198,6 +211,9 @@ def swap(tmp: Path, folder: Path, fault: Callable[[str], None]) -> None:
     The old generation is renamed to a fresh name (never onto an earlier leftover), then only its
     index files are removed.
     """
+    if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+        _fill(tmp, folder)
+        return
     old = sidecar(folder, f"old-{uuid.uuid4().hex[:8]}")
     if folder.is_dir():
         _keep_as_it_was(folder, tmp)
