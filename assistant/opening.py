@@ -27,7 +27,8 @@ def open_checked(settings: Settings, failed: str | None, rebuild: Callable[[], o
         data = location.open_index(settings.store, folder)
     except IndexStateError as exc:
         if failed:  # no index to fall back on: say why none could be written
-            raise IndexWriteError(failed) from exc
+            none = settings.store is None and not (folder / "manifest.json").exists()
+            raise IndexWriteError(f"there is no index to answer from yet: {failed}" if none else failed) from exc
         if not corpus.is_dir():
             raise
         logger.warning("%s; rebuilding it from %s", str(exc).split(";")[0], corpus)

@@ -65,7 +65,8 @@ class Settings:
     index_type: str = "auto"  # flat (exact) below dense.APPROXIMATE_FROM chunks, HNSW above; or name one
     fusion: FusionSettings = field(default_factory=FusionSettings)
     answer_passages: int = 10
-    follow_links: bool = False  # read files that links in the corpus lead to outside it
+    # read files that links in the corpus lead to outside it (the CLI: ASSISTANT_FOLLOW_LINKS=1)
+    follow_links: bool = field(default_factory=lambda: os.environ.get("ASSISTANT_FOLLOW_LINKS", "0") not in ("", "0"))
     store: str | None = field(default_factory=default_store)  # postgresql://… instead of index_dir
     workers: int = 0  # batches an index build embeds at once, each on its share of the cores; 0: one per core
 

@@ -348,3 +348,30 @@ def test_an_index_whose_corpus_folder_is_gone_says_so_with_each_answer(tiny_corp
     assert "2018" in answer.text
     assert answer.notices == [f"The corpus folder {gone} is not there: answers come from the index as it was."]
     assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).ask(QUESTION).notices == []
+
+
+@pytest.mark.slow
+def test_a_question_while_the_first_index_is_being_built_says_there_is_none_yet(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    """Found by a user: it printed "warning: another `assistant index` is writing it; using the index as it
+    is", then "Error: another `assistant index` is writing it", when there was no index to use."""
+    from click.testing import CliRunner
+
+    from assistant.apps.cli import cli
+
+    index = tmp_path / "index"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+         "with FileLock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
+         str(index.with_name(f".{index.name}.lock"))],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(cli, ["ask", "When?", "--corpus", str(tiny_corpus), "--index", str(index)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code != 0 and "using the index as it is" not in result.output
+    assert "there is no index to answer from yet: another `assistant index` is writing it" in result.output

@@ -75,3 +75,17 @@ def test_the_current_folder_as_the_index_folder(tmp_path: Path, monkeypatch: pyt
     assert Path.cwd() == tmp_path / "idx"  # still there
     answer = Assistant(corpus, ".", embedder=HashingEmbedder()).ask("When did the sleeper train restart?")
     assert "December 2021" in answer.text and (tmp_path / "idx" / "manifest.json").exists()
+
+
+def test_a_link_out_of_the_folder_says_how_to_follow_it_and_the_cli_can(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The message said "set follow_links", which only the Python API can; ASSISTANT_FOLLOW_LINKS=1 does it
+    for the CLI and the chat."""
+    corpus = write_articles(tmp_path / "c", TINY_ARTICLES)
+    outside = write_articles(tmp_path / "elsewhere", {"tea.txt": "Tea was first grown in Darjeeling in 1841."})
+    os.symlink(outside / "tea.txt", corpus / "tea.txt")
+    assert "ASSISTANT_FOLLOW_LINKS=1" in load_corpus(corpus).skipped["tea.txt"]
+    monkeypatch.setenv("ASSISTANT_FOLLOW_LINKS", "1")
+    bot = Assistant(corpus, tmp_path / "index", embedder=HashingEmbedder())
+    assert "tea.txt" in bot.sources

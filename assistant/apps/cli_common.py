@@ -166,7 +166,8 @@ def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = 
             report = bot.index(rebuild=rebuild, progress=progress, reading=reading)
         else:
             report = bot.update(progress=progress, reading=reading)
-    if report.failed:
+    s = bot.settings
+    if report.failed and (s.store is not None or (s.index_dir / "manifest.json").exists()):  # else: none to use
         say(f"warning: {report.failed}; using the index as it is", err=True)
     for source, reason in report.skipped.items():
         say(f"warning: skipped {source}: {reason}", err=True)

@@ -88,6 +88,7 @@ def _special(mode: int) -> str | None:
 
 
 NOT_UTF8 = "its name is not UTF-8 text: rename it to read it"
+FOLLOW = "(ASSISTANT_FOLLOW_LINKS=1 or Settings(follow_links=True) reads it)"
 
 
 def _utf8(name: str) -> bool:
@@ -139,7 +140,7 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
                 continue
             if path.is_symlink() and not follow_links:
                 skipped[path.relative_to(folder).as_posix() + "/"] = (
-                    f"a link to the folder {os.readlink(path)}: not followed (set follow_links to read it)"
+                    f"a link to the folder {os.readlink(path)}: not followed {FOLLOW}"
                 )
                 continue
             kept.append(name)
@@ -164,7 +165,7 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
                         skipped[rel] = f"a dangling link (to {os.readlink(path)})"
                         continue
                     if not follow_links and not target.is_relative_to(root):
-                        skipped[rel] = f"a link out of the corpus folder (to {target}): not followed"
+                        skipped[rel] = f"a link out of the corpus folder (to {target}): not followed {FOLLOW}"
                         continue
                     mode = target.stat().st_mode
             except OSError as exc:
