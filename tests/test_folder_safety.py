@@ -289,3 +289,13 @@ def test_a_users_own_copy_named_like_a_leftover_is_not_cleared(tmp_path: Path) -
     leftover = _build(tmp_path / ".idx.old-0123abcd", "ours")
     folder_module.recover(index, building=True)
     assert backup.is_dir() and not leftover.exists()
+
+
+def test_an_index_in_a_hidden_folder_of_the_corpus_is_allowed(tmp_path: Path) -> None:
+    """Found by a user: with their home folder as the corpus, the default index under ~/.cache was refused
+    as "inside the corpus folder", though hidden folders are never read. A visible sub-folder still is."""
+    home = write_articles(tmp_path / "home", TINY_ARTICLES)
+    bot = Assistant(home, home / ".cache" / "assistant" / "idx", embedder=HashingEmbedder())
+    assert set(bot.sources) == set(TINY_ARTICLES)
+    with pytest.raises(UnsafeFolderError, match="inside the corpus folder"):
+        Assistant(home, home / "notes" / "idx", embedder=HashingEmbedder()).index()

@@ -76,16 +76,22 @@ def _inside(child: Path, parent: Path) -> bool:
     return child == parent or parent in child.parents
 
 
+def _hidden_in(child: Path, parent: Path) -> bool:
+    """Is `child` inside a hidden folder of `parent` (~/.cache/… of a home folder used as the corpus),
+    which the corpus is never read from?"""
+    return child != parent and any(part.startswith(".") for part in child.relative_to(parent).parts)
+
+
 def check_writable(folder: Path, corpus_dir: Path | None = None) -> None:
     """Refuse, before anything is touched, to build an index at `folder` unless it is ours to write.
 
     Ours: absent, empty, or holding only the files an index holds. Never the corpus folder, a
-    folder inside it, or a folder that contains it.
+    folder inside it (but for a hidden one, which is not read), or a folder that contains it.
     """
     real = folder.resolve()
     if corpus_dir is not None:
         corpus = corpus_dir.resolve()
-        if _inside(real, corpus):
+        if _inside(real, corpus) and not _hidden_in(real, corpus):
             where = "is the corpus folder" if real == corpus else f"is inside the corpus folder {corpus_dir}"
             raise UnsafeFolderError(f"the index folder {folder} {where}; choose a folder outside it (--index DIR)")
         if _inside(corpus, real):
