@@ -277,25 +277,28 @@ def test_a_full_server_says_busy_and_answers_the_rest(bot: Assistant) -> None:
 @pytest.mark.slow
 def test_assistant_chat_prints_only_its_own_lines(shipped_index: Path) -> None:
     """Gradio's own hints ("set `share=True` in `launch()`", "Running on local URL") name launch()
-    arguments a user of the command line cannot set: the chat prints its address in its own words only."""
+    arguments a user of the command line cannot set: the chat prints its address in its own words only,
+    and only once it takes connections (a new user's browser found nothing there for 18 s)."""
     port = free_port()
     command = [sys.executable, "-m", "assistant", "chat", "--index", str(shipped_index), "--port", str(port)]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    watchdog = threading.Timer(240, proc.kill)
+    watchdog.start()
+    seen: list[str] = []
     try:
-        deadline = time.monotonic() + 240
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        assert proc.poll() is None, "the chat stopped"
+        assert proc.stderr is not None
+        while not (seen and seen[-1].startswith("Chat on ")):
+            line = proc.stderr.readline()
+            assert line, f"the chat stopped: {seen}"
+            seen.append(line.rstrip("\n"))
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code == 200  # at once: it is up
     finally:
+        watchdog.cancel()
         proc.terminate()
         out, err = proc.communicate(timeout=60)
-    lines = [line for line in (out + err).splitlines() if line.strip()]
+    lines = [line for line in (out + "\n".join(seen) + "\n" + err).splitlines() if line.strip()]
     assert f"Chat on http://localhost:{port} (Ctrl+C to stop)" in lines
-    assert f"index: {shipped_index} (5 articles)" in lines  # which index it serves
+    assert f"index: {shipped_index} (5 articles); starting the chat …" in lines  # which index it serves
     ours = ("Chat on ", "Preparing fast question embedding", "index: ")
     assert all(line.startswith(ours) for line in lines), lines
     assert "share" not in out + err and "launch()" not in out + err

@@ -224,10 +224,13 @@ def chat(
         bot = open_assistant(corpus_dir, index_dir, store, reading=True)
         prepare(bot)
         shown = "localhost" if server.is_loopback(host) else host
-        click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
-        click.echo(f"index: {where(bot)} ({len(bot.sources)} articles)", err=True)
+        click.echo(f"index: {where(bot)} ({len(bot.sources)} articles); starting the chat …", err=True)
+
+        def ready() -> None:  # printed once it takes connections (it took 18 s more on a busy machine)
+            click.echo(f"Chat on http://{shown}:{port} (Ctrl+C to stop)", err=True)
+
         server.launch(bot, host=host, port=port, share=share, auth=credentials, allowed_hosts=allowed_hosts,
-                      say=lambda line: click.echo(line, err=True))  # fmt: skip
+                      say=lambda line: click.echo(line, err=True), ready=ready)  # fmt: skip
 
 
 for _command in (eval_, fit, bench):  # the measuring commands (cli_measure.py)

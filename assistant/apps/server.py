@@ -214,10 +214,12 @@ def launch(
     throttle: guards.LoginThrottle | None = None,
     admission: Admission | None = None,
     say: Callable[[str], None] | None = None,
+    ready: Callable[[], None] | None = None,
 ) -> gr.Blocks:
     """Serve the chat and the JSON API; `block=False` returns once the server is up (tests).
 
-    Gradio prints nothing (its hints name launch() arguments a CLI user cannot set); with `share`,
+    Gradio prints nothing (its hints name launch() arguments a CLI user cannot set); `ready` is called
+    once the server takes connections (the CLI prints the address then, not before); with `share`,
     `say` is told the public link, or that none could be made.
     """
     import gradio as gr
@@ -249,6 +251,8 @@ def launch(
         css=CSS,
         head=HEAD,
     )
+    if ready is not None:
+        ready()
     if share and say is not None:
         say(share_message(demo.share_url))
     if block:
