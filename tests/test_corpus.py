@@ -290,6 +290,18 @@ def test_release_notes_changelogs_and_org_files_get_titles_of_the_file(tmp_path:
     assert read["notes.md.gz"].title == "Version 2 is out."  # a first line of its own kind stays the title
 
 
+def test_a_debian_copyright_file_is_titled_by_whose_copyright_it_is(tmp_path: Path) -> None:
+    """Found by a new user: every package's copyright file was titled "Format: https://www.debian.org/doc/
+    packaging-manuals/copyright-format/1.0/", and the overview listed them so."""
+    dep5 = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: bzip2\n"
+    dep5 += "Source: https://sourceware.org/bzip2/\n\nFiles: *\nCopyright: 1996-2019 Julian Seward\nLicense: BSD\n"
+    for folder, text in {"bzip2": dep5, "plain": dep5.replace("Upstream-Name: bzip2\n", "")}.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "copyright").write_text(text)
+    read = {a.source: a.title for a in load_corpus(tmp_path).articles}
+    assert read == {"bzip2/copyright": "bzip2 copyright", "plain/copyright": "copyright"}
+
+
 def test_a_markdown_file_is_titled_by_its_first_heading_and_its_tables_are_read(tmp_path: Path) -> None:
     """A project README opening with a status table was titled "|Branch|CI system|Status|…|:----:|…" (found by
     a new user): its first top heading is its title, and the table is read as a table, not as pipes."""

@@ -48,12 +48,19 @@ _RUNS_ON = frozenset(
 )
 
 
+_DEP5 = re.compile(r"Format:\s*https?://\S*copyright-format", re.IGNORECASE)
+
+
 def untitled(path: Path, text: str, name: str) -> str:
     """A title for a file that declares none: its first line, unless that is one word (a PDF or Word
     file's first heading, "Name") or no title at all (a paragraph, a sentence wrapped on to the next
     line: "This package was made by … on", the first of a run of release headings), then `name`, the
-    file's name without the suffixes it is read by."""
+    file's name without the suffixes it is read by. A Debian copyright file ("Format: https://…
+    copyright-format/1.0/") is its upstream's: "bzip2 copyright"."""
     line = first_line(text)[:200]
+    if _DEP5.match(line):  # Debian's machine-readable copyright file: whose copyright it is
+        upstream = re.search(r"^Upstream-Name:[ \t]*(\S.*)$", text[:2000], re.MULTILINE)
+        return f"{upstream.group(1).strip()} copyright" if upstream else name
     words = line.split()
     one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
     runs_on = bool(words) and (words[-1].lower() in _RUNS_ON or line.endswith((",", "-", "–", ":")))  # "Authors:"
