@@ -52,6 +52,11 @@ def say(text: str, err: bool = False, bold: bool = False) -> None:
     click.secho(strip_terminal(text), err=err, bold=bold or None)
 
 
+# Ctrl+C may come before, during or after an index is swapped in (or in the chat, with none being built):
+# what holds in every case. It said "the index is as it was" after a new one was in place.
+INTERRUPTED = "Interrupted. An index is only ever swapped in whole: it is as it was, or wholly new, never half-written."
+
+
 @contextmanager
 def friendly_errors() -> Iterator[None]:
     """One clear line and a non-zero exit instead of a traceback."""
@@ -59,8 +64,8 @@ def friendly_errors() -> Iterator[None]:
         yield
     except AssistantError as exc:
         raise click.ClickException(str(exc)) from None
-    except KeyboardInterrupt:  # a build writes aside and swaps in whole: stopping it leaves the index as it was
-        click.echo("Interrupted; the index is as it was before this run.", err=True)
+    except KeyboardInterrupt:  # a build writes aside and swaps in whole: it is either done or not begun
+        click.echo(INTERRUPTED, err=True)
         raise SystemExit(130) from None
     except BrokenPipeError:  # `assistant search … | head -1`: the reader has what it wanted; click exits quietly
         raise
