@@ -22,6 +22,7 @@ from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .roff import is_man_page, man_to_text
 from .sections import Heading
 from .templates import without_template
+from .texinfo import is_texinfo, texinfo_to_text
 from .titles import org_settings, untitled, without_shared_affix
 from .wrapping import unwrap
 
@@ -207,6 +208,8 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
             raw, meta, headings = markdown_to_text(raw)
         elif is_man_page(raw):  # a manual page ("gpgv.1.gz"): set as text, as `man` shows it
             raw, meta, headings = man_to_text(raw)
+        elif is_texinfo(raw):  # a GNU manual's source ("manual.texi.gz"): its text, not its markup
+            raw, meta, headings = texinfo_to_text(raw)
         else:  # plain text: lines wrapped at a width are joined back into paragraphs
             raw, declared = org_settings(raw)
             if declared:
