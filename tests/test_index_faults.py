@@ -310,14 +310,9 @@ def test_the_cli_says_the_disk_is_full_in_one_line(
         assert "Traceback" not in proc.stderr
 
 
-def test_a_question_asked_while_another_process_indexes_is_answered_from_the_index_as_it_is(
-    tiny_corpus: Path, tmp_path: Path
-) -> None:
-    """`assistant ask` during an `assistant index` of the same folder answered only when the build ended
-    (minutes on a big folder, found by a user); now it answers at once from the index there is."""
-    index = tmp_path / "index"
-    Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index()
-    (tiny_corpus / "alps.txt").write_text("Glaciers of the Alps lost ten percent of their ice in 2022.")
+@contextlib.contextmanager
+def _build_lock_held(index: Path) -> Iterator[None]:
+    """Another process holding the index's build lock, as a running `assistant index` does."""
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
          "with FileLock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
@@ -326,15 +321,27 @@ def test_a_question_asked_while_another_process_indexes_is_answered_from_the_ind
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_question_asked_while_another_process_indexes_is_answered_from_the_index_as_it_is(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    """`assistant ask` during an `assistant index` of the same folder answered only when the build ended
+    (minutes on a big folder, found by a user); now it answers at once from the index there is."""
+    index = tmp_path / "index"
+    Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index()
+    (tiny_corpus / "alps.txt").write_text("Glaciers of the Alps lost ten percent of their ice in 2022.")
+    with _build_lock_held(index):
         reader = Assistant(tiny_corpus, index, embedder=HashingEmbedder())
         assert reader.search("solar", k=1)  # at once, from the index as it was
         assert reader.last_sync is not None and "another `assistant index` is writing it" in (
             reader.last_sync.failed or ""
         )
         assert "alps.txt" not in reader.sources
-    finally:
-        holder.kill()
-        holder.wait()
     assert Assistant(tiny_corpus, index, embedder=HashingEmbedder()).index().added == ["alps.txt"]
 
 
@@ -361,17 +368,7 @@ def test_a_question_while_the_first_index_is_being_built_says_there_is_none_yet(
     from assistant.apps.cli import cli
 
     index = tmp_path / "index"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
-         "with FileLock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
-         str(index.with_name(f".{index.name}.lock"))],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with _build_lock_held(index):
         result = CliRunner().invoke(cli, ["ask", "When?", "--corpus", str(tiny_corpus), "--index", str(index)])
-    finally:
-        holder.kill()
-        holder.wait()
     assert result.exit_code != 0 and "using the index as it is" not in result.output
     assert "there is no index to answer from yet: another `assistant index` is writing it" in result.output
