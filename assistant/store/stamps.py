@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from functools import cache
 from pathlib import Path
 
@@ -30,23 +31,32 @@ def _code() -> bytes:
     return digest.digest()
 
 
+RACY_NS = 2_000_000_000  # a file changed this recently may change again within its clock's tick: no stamp
+
+
 def files(corpus_dir: Path, follow_links: bool) -> str:
     """A digest of what is in `corpus_dir` (every article file's name, size, times and inode, what is
-    passed over, metadata.json), taken before the folder is read so that a change during the read shows."""
+    passed over, metadata.json), taken before the folder is read so that a change during the read shows.
+    Empty when a file changed in the last RACY_NS (as git treats a file as racily clean): a second edit of
+    the same size within a coarse clock's tick would leave the same stat data behind."""
     paths, skipped = scan(corpus_dir, follow_links)
     digest = hashlib.sha256()
+    newest = 0
     for path in [*paths, corpus_dir / "metadata.json"]:
         try:
             st = path.stat()
         except OSError:
-            digest.update(b"missing " + str(path).encode() + b"\n")
+            digest.update(b"missing " + os.fsencode(path) + b"\n")
             continue
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
+        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+        digest.update(os.fsencode(path) + f"\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
     digest.update(json.dumps(skipped, sort_keys=True).encode())
-    return digest.hexdigest()
+    return "" if time.time_ns() - newest < RACY_NS else digest.hexdigest()
 
 
 def _stamp(index_dir: Path, folder_digest: str, settings: str) -> str | None:
+    if not folder_digest:  # too fresh to tell by
+        return None
     try:
         generation = (index_dir / "manifest.json").read_bytes()
     except OSError:
