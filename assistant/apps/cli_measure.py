@@ -128,7 +128,7 @@ def eval_(
                 why = ' (no item has a "split": give each "tune" or "test")' if unsplit else ""
                 raise AssistantError(f"{suite.gold} has no {split} items{why}")
             bot = open_assistant(suite.corpus, suite.index_dir(), _suite_store(store, suite.name))
-            gold_sets.check_evidence(items, {s: bot.article_text(s) for s in bot.sources}, suite.corpus)
+            gold_sets.check_evidence(every, {s: bot.article_text(s) for s in bot.sources}, suite.corpus)
             prepare(bot, write=bot.settings.store is not None)  # a database index is brought in step explicitly
             bot.search("warm-up", k=1)  # load the model now, so the first question's latency is not the load time
             with tqdm(total=len(items), unit="question", desc=f"Evaluating {suite.name}", file=sys.stderr) as bar:
