@@ -101,6 +101,8 @@ class Assistant:
         rebuild: bool = False,
         progress: Callable[[int, int], None] | None = None,
         reading: Callable[[int, int], None] | None = None,
+        *,
+        _folder: str | None = None,  # the folder's stamp digest, when `update()` has just taken it
     ) -> SyncReport:
         """Build or update the index from the corpus folder; embeds only what changed. `reading` gets
         (files read, files) while the folder is read, `progress` (word pieces embedded, to embed).
@@ -110,9 +112,10 @@ class Assistant:
         previous index as it was, when the index needs writing but cannot be (read-only, disk full).
         """
         s = self.settings
+        folder = None
         if s.store is None:
             check_writable(s.index_dir, s.corpus_dir)
-        folder = stamps.files(s.corpus_dir, s.follow_links) if s.store is None else None
+            folder = stamps.files(s.corpus_dir, s.follow_links) if _folder is None else _folder
         report = load_corpus(s.corpus_dir, s.follow_links, reading).with_articles()
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
                                rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
@@ -144,12 +147,12 @@ class Assistant:
             s = self.settings
             if s.store is None and build_running(s.index_dir):
                 raise IndexWriteError("another `assistant index` is writing it")  # answer now from the index as it is
-            if s.store is None and stamps.unchanged(s.index_dir, stamps.files(s.corpus_dir, s.follow_links),
-                                                    self._built_with()):  # fmt: skip
+            folder = stamps.files(s.corpus_dir, s.follow_links) if s.store is None else None
+            if folder is not None and stamps.unchanged(s.index_dir, folder, self._built_with()):
                 with self._lock:  # no file changed since the index was last brought up to date: nothing to read
                     self.last_sync = SyncReport()
                 return self.last_sync
-            return self.index(progress=progress, reading=reading)
+            return self.index(progress=progress, reading=reading, _folder=folder)
         except IndexWriteError as exc:
             report = SyncReport(failed=str(exc))
             with self._lock:

@@ -10,15 +10,13 @@ from typing import Any
 import pytest
 
 from assistant.ingest.corpus import load_corpus
+from assistant.measure import gold
 from assistant.measure.metrics import matches, value_groups
 from assistant.measure.suites import SUITES_FILE, load_suites, split_of
 
 SUITES = {s.name: s for s in load_suites()}
 MIN_ITEMS = {r["name"]: r["min_items"] for r in json.loads(SUITES_FILE.read_text())["suites"] if "min_items" in r}
-TYPES = {
-    "factoid", "numeric", "date", "list", "why_how", "multi_hop", "cross_doc",
-    "conflict", "paraphrase", "unanswerable", "conversation",
-}  # fmt: skip
+TYPES = set(gold.TYPES)
 DIFFICULTIES = {"easy", "medium", "hard"}
 REQUIRED: dict[str, type] = {
     "id": str, "question": str, "answers": list, "evidence": list, "type": str, "difficulty": str, "split": str,

@@ -209,12 +209,13 @@ def overview(data: IndexStore, sources: Collection[str] | None = None) -> Answer
         about = ", ".join(x for x in (article.publisher, article.date) if x)
         labels[row] = f"{article.title}" + (f" ({about})" if about else "") + ": "
         picked.append(row)
-    more = len(shown) - len(names)
-    lead = f"The collection holds {len(data.articles)} articles" + (f"; the first {len(names)}:" if more else ":")
-    if sources is not None:
-        lead = f"Searching {len(shown)} of the collection's {len(data.articles)} articles" + (
-            f"; the first {len(names)}:" if more else ":"
-        )
+    whole = len(data.articles)
+    lead = (
+        f"The collection holds {whole} articles"
+        if sources is None
+        else f"Searching {len(shown)} of the collection's {whole} articles"
+    )
+    lead += f"; the first {len(names)}:" if len(shown) > len(names) else ":"
     return _cited(data, picked, lead, labels)
 
 

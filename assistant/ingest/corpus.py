@@ -280,11 +280,8 @@ def load_corpus(
         source = path.relative_to(folder).as_posix()
         try:
             report.articles.append(read_article(path, source, manifest.get(source)))
-        except (OSError, ValueError) as exc:
-            skipped_logger.warning("skipped %s: %s", source, exc)
-            report.skipped[source] = str(exc)
-        except Exception as exc:  # a damaged document a reader library gives up on (lxml, pypdf, zipfile)
-            why = f"cannot be read: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # ours say why; a reader library's (lxml, pypdf, zipfile) on a damaged file too
+            why = str(exc) if isinstance(exc, (OSError, ValueError)) else f"cannot be read: {type(exc).__name__}: {exc}"
             skipped_logger.warning("skipped %s: %s", source, why)
             report.skipped[source] = why
         if progress:

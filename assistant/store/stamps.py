@@ -68,7 +68,7 @@ def _stamp(index_dir: Path, folder_digest: str, settings: str) -> str | None:
 def _where(index_dir: Path) -> Path:
     from ..embed.onnx_query import cache_dir
 
-    key = hashlib.sha256(str(index_dir.resolve()).encode()).hexdigest()[:24]
+    key = hashlib.sha256(os.fsencode(index_dir.resolve())).hexdigest()[:24]
     return cache_dir() / "stamps" / f"{key}.txt"
 
 
