@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import inputs, opening
 from ._offline import go_offline
-from .answer import collection, evidence, whole_articles
+from .answer import evidence, whole_articles
 from .answer.citing import located
 from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
@@ -265,21 +265,19 @@ class Assistant:
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
                                    citations=citations)  # fmt: skip
 
-    def summarize(
-        self, source: str | None = None, query: str | None = None, sentences: int = collection.SUMMARY_SENTENCES
-    ) -> Answer:
+    def summarize(self, source: str | None = None, query: str | None = None, sentences: int | None = None) -> Answer:
         """The central sentences of one article, of the passages about `query`, or of every article,
         in the order the articles give them; each verbatim and cited.
 
         Args:
             source: one article's file name (None: every article, or those `query` finds).
             query: a topic: the sentences closest to it, from the passages that best match it.
-            sentences: how many sentences.
+            sentences: how many sentences (None: about a fifth of those it draws on, 6 to 10).
         """
         retriever = self._ready()
         source = inputs.one_source(source)
         chosen, _ = inputs.article_filter(None if source is None else [source], retriever.data.articles)
-        k = inputs.positive_k(sentences, "sentences")
+        k = None if sentences is None else inputs.positive_k(sentences, "sentences")
         query = None if query is None else inputs.question(query)
         made = whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
         return dataclasses.replace(made, citations=located(made.citations, retriever.data.articles))

@@ -36,9 +36,10 @@ def _about(data: IndexStore, topic: str, rows: Sequence[int]) -> bool:
 
 
 def summary(
-    data: IndexStore, search: Search, embed: Embed, query: str | None, sources: Collection[str] | None, k: int
+    data: IndexStore, search: Search, embed: Embed, query: str | None, sources: Collection[str] | None, k: int | None
 ) -> Answer:
-    """The k central sentences of the passages about `query`, or of the chosen (or every) article."""
+    """The k central sentences of the passages about `query`, or of the chosen (or every) article
+    (k None: as many as collection.summary_length gives)."""
     if query and query.strip():
         rows = rows_about(data, search, query, sources, SUMMARY_PASSAGES)
         if not _about(data, query, rows):
@@ -67,7 +68,7 @@ def answer(data: IndexStore, search: Search, embed: Embed, plan: Plan) -> Answer
     if plan.shape == "overview":
         return collection.overview(data, sources)
     if plan.shape == "summary":
-        return summary(data, search, embed, plan.topic, sources, collection.SUMMARY_SENTENCES)
+        return summary(data, search, embed, plan.topic, sources, None)
     if plan.shape in ("mentions", "differ") and plan.topic:
         if plan.shape == "mentions":
             return collection.who_mentions(data, plan.topic, embed(plan.topic), sources)
