@@ -16,6 +16,7 @@ from ..errors import CorpusError
 from ..records import Article
 from . import sections
 from .cleaning import clean_pages, clean_text
+from .copies import without_copies
 from .documents import read_docx, read_pdf
 from .filetypes import SUFFIXES, kind_of, unread
 from .markup import META_FIELDS, html_to_text, markdown_to_text
@@ -286,6 +287,12 @@ def load_corpus(
             report.skipped[source] = why
         if progress:
             progress(number, len(paths))
+    report.articles, copies = without_copies(
+        report.articles, lambda source: str(Path(source).with_name(_name(Path(source))))
+    )
+    for source, why in copies.items():
+        skipped_logger.warning("skipped %s: %s", source, why)
+    report.skipped.update(copies)
     # A site name the pages' titles share is not part of any one title (metadata.json's titles stay as given).
     own = [i for i, a in enumerate(report.articles) if not (manifest.get(a.source) or {}).get("title")]
     for i, title in zip(own, without_shared_affix([report.articles[i].title for i in own]), strict=True):
