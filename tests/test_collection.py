@@ -175,3 +175,21 @@ def test_which_articles_mention_a_topic_cites_a_statement_not_a_heading(
     answer = Assistant(folder, tmp_path / "index", embedder=fake_embedder).ask("Which articles mention solar power?")
     assert {c.source for c in answer.citations} == {"plants.md", "grid.md"}
     assert all(c.sentence.endswith("night.") for c in answer.citations)  # not the heading "Solar power"
+
+
+@pytest.mark.parametrize(
+    "question", ["Summarize the Events page", "Summarize the documentation of the events module", "Summarize Events"]
+)
+def test_a_page_titled_with_a_word_that_names_no_article_elsewhere_is_still_named(
+    tmp_path: Path, fake_embedder: HashingEmbedder, question: str
+) -> None:
+    """Found on Node.js's API docs: "events" is a word of "a timeline of the events", so the page titled
+    "Events" could not be named, and "Summarize the Events page" summarised other pages."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "events.md").write_text("# Events\n\nAn emitter calls every listener of an event in the order added.\n")
+    (docs / "timers.md").write_text("# Timers\n\nA timer calls a function once a given delay has passed.\n")
+    (docs / "streams.md").write_text("# Streams\n\nA stream emits data events as chunks arrive from the source.\n")
+    bot = Assistant(docs, tmp_path / "index", embedder=fake_embedder)
+    plan = make_plan(question, bot._ready().data)
+    assert (plan.shape, plan.topic, plan.sources) == ("summary", None, ("events.md",))

@@ -33,6 +33,11 @@ SUMMARY_QUESTION = re.compile(
 )
 # Words that name no article in particular: "the articles", "this document", "the whole page".
 _UNNAMED = _WHOLE | frozenset(analyse("document page file piece text story whole entire"))
+# … and those that never are a title's: "Summarize the Events page" names the page titled "Events", and
+# "the documentation of the timers module" the one titled "Timers".
+_NOT_TITLES = (_UNNAMED - frozenset(analyse("events sources collection everything"))) | frozenset(
+    analyse("documentation module")
+)
 MAX_TITLED = 3  # a summary topic that titles more articles than this is a topic, not an article
 _SUMMARY_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(?P<topic>.+?)\W*$", re.I)
 # "Summarize the xsltproc document", "Summarize notes.md", "a summary of the user guide": what it names.
@@ -90,7 +95,7 @@ def titled_sources(topic: str, data: IndexStore) -> list[str]:
     """The articles `topic` names: those titled exactly so, else those whose title names every content
     word of it ("the article on Ada Lovelace"), else those whose file name does ("notes.md"); words such
     as "article" or "document" name no one."""
-    wanted = set(analyse(topic)) - _UNNAMED
+    wanted = set(analyse(topic)) - _NOT_TITLES
     if not wanted:
         return []
     titles = {s: set(analyse(a.title)) for s, a in data.articles.items()}
