@@ -77,9 +77,16 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
         marks = f"{tag.get('id') or ''} {' '.join(tag.get('class') or [])}" if tag.attrs else ""
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
+    for link in soup.find_all("a", href=_SELF_LINK):
+        if link.get_text(strip=True) in _LINK_MARKS:  # a heading's permalink mark: "Timers #", "Usage ¶"
+            link.decompose()
     root = soup.find("article") or soup.find("main") or soup.body or soup
     headings = [(int(h.name[1]), h.get_text(" ", strip=True), 0, _text_after(h)) for h in root.find_all(_HEADING)]
     return _page_text(root), meta, headings
+
+
+_SELF_LINK = re.compile(r"^#")
+_LINK_MARKS = frozenset(("", "#", "¶", "§", "🔗", "\uf0c1"))  # what a permalink to a heading shows (or an icon)
 
 
 _BLOCKS = frozenset(("p", "div", "section", "article", "main", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
