@@ -110,3 +110,27 @@ def test_citations_name_their_section(tmp_path: Path, embedder: SentenceTransfor
         article = bot._ready().data.articles[c.source]
         assert c.section == path_at(article.headings, c.start + c.sentence_start, article.title)
     assert any(c.section for c in answer.citations)
+
+
+def test_a_headings_permalink_mark_is_not_part_of_it(tmp_path: Path) -> None:
+    """Node.js's pages end each heading with a "#" link, Sphinx and Texinfo with "¶": the section was
+    "Timers #" (and placed wrong, as the text read "Timers#"), a definition line ended in "¶"."""
+    page = tmp_path / "timers.html"
+    page.write_text(
+        "<html><head><title>Timers</title></head><body><main>"
+        '<h2>Timers<a class="mark" href="#timers" id="timers">#</a></h2>'
+        "<p>The timer module exposes a global API for scheduling functions to be called later.</p>"
+        '<h3>setTimeout(callback, delay) <a class="headerlink" href="#settimeout" title="Permalink">¶</a></h3>'
+        "<p>Schedules execution of a one-time callback after delay milliseconds have passed.</p>"
+        '<dl><dt>Function: void clear_timer (timer *t)<a class="copiable-link" href="#index-clear"> ¶</a></dt>'
+        "<dd>Cancels a timer made before.</dd></dl>"
+        '<p>See <a href="#settimeout">setTimeout</a> for the one-time timer.</p>'
+        "</main></body></html>"
+    )
+    article = read_article(page, "timers.html")
+    assert [title for _, _, title in article.headings] == ["Timers", "setTimeout(callback, delay)"]
+    assert "#" not in article.text and "¶" not in article.text
+    assert "Function: void clear_timer (timer *t)\n" in article.text
+    assert "See setTimeout for the one-time timer." in article.text  # a link with words stays
+    starts = [start for start, _, _ in article.headings]
+    assert [article.text[s : s + 6] for s in starts] == ["Timers", "setTim"]
