@@ -44,6 +44,9 @@ from .conftest import write_articles
         ("The 2024/2025 season began.", [("2024", "year"), ("2025", "year")]),
         # a source line and a standard (found by a new user: a manual's timeline began "1619 (vec.rs:1619)")
         ("It panicked at vec.rs:1619 and scheduler.c:1861; see RFC 1750. Noted: 1998 was calm.", [("1998", "year")]),
+        # API documentation (found by a new user: Node.js's timeline was "1500", "2048", "2001" of these)
+        ("Frames are 1500 octets; run ulimit -n 2048, or at least 1536 (1.5 GiB) of 1536 MiB.", []),
+        ("For example, '2001:4860:a005::68' is an address. In 2001: the year it began.", [("2001", "year")]),
     ],
 )
 def test_dates_are_found_normalised_and_references_skipped(text: str, expected: list[tuple[str, str]]) -> None:

@@ -19,7 +19,8 @@ from ..patterns import DAY_PATTERN, MONTH_NUMBER, MONTH_PATTERN, YEAR, YEAR_PATT
 # What does not follow a year: more digits, a decade's "s", an era before Christ, a unit of an amount.
 _NOT_A_QUANTITY = (
     r"(?![\w-]|[.,]\d|s\b|\s*(?:BCE?\b|B\.C\.|%|percent|per cent|tons?|km|kilomet|met|miles?|people|units?|"
-    r"barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|bits?|rows?|pages?|items?)\b)"
+    r"barrels?|cubic|square|dollars?|euros?|manat|yuan|megawatts?|MW|bytes?|bits?|octets?|[KMGT]i?B|kB|rows?|pages?|"
+    r"items?)\b)"
 )
 # One pattern, alternatives from the most precise down; named groups say which matched.
 DATE = re.compile(
@@ -33,9 +34,11 @@ DATE = re.compile(
     rf"|(?<![\w.,])(?P<y8>1\d[1-9]|20\d)0s\b"
     rf"|\b(?:c\.|ca\.|circa)\s?(?P<y9>[1-9]\d{{2,3}})(?:\s?(?:AD|CE)\b|{_NOT_A_QUANTITY})"
     r"|\b(?P<y10>[1-9]\d{0,3})\s?(?:AD|CE)\b|\bAD\s?(?P<y11>[1-9]\d{0,3})\b"
-    # not an issue "#1516", a merge request "!1508", a path ".../msg/1663", a source line "vec.rs:1619" or
-    # a standard "RFC 1750"; "2024/2025" is two years
-    rf"|(?<![\w.,#!:-])(?<![^\d\s]/)(?<!RFC )(?P<y6>{YEAR_PATTERN}){_NOT_A_QUANTITY}",
+    # not an issue "#1516", a merge request "!1508", a path ".../msg/1663", a source line "vec.rs:1619",
+    # a standard "RFC 1750", an option's value "ulimit -n 2048", a bound "at least 2048" or an IPv6
+    # address "2001:4860::68"; "2024/2025" is two years
+    rf"|(?<![\w.,#!:-])(?<![^\d\s]/)(?<!RFC )(?<!-[a-zA-Z] )(?<!at least )(?<!at most )"
+    rf"(?P<y6>{YEAR_PATTERN})(?!:[0-9a-fA-F]{{0,4}}:){_NOT_A_QUANTITY}",
 )
 # A parenthesised aside that cites another text: "(see Harbour Review, May 14, 2021)", "(Reuters, March 3)".
 _REFERENCE = re.compile(r"\((?:[^()]*?(?:\bsee\b|,)[^()]*?)\)")
