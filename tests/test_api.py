@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import pytest
 
 import assistant
 from assistant import Assistant, QuestionError, Turn
+from assistant.embed.embedding import HashingEmbedder
 
 from .conftest import CORPUS
 
@@ -133,3 +136,21 @@ def test_langchain_retriever_carries_metadata(bot: Assistant) -> None:
         assert {"source", "title", "start", "end", "score", "chunk_id"} <= set(doc.metadata)
         text = bot._ready().data.articles[doc.metadata["source"]].text
         assert text[doc.metadata["start"] : doc.metadata["end"]] == doc.page_content
+
+
+def test_opening_the_index_is_timed_apart_from_retrieval(
+    tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by a new user: `retrieval_s` of each `assistant ask --json` was seconds, most of it opening the index."""
+    Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder).index()
+    bot = Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder)
+    opened = Assistant._open
+
+    def slow_open(self: Assistant) -> object:
+        time.sleep(0.5)
+        return opened(self)
+
+    monkeypatch.setattr(Assistant, "_open", slow_open)
+    first = bot.ask("How long does the night train take?")
+    assert first.timings["open_s"] >= 0.5 > first.timings["retrieval_s"]
+    assert bot.ask("How long does the night train take?").timings["open_s"] < 0.5  # opened once
