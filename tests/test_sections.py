@@ -134,3 +134,28 @@ def test_a_headings_permalink_mark_is_not_part_of_it(tmp_path: Path) -> None:
     assert "See setTimeout for the one-time timer." in article.text  # a link with words stays
     starts = [start for start, _, _ in article.headings]
     assert [article.text[s : s + 6] for s in starts] == ["Timers", "setTim"]
+
+
+def test_navigation_named_by_its_aria_role_is_left_out(tmp_path: Path) -> None:
+    """Node.js's pages hold their menu and table of contents in <div role="navigation"> and
+    <details role="navigation">, not <nav>: every page began with the whole menu and its contents."""
+    page = tmp_path / "timers.html"
+    page.write_text(
+        "<html><head><title>Timers</title></head><body><div id='content'>"
+        "<div role='navigation' id='column2'><ul><li><a href='events.html'>Events</a></li>"
+        "<li><a href='fs.html'>File system</a></li></ul></div>"
+        "<div id='column1'><header><h1>Node.js documentation</h1></header>"
+        "<details role='navigation' id='toc'><summary>Table of contents</summary>"
+        "<ul><li><a href='#timers'>Timers</a></li><li><a href='#cancel'>Cancelling timers</a></li></ul></details>"
+        "<div role='main' id='apicontent'><h2>Timers</h2>"
+        "<p>The timer module exposes a global API for scheduling functions to be called later.</p>"
+        "<h3>Cancelling timers</h3><p>A timer made by setTimeout is cancelled by passing it to clearTimeout.</p>"
+        "</div></div></div></body></html>"
+    )
+    article = read_article(page, "timers.html")
+    assert article.text.startswith("Timers\nThe timer module exposes")
+    assert "Table of contents" not in article.text and "File system" not in article.text
+    assert [(article.text[s : s + 9], title) for s, _, title in article.headings] == [
+        ("Timers\nTh", "Timers"),
+        ("Cancellin", "Cancelling timers"),
+    ]
