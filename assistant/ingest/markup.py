@@ -77,13 +77,13 @@ def html_to_text(html: str) -> tuple[str, dict[str, str], list[Heading]]:
         marks = f"{tag.get('id') or ''} {' '.join(tag.get('class') or [])}" if tag.attrs else ""
         if marks and chrome.search(marks) and tag.name not in ("body", "html", "main", "article"):
             tag.decompose()
-    for tag in soup.find_all(attrs={"role": _CHROME_ROLES}):  # <div role="navigation">: a <nav> by its ARIA name
+    for tag in soup.find_all(role=_CHROME_ROLES):  # <div role="navigation">: a <nav> by its ARIA name
         if tag.name not in ("body", "html"):
             tag.decompose()
     for link in soup.find_all("a", href=_SELF_LINK):
         if link.get_text(strip=True) in _LINK_MARKS:  # a heading's permalink mark: "Timers #", "Usage ¶"
             link.decompose()
-    root = soup.find("article") or soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    root = soup.find("article") or soup.find("main") or soup.find(role="main") or soup.body or soup
     headings = [(int(h.name[1]), h.get_text(" ", strip=True), 0, _text_after(h)) for h in root.find_all(_HEADING)]
     return _page_text(root), meta, headings
 
