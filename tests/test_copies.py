@@ -52,3 +52,35 @@ def test_copies_in_a_sub_folder_and_compressed_are_found_too(tmp_path: Path) -> 
     report = load_corpus(tmp_path / "docs")
     assert "api/events.md.gz" in {a.source for a in report.articles}
     assert report.skipped == {"api/events.html": "the same page as api/events.md.gz, which is read instead"}
+
+
+def _page(topic: str) -> str:
+    return " ".join(
+        f"The {topic} module, part {n}, documents call number {n} of the {topic} interface." for n in range(30)
+    )
+
+
+def test_a_one_page_edition_of_pages_read_one_by_one_is_left_out(tmp_path: Path) -> None:
+    """Node.js's docs ship every page alone and all of them again in all.html: every answer was cited twice."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    topics = ["timers", "events", "streams", "buffers"]
+    for topic in topics:
+        (docs / f"{topic}.md").write_text(f"# {topic.title()}\n\n{_page(topic)}\n")
+    (docs / "all.md").write_text("# All\n\n" + "\n\n".join(_page(t) for t in topics) + "\n")
+    # a long text that quotes three pages but is mostly its own is no edition of them
+    own = " ".join(
+        f"Chapter {n} tells a story of its own about the harbour, the ships and the sea." for n in range(300)
+    )
+    (docs / "book.md").write_text("# Book\n\n" + own + "\n\n" + "\n\n".join(_page(t) for t in topics[:3]) + "\n")
+    report = load_corpus(docs)
+    assert sorted(a.source for a in report.articles) == [
+        "book.md",
+        "buffers.md",
+        "events.md",
+        "streams.md",
+        "timers.md",
+    ]
+    assert report.skipped == {
+        "all.md": "a one-page edition of 4 articles read one by one (buffers.md, events.md, streams.md and 1 more)"
+    }

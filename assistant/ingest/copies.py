@@ -1,10 +1,13 @@
 """One page saved in two formats ("events.md" and "events.html" side by side, as documentation sets
 ship them) is one article: the other copy is skipped, with the reason, so that no list, overview,
-summary or search result shows the page twice."""
+summary or search result shows the page twice. So is a one-page edition of pages the folder also
+holds one by one (Node.js's "all.html", a manual's "manual.pdf" beside its HTML chapters): the pages
+are read, the edition that repeats them is not."""
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import PurePosixPath
 
@@ -18,6 +21,11 @@ PREFERRED = (".md", ".markdown", ".txt", ".html", ".htm", ".docx", ".pdf")
 # that set 0.07.
 SAME_TEXT = 0.6
 _WORD = re.compile(r"\w+")
+# A one-page edition: a file that holds at least EDITION_PARTS other files of the folder (SAME_TEXT of
+# each one's word triples, tried on EDITION_SAMPLE of them) and is EDITION_SIZE times the median length.
+EDITION_PARTS = 3
+EDITION_SIZE = 3
+EDITION_SAMPLE = 50
 
 
 def _triples(text: str) -> set[tuple[str, str, str]]:
@@ -50,7 +58,48 @@ def without_copies(articles: Sequence[Article], stem: Callable[[str], str]) -> t
                 kept.append(article)
             else:
                 skipped[article.source] = f"the same page as {copy_of.source}, which is read instead"
-    return [a for a in articles if a.source not in skipped], skipped
+    kept = [a for a in articles if a.source not in skipped]
+    editions = _editions(kept)
+    skipped.update(editions)
+    return [a for a in kept if a.source not in editions], skipped
+
+
+def _editions(articles: Sequence[Article]) -> dict[str, str]:
+    """The one-page editions among `articles`, each with the reason it is left out: long files that hold
+    EDITION_PARTS or more of the others, which make up most of them."""
+    if len(articles) <= EDITION_PARTS:
+        return {}
+    sizes = sorted(len(a.text) for a in articles)
+    median = sizes[len(sizes) // 2]
+    by_source = {a.source: a for a in articles}
+    samples = {a.source: _sample(a.text) for a in articles}
+    sampled_in: dict[tuple[str, str, str], list[str]] = {}
+    for source, sample in samples.items():
+        for triple in sample:
+            sampled_in.setdefault(triple, []).append(source)
+    found: dict[str, str] = {}
+    for whole in articles:
+        if len(whole.text) < EDITION_SIZE * median:
+            continue
+        hits: Counter[str] = Counter()
+        for triple in _triples(whole.text):
+            hits.update(sampled_in.get(triple, ()))
+        parts = sorted(
+            source
+            for source, n in hits.items()
+            if source != whole.source and source not in found and n >= SAME_TEXT * len(samples[source])
+        )
+        if len(parts) >= EDITION_PARTS and sum(len(by_source[p].text) for p in parts) >= SAME_TEXT * len(whole.text):
+            shown = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
+            found[whole.source] = f"a one-page edition of {len(parts)} articles read one by one ({shown})"
+    return found
+
+
+def _sample(text: str) -> list[tuple[str, str, str]]:
+    """EDITION_SAMPLE of a text's word triples (every so many of them in sorted order: the same each time)."""
+    triples = sorted(_triples(text))
+    step = max(len(triples) // EDITION_SAMPLE, 1)
+    return triples[::step][:EDITION_SAMPLE]
 
 
 def _preference(article: Article) -> tuple[int, str]:
