@@ -52,6 +52,7 @@ def test_index_search_ask_on_a_folder(tmp_path: Path) -> None:
     assert "skipped broken.txt" in proc.stderr and "embedded" in proc.stdout
     assert f"({len(TINY_ARTICLES)} articles indexed)" in proc.stdout  # the first build says how many, too
     assert proc.stderr.count("skipped broken.txt") == 1  # said once, not also by the log
+    assert proc.stderr.startswith(f"Indexing {corpus} into {index} …")  # where, before a long build
 
     proc = run("index", "--corpus", str(corpus), "--index", str(index))
     assert "up to date" in proc.stdout

@@ -51,6 +51,7 @@ def index(
     """Build or update the index (only new or changed articles are embedded)."""
     with friendly_errors():
         bot = open_assistant(corpus_dir, index_dir, store, workers or 0)
+        say(f"Indexing {bot.settings.corpus_dir} into {where(bot)} …", err=True)  # before a long build, not after
         report = prepare(bot, rebuild=rebuild, quiet=True, write=True)
         click.echo(f"{where(bot)}: {report.summary()}")
 
