@@ -394,3 +394,30 @@ def test_connections_the_server_dropped_are_replaced_and_a_lost_database_is_said
     monkeypatch.setattr(index.pool, "connection", away)
     with pytest.raises(StoreUnavailable, match="the index's database is unavailable"):
         index.lexical_search("solar megawatts", 1)
+
+
+def test_a_socket_location_with_no_host_part_connects(tiny_corpus: Path, pg_server: str) -> None:
+    """`postgresql:///db?host=/run/postgresql&user=…`, the usual form for a Unix socket, lost its empty
+    host part and failed with "invalid connection option" (found by a team trying the store)."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(pg_server)
+    query = [*parse_qsl(parts.query), ("user", parts.username or "postgres"), ("index", "socket_form")]
+    url = f"postgresql://{parts.path}?{urlencode(query)}"
+    assert url.startswith("postgresql:///")
+    Assistant(corpus_dir=tiny_corpus, store=url, embedder=HashingEmbedder()).index()
+    assert [
+        h.source
+        for h in Assistant(corpus_dir=tiny_corpus, store=url, embedder=HashingEmbedder()).search("solar power", k=1)
+    ] == ["solar.txt"]
+
+
+def test_a_password_is_never_shown_and_a_bad_pool_size_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = pg_store.redact("postgresql://ann:s3cret@db/main?sslmode=require&password=TOPSECRET&index=x")
+    assert "s3cret" not in shown and "TOPSECRET" not in shown and shown.startswith("postgresql://ann:***@db/main?")
+    for value in ("abc", "0", "-2", ""):
+        monkeypatch.setenv("ASSISTANT_PG_POOL", value)
+        with pytest.raises(IndexStateError, match="ASSISTANT_PG_POOL must be a whole number"):
+            pg_store.pool_size()
+    monkeypatch.setenv("ASSISTANT_PG_POOL", "8")
+    assert pg_store.pool_size() == 8

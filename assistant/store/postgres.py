@@ -66,7 +66,9 @@ def parse_location(location: str) -> tuple[str, str]:
     name = names[-1] if names else "main"
     if not _NAME.match(name):
         raise IndexStateError(f"index name {name!r} in {redact(location)}: use lower-case letters, digits and _")
-    conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "index"])))
+    rest = urlencode([(k, v) for k, v in query if k != "index"])
+    # Spelt out, not urlunsplit: that drops the empty host of "postgresql:///db?host=/run/postgresql" (a socket).
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + (f"?{rest}" if rest else "")
     return conninfo, name
 
 
@@ -91,12 +93,23 @@ def reason(exc: Exception) -> str:
 
 
 def redact(location: str) -> str:
-    """The location without its password, for messages."""
+    """The location without its password (in `user:password@` or a `password=` parameter), for messages."""
     parts = urlsplit(location)
     if parts.password:
         netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return location
+        location = urlunsplit(parts._replace(netloc=netloc))
+    return _PASSWORD_PARAMETER.sub(r"\1***", location)
+
+
+_PASSWORD_PARAMETER = re.compile(r"(\bpassword=)[^&\s]*", re.IGNORECASE)
+
+
+def pool_size() -> int:
+    """Connections a reader's pool may open (ASSISTANT_PG_POOL, default 4)."""
+    value = os.environ.get("ASSISTANT_PG_POOL", "4")
+    if not value.strip().isdigit() or int(value) < 1:
+        raise IndexStateError(f"ASSISTANT_PG_POOL must be a whole number of connections, at least 1, not {value!r}")
+    return int(value)
 
 
 def schema_name(name: str, generation: int) -> str:
@@ -141,7 +154,7 @@ def pool(conninfo: str) -> Any:
                 register_types(conn)
                 conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
 
-            size = int(os.environ.get("ASSISTANT_PG_POOL", "4"))
+            size = pool_size()
             made = ConnectionPool(
                 conninfo, min_size=1, max_size=size, configure=configure, kwargs={"autocommit": True},
                 timeout=CONNECT_TIMEOUT_S, open=True,
