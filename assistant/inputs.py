@@ -58,7 +58,7 @@ def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None
     """
     if value is None:
         return None, []
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
         raise InputError("sources must be a list of article file names")
     names = list(value)
     if not names:

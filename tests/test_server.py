@@ -113,6 +113,11 @@ def test_calls_that_skip_the_queue_are_closed(open_server: str) -> None:
         ({"question": QUESTION, "history": "hello"}, "history items must be"),
         ({"question": QUESTION, "sources": "a.txt"}, "sources must be a list of article file names"),
         ({"question": QUESTION, "sources": [[]]}, "sources must be a list of article file names"),
+        # found by a team: these searched every article, and an object was read as a list of its keys
+        ({"question": QUESTION, "sources": ""}, "sources must be a list of article file names"),
+        ({"question": QUESTION, "sources": 0}, "sources must be a list of article file names"),
+        ({"question": QUESTION, "sources": False}, "sources must be a list of article file names"),
+        ({"question": QUESTION, "sources": {"a.txt": 1}}, "sources must be a list of article file names"),
         ({"question": QUESTION, "sources": ["../../etc/passwd"]}, "none of the articles named is indexed"),
         ({"question": QUESTION, "k": 3}, "unknown fields: k"),
         ({}, "missing field: question"),
@@ -126,6 +131,24 @@ def test_wrong_inputs_are_4xx_with_one_line(open_server: str, body: object, mess
     assert r.status_code == 400
     detail = r.json()["detail"]
     assert detail.startswith(message) and "\n" not in detail and "Traceback" not in r.text
+
+
+def test_a_body_over_the_limit_is_refused_before_it_is_read_whole(open_server: str) -> None:
+    """A 50 MB question was read and parsed on the server's event loop (20 s), slowing every other request."""
+    from assistant.apps.server import MAX_BODY_BYTES
+
+    big = b'{"question": "' + b"a " * MAX_BODY_BYTES + b'"}'
+    r = httpx.post(open_server + "api/ask", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["detail"].startswith("the request is over 1,000,000 bytes")
+
+    def chunks() -> Iterator[bytes]:  # no content-length: counted as it comes
+        yield big[: MAX_BODY_BYTES // 2]
+        yield big[MAX_BODY_BYTES // 2 :]
+
+    r = httpx.post(open_server + "api/ask", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    r = httpx.post(open_server + "api/ask", json={"question": QUESTION, "sources": []})  # [] is every article
+    assert r.status_code == 200 and not r.json()["abstained"]
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -73,6 +74,10 @@ def _error(status: int, message: str, headers: dict[str, str] | None = None) -> 
 
 
 BODY = '{"question": ..., "sources": [...], "history": [...]}'
+# A request body larger than this is refused before it is read whole (a question is cut to 1,000
+# characters anyway; a long conversation's history is a few hundred kilobytes at most).
+MAX_BODY_BYTES = 1_000_000
+TOO_LARGE = f"the request is over {MAX_BODY_BYTES:,} bytes: send the question and a shorter history"
 
 
 def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], Any]:
@@ -86,8 +91,16 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
     async def api_ask(request: Request) -> Response:
         if not logged_in(request):
             return _error(401, "log in first: POST /login with form fields username and password")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return _error(413, TOO_LARGE)
+        raw = bytearray()
+        async for part in request.stream():  # without a length (chunked), counted as it comes
+            raw += part
+            if len(raw) > MAX_BODY_BYTES:
+                return _error(413, TOO_LARGE)
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return _error(400, f"the body must be JSON: {BODY}")
         if not isinstance(body, dict):
@@ -100,8 +113,7 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
         question: Any = body["question"]  # checked by ask(), with the Python API's message
         try:
             answer = await admission.run(
-                lambda: bot.ask(question, history=inputs.turns(body.get("history")),
-                                sources=body.get("sources") or None)
+                lambda: bot.ask(question, history=inputs.turns(body.get("history")), sources=body.get("sources"))
             )  # fmt: skip
         except Busy:
             return _error(503, BUSY, {"Retry-After": "1"})
