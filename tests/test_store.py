@@ -432,3 +432,22 @@ def test_only_statements_are_embedded_at_build_the_rest_when_read(
     assert np.array_equal(got[1], stored[statements[0]])
     calls = len(fake_embedder.calls)
     assert np.array_equal(vectors[[heading]][0], got[0]) and len(fake_embedder.calls) == calls  # made once, kept
+
+
+def test_a_reader_answers_from_the_folder_index_another_process_rebuilt(
+    tiny_corpus: Path, tmp_path: Path, fake_embedder: HashingEmbedder
+) -> None:
+    """Found by a team serving the chat: after `assistant index` added, changed and removed articles, the
+    running server answered from the old index (and cited a deleted file) until it was restarted."""
+    from assistant.store import files
+
+    reader = Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder)  # a chat server, say
+    assert "glaciers.txt" not in reader.sources
+    (tiny_corpus / "glaciers.txt").write_text("Glaciers\n\nThe glacier retreated four kilometres in a century.\n")
+    (tiny_corpus / "solar.txt").unlink()
+    Assistant(tiny_corpus, tmp_path / "index", embedder=fake_embedder).index()  # `assistant index`, elsewhere
+    data = reader._ready().data
+    assert "glaciers.txt" not in reader.sources  # looked for at most every REFRESH_S seconds
+    data._checked -= files.REFRESH_S  # type: ignore[attr-defined]  # as if that time had passed
+    assert "glaciers.txt" in reader.sources and "solar.txt" not in reader.sources
+    assert [h.source for h in reader.search("glacier retreated", k=1)] == ["glaciers.txt"]

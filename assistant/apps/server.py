@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -86,8 +86,6 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
 
     from .ui_render import answer_dict
 
-    sources = bot.sources
-
     async def api_ask(request: Request) -> Response:
         if not logged_in(request):
             return _error(401, "log in first: POST /login with form fields username and password")
@@ -121,7 +119,7 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
             return _error(503, str(exc), {"Retry-After": "5"})
         except AssistantError as exc:
             return _error(400 if isinstance(exc, InputError | QuestionError) else 500, str(exc))
-        return JSONResponse(answer_dict(answer, sources))
+        return JSONResponse(answer_dict(answer, bot.sources))  # as indexed now: a re-index may change them
 
     return api_ask
 
@@ -137,8 +135,9 @@ def logged_in(request: Request) -> bool:
     return app.tokens.get(token) is not None
 
 
-def validator(known: Sequence[str]) -> Callable[..., tuple[dict[str, Any], ...]]:
-    """Checks for Gradio's `/ask` inputs, run before the call is queued: a wrong one is answered 422."""
+def validator(known: Callable[[], Collection[str]]) -> Callable[..., tuple[dict[str, Any], ...]]:
+    """Checks for Gradio's `/ask` inputs, run before the call is queued: a wrong one is answered 422.
+    `known` gives the indexed articles' names as they are now (a re-index may add some)."""
     import gradio as gr
 
     def verdict(check: Callable[[], object]) -> dict[str, Any]:
@@ -151,7 +150,7 @@ def validator(known: Sequence[str]) -> Callable[..., tuple[dict[str, Any], ...]]
     def check(question: Any, sources_filter: Any = None, history: Any = None) -> tuple[dict[str, Any], ...]:
         return (
             verdict(lambda: inputs.question(question)),
-            verdict(lambda: inputs.article_filter(sources_filter or None, known)),
+            verdict(lambda: inputs.article_filter(sources_filter or None, known())),
             verdict(lambda: inputs.turns(history)),
         )
 
@@ -240,7 +239,7 @@ def launch(
 
     from .ui import CSS, HEAD, build_app
 
-    demo = build_app(bot, validate=validator(sorted(bot.sources)))
+    demo = build_app(bot, validate=validator(lambda: bot.sources))
     demo.queue(default_concurrency_limit=CHAT_RUNNING, max_size=CHAT_WAITING)
     names = guards.machine_names(host, allowed_hosts)
     routes = [Route("/api/ask", ask_endpoint(bot, admission or Admission()), methods=["POST"])]

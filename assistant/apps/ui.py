@@ -125,7 +125,7 @@ def build_app(
             answer = bot.ask(question, history=turns_from(history), sources=sources_filter or None)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
-        return answer_dict(answer, sources)
+        return answer_dict(answer, bot.sources)  # as indexed now: a re-index may change them
 
     def fill(evt: gr.SelectData) -> str:
         """The clicked example's text, into the box."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from .folder import (
 from .format import manifest_problem
 from .lexical import LexicalIndex
 from .protocol import (
+    REFRESH_S,
     ArticleFeatures,
 )
 
@@ -52,6 +54,8 @@ class IndexData(ArticleFeatures):
     lexical: LexicalIndex
     sentences: list[Sentence] = field(default_factory=list)
     sentence_vectors: np.ndarray | None = None  # memory-mapped: only the sentences read are paged in
+    opened_as: tuple[int, ...] = ()  # the manifest file it was read from (a rebuild puts a new one in place)
+    _checked: float = field(default_factory=time.monotonic)
 
     @cached_property
     def _sources(self) -> np.ndarray:
@@ -73,8 +77,13 @@ class IndexData(ArticleFeatures):
         return self.lexical.search(query, k, self._mask(sources))
 
     def superseded(self) -> bool:
-        """An index folder is re-indexed by its own assistant (`Assistant.index()` reopens it)."""
-        return False
+        """Whether another process has re-indexed the folder since it was opened (its manifest is another
+        file now); looked at most every REFRESH_S seconds, so a server answers from the new index."""
+        if not self.opened_as or time.monotonic() - self._checked < REFRESH_S:
+            return False
+        self._checked = time.monotonic()
+        now = identity(self.folder)
+        return now is not None and now != self.opened_as
 
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these rows (those the dense search did not return)."""
@@ -136,6 +145,7 @@ def verify(
 def open_index(folder: Path) -> IndexData:
     """Load a verified index. Raises IndexStateError saying how to fix a broken one."""
     recover(folder, building=folder in _held)
+    opened_as = identity(folder) or ()
     manifest = read_manifest(folder)
     verify(folder, manifest)
     try:
@@ -154,7 +164,16 @@ def open_index(folder: Path) -> IndexData:
         raise IndexStateError(f"index at {folder} is out of step (vectors ≠ chunks); run: assistant index --rebuild")
     if len(sentence_vectors) != len(sentences):
         raise IndexStateError(f"index at {folder} is out of step (sentences); run: assistant index --rebuild")
-    return IndexData(folder, manifest, articles, chunks, index, lexical, sentences, sentence_vectors)
+    return IndexData(folder, manifest, articles, chunks, index, lexical, sentences, sentence_vectors, opened_as)
+
+
+def identity(folder: Path) -> tuple[int, ...] | None:
+    """Which manifest file the folder holds (device, inode, modification time); None while there is none."""
+    try:
+        st = (folder / MANIFEST).stat()
+    except OSError:  # a rebuild is swapping the folders this instant
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -41,12 +41,11 @@ from .postgres_rows import (
     RemoteSentences,
     RemoteVectors,
 )
-from .protocol import SCHEMA_VERSION
+from .protocol import REFRESH_S, SCHEMA_VERSION
 
 CONTROL = "assistant_indexes"
 # The tables' layout (manifest["database"]["layout"]); a generation of another layout is rebuilt.
 LAYOUT = 3
-REFRESH_S = float(os.environ.get("ASSISTANT_PG_REFRESH", "5"))  # how often a reader looks for a newer generation
 CONNECT_TIMEOUT_S = 10.0
 # Candidates an HNSW scan keeps: at least the 50 fusion takes. At 10,000 chunks: recall@10 0.997 in 3 ms
 # (200: 0.999 in 6-8 ms).

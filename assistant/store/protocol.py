@@ -9,6 +9,7 @@ stale, and the plan of an incremental sync (which rows are kept, which are embed
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -24,6 +25,8 @@ from ..records import Article, Chunk, Sentence
 from .lexical import analyse
 
 SCHEMA_VERSION = 2
+# How often a reader looks for a newer index than the one it opened (another process re-indexed it).
+REFRESH_S = float(os.environ.get("ASSISTANT_REFRESH", "5"))
 # Bump when split_article() or sentence_spans() would cut the same text differently.
 CHUNKER_VERSION = 2
 DATABASE_SCHEMES = ("postgresql://", "postgres://")
