@@ -15,6 +15,11 @@ class IndexStateError(AssistantError):
     """The index on disk cannot be used as it is."""
 
 
+class GenerationGone(IndexStateError):
+    """A later sync removed the index generation being read (a shared index re-indexed twice in a few
+    seconds); the current one is opened for the next call."""
+
+
 class ModelNotFoundError(AssistantError):
     """The embedding model's files are not on this machine."""
 

@@ -421,3 +421,18 @@ def test_a_password_is_never_shown_and_a_bad_pool_size_is_one_line(monkeypatch: 
             pg_store.pool_size()
     monkeypatch.setenv("ASSISTANT_PG_POOL", "8")
     assert pg_store.pool_size() == 8
+
+
+def test_a_reader_whose_generation_two_syncs_removed_answers_from_the_current_one(
+    tiny_corpus: Path, pg_url: str
+) -> None:
+    """Found by a team: two re-indexes within a few seconds dropped the generation a server was reading,
+    and its next questions were HTTP 500 "… was removed by a later sync; reopen the index"."""
+    reader = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder())
+    assert [h.source for h in reader.search("solar power", k=1)] == ["solar.txt"]
+    for n in (1, 2):  # the reader's generation is dropped by the second (the one before is kept)
+        (tiny_corpus / "glaciers.txt").write_text(f"Glaciers\n\nThe glacier retreated {n} kilometres in a century.\n")
+        Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder()).index()
+    assert [h.source for h in reader.search("glacier retreated kilometres", k=1)] == ["glaciers.txt"]
+    answer = reader.ask("How far did the glacier retreat?")
+    assert not answer.abstained and "2 kilometres" in answer.text

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 
-from ..errors import IndexStateError, IndexWriteError, StoreUnavailable
+from ..errors import GenerationGone, IndexStateError, IndexWriteError, StoreUnavailable
 from ..records import Chunk
 from .format import manifest_problem
 from .postgres_rows import (
@@ -232,7 +232,7 @@ class PgIndex:
                     return list(conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall())
             except psycopg.errors.UndefinedTable as exc:
                 self._superseded = True  # the assistant opens the current generation for the next question
-                raise IndexStateError(
+                raise GenerationGone(
                     f"index generation {self.generation} of {self.name!r} was removed by a later sync; reopen the index"
                 ) from exc
             except psycopg.OperationalError as exc:
