@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from . import inputs, opening
 from ._offline import go_offline
@@ -19,7 +18,7 @@ from .answer.plan import Plan, make_plan
 from .answer.timeline import Timeline
 from .answer.writer import AnswerWriter, ExtractiveWriter
 from .embed.embedding import Embedder, SentenceTransformerEmbedder
-from .errors import AssistantError, GenerationGone, IndexWriteError, InputError
+from .errors import AssistantError, IndexWriteError, InputError
 from .ingest.corpus import load_corpus
 from .questions import clean_question, not_searched, prepare_question
 from .records import Answer, Passage, Turn
@@ -37,24 +36,6 @@ logger = logging.getLogger(__name__)
 
 
 SEARCH_MODES = ("hybrid", "dense", "lexical", "rerank")
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-def _on_current_generation(method: Callable[P, R]) -> Callable[P, R]:
-    """Run a call once more, on the current index, when a later sync removed the generation it read (a
-    shared index re-indexed twice within a few seconds): the caller gets an answer, not an error."""
-
-    @functools.wraps(method)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return method(*args, **kwargs)
-        except GenerationGone:  # the store marked itself superseded: `_ready` opens the current one
-            return method(*args, **kwargs)
-
-    return run
 
 
 class Assistant:
@@ -217,7 +198,7 @@ class Assistant:
         """Every indexed article's metadata, by source file name."""
         return {s: a.metadata() for s, a in self._ready().data.articles.items()}
 
-    @_on_current_generation
+    @opening.on_current_generation
     def search(
         self, query: str, k: int = 10, *, sources: Collection[str] | None = None, mode: str = "hybrid"
     ) -> list[Passage]:
@@ -244,7 +225,7 @@ class Assistant:
         plan, vector = make_plan(query, retriever.data), retriever.embedder.embed_query(query)
         return evidence.rerank(plan, vector, pool, retriever.data, k, self.reranker)
 
-    @_on_current_generation
+    @opening.on_current_generation
     def ask(
         self,
         question: str,
@@ -287,7 +268,7 @@ class Assistant:
         return dataclasses.replace(answer, question=question, timings=timings, notices=notices + answer.notices,
                                    citations=citations)  # fmt: skip
 
-    @_on_current_generation
+    @opening.on_current_generation
     def summarize(self, source: str | None = None, query: str | None = None, sentences: int | None = None) -> Answer:
         """The central sentences of one article, of the passages about `query`, or of every article,
         in the order the articles give them; each verbatim and cited.
@@ -305,7 +286,7 @@ class Assistant:
         made = whole_articles.summary(retriever.data, self._search, retriever.embedder.embed_query, query, chosen, k)
         return dataclasses.replace(made, citations=located(made.citations, retriever.data.articles))
 
-    @_on_current_generation
+    @opening.on_current_generation
     def timeline(self, query: str | None = None, *, sources: Collection[str] | None = None) -> Timeline:
         """Dated events the articles state, in date order, each sentence verbatim and cited.
 

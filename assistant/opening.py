@@ -1,12 +1,15 @@
 """Opening an index to answer from: rebuilt once when it cannot be read and its corpus is there, checked
-against the embedding model, and what to tell users when it may be out of step with the corpus."""
+against the embedding model, what to tell users when it may be out of step with the corpus, and a call
+run again on the current index when a later sync removed the one it read."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
-from .errors import CorpusError, IndexStateError, IndexWriteError
+from .errors import CorpusError, GenerationGone, IndexStateError, IndexWriteError
 from .ingest.corpus import missing_corpus
 from .settings import Settings
 from .store import location
@@ -53,3 +56,21 @@ def stale_notice(settings: Settings, failed: str | None) -> str | None:
     if not settings.corpus_dir.is_dir() and settings.store is None:
         return f"The corpus folder {settings.corpus_dir} is not there: answers come from the index as it was."
     return None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def on_current_generation(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a call once more, on the current index, when a later sync removed the generation it read (a
+    shared index re-indexed twice within a few seconds): the caller gets an answer, not an error."""
+
+    @functools.wraps(method)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except GenerationGone:  # the store marked itself superseded: `_ready` opens the current one
+            return method(*args, **kwargs)
+
+    return run
