@@ -155,7 +155,9 @@ def test_readers_see_the_old_generation_until_the_sync_commits(tiny_corpus: Path
     assert after.generation > before.generation and after.lexical_search("glaciers alps", 3)
 
 
-def test_a_reader_two_generations_behind_is_told_and_moves_on(tiny_corpus: Path, pg_url: str) -> None:
+def test_a_reader_two_generations_behind_moves_to_the_current_one(tiny_corpus: Path, pg_url: str) -> None:
+    """Two re-indexes within a few seconds drop the generation a server reads: its next question is asked
+    again on the current one (found by a team: it was an HTTP 500, "… removed by a later sync")."""
     embedder = HashingEmbedder()
     bot = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=embedder)
     bot.index()
@@ -164,9 +166,9 @@ def test_a_reader_two_generations_behind_is_told_and_moves_on(tiny_corpus: Path,
         (tiny_corpus / name).write_text(f"{NEW_ARTICLE} ({name})")
         pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, embedder)
     assert len(_schemas(pg_url)) == 2  # the current generation and the previous one; the first is gone
-    with pytest.raises(IndexStateError, match="removed by a later sync"):
-        bot.search("solar", k=1)
-    assert bot.search("glaciers", k=1)[0].source in {"alps.txt", "andes.txt"}  # the next question: the current one
+    assert bot.search("glaciers", k=1)[0].source in {"alps.txt", "andes.txt"}  # not an error: the current one
+    answer = bot.ask("What do the articles say about glaciers?")
+    assert not answer.abstained and {c.source for c in answer.citations} & {"alps.txt", "andes.txt"}
 
 
 KILLER = textwrap.dedent(
@@ -373,12 +375,15 @@ def test_connections_the_server_dropped_are_replaced_and_a_lost_database_is_said
     tiny_corpus: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a PostgreSQL restart the pool's connections are dead: the next question gets new ones. A
-    database that stays away is StoreUnavailable (503 from the HTTP API), not a raw psycopg error."""
+    database that stays away is StoreUnavailable (503 from the HTTP API), not a raw psycopg error, and
+    is said at once for DOWN_S: with the database down, every question held a worker for 10-30 s before
+    its 503, and 40 questions from 10 clients took 400 s (found by a team serving it)."""
     import psycopg
     from psycopg_pool import PoolTimeout
 
     from assistant.errors import StoreUnavailable
 
+    monkeypatch.setattr(pg_store, "_down", {})  # this test's own, not left to the next
     pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, HashingEmbedder())
     index = pg_store.open_index(pg_url)
     assert index.lexical_search("solar megawatts", 1)
@@ -388,12 +393,21 @@ def test_connections_the_server_dropped_are_replaced_and_a_lost_database_is_said
                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")  # fmt: skip
     assert index.lexical_search("solar megawatts", 1)  # answered, on a new connection
 
+    tries = []
+
     def away(*args: object, **kwargs: object) -> None:
+        tries.append(1)
         raise PoolTimeout("couldn't get a connection after 10.00 sec")
 
+    working = index.pool.connection
     monkeypatch.setattr(index.pool, "connection", away)
-    with pytest.raises(StoreUnavailable, match="the index's database is unavailable"):
-        index.lexical_search("solar megawatts", 1)
+    for _ in range(4):
+        with pytest.raises(StoreUnavailable, match="the index's database is unavailable"):
+            index.lexical_search("solar megawatts", 1)
+    assert len(tries) == 1  # the other three were told at once
+    monkeypatch.setattr(pg_store, "_down", {conninfo: (0.0, "down")})  # as if DOWN_S had passed
+    monkeypatch.setattr(index.pool, "connection", working)  # the database is back
+    assert index.lexical_search("solar megawatts", 1) and not pg_store._down  # one call tried, and found it
 
 
 def test_a_socket_location_with_no_host_part_connects(tiny_corpus: Path, pg_server: str) -> None:
@@ -421,18 +435,3 @@ def test_a_password_is_never_shown_and_a_bad_pool_size_is_one_line(monkeypatch: 
             pg_store.pool_size()
     monkeypatch.setenv("ASSISTANT_PG_POOL", "8")
     assert pg_store.pool_size() == 8
-
-
-def test_a_reader_whose_generation_two_syncs_removed_answers_from_the_current_one(
-    tiny_corpus: Path, pg_url: str
-) -> None:
-    """Found by a team: two re-indexes within a few seconds dropped the generation a server was reading,
-    and its next questions were HTTP 500 "… was removed by a later sync; reopen the index"."""
-    reader = Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder())
-    assert [h.source for h in reader.search("solar power", k=1)] == ["solar.txt"]
-    for n in (1, 2):  # the reader's generation is dropped by the second (the one before is kept)
-        (tiny_corpus / "glaciers.txt").write_text(f"Glaciers\n\nThe glacier retreated {n} kilometres in a century.\n")
-        Assistant(corpus_dir=tiny_corpus, store=pg_url, embedder=HashingEmbedder()).index()
-    assert [h.source for h in reader.search("glacier retreated kilometres", k=1)] == ["glaciers.txt"]
-    answer = reader.ask("How far did the glacier retreat?")
-    assert not answer.abstained and "2 kilometres" in answer.text
