@@ -39,15 +39,21 @@ def turns(history: Any) -> list[Turn]:
     if isinstance(history, (str, bytes, Mapping)) or not isinstance(history, Iterable):
         raise InputError(HISTORY_SHAPE)
     out = []
-    for item in history:
+    for number, item in enumerate(history, start=1):
         if isinstance(item, Turn):
             out.append(item)
             continue
         role, content = (item.get("role"), item.get("content")) if isinstance(item, Mapping) else (None, None)
         if role not in ROLES or not isinstance(content, str):
-            raise InputError(HISTORY_SHAPE)
+            raise InputError(f"{HISTORY_SHAPE}; item {number} is {_shown(item)}")
         out.append(Turn(role, content))
     return out
+
+
+def _shown(item: Any, most: int = 60) -> str:
+    """A wrong input as it was given, cut short."""
+    text = repr(item)
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None, list[str]]:
