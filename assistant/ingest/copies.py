@@ -1,8 +1,7 @@
 """One page saved in two formats ("events.md" and "events.html" side by side, as documentation sets
 ship them) is one article: the other copy is skipped, with the reason, so that no list, overview,
 summary or search result shows the page twice. So is a one-page edition of pages the folder also
-holds one by one (Node.js's "all.html", a manual's "manual.pdf" beside its HTML chapters): the pages
-are read, the edition that repeats them is not."""
+holds one by one (Node.js's "all.html"): the pages are read, the edition that repeats them is not."""
 
 from __future__ import annotations
 
