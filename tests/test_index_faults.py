@@ -157,10 +157,11 @@ def test_a_read_only_index_answers_through_the_cli(
     assert "2018" in stale.stdout
     said = f"the index at {index} is out of date (1 added) and cannot be written: {index.parent} is read-only"
     assert f"warning: {said}" in stale.stderr and "using the index as it is" in stale.stderr
-    assert update.returncode != 0  # asked to write and could not: an error, in one line
-    assert (
-        update.stderr.strip() == f"Error: {said}; make it writable, or build the index in another folder (--index DIR)"
-    )
+    assert update.returncode != 0  # asked to write and could not: an error, in one line (after where it went)
+    assert update.stderr.strip().splitlines() == [
+        f"Indexing {tiny_corpus} into {index} …",
+        f"Error: {said}; make it writable, or build the index in another folder (--index DIR)",
+    ]
     assert snapshot(tmp_path / "data") == before
     for proc in (fresh, stale, update):
         assert "Traceback" not in proc.stderr
@@ -300,8 +301,9 @@ def test_the_cli_says_the_disk_is_full_in_one_line(
         ask = run(sys.executable, "-m", "assistant", "ask", QUESTION, *folders)
         assert snapshot(index) == before and not list(disk.glob(".index.tmp-*"))
     assert update.returncode != 0
-    *progress, line = update.stderr.strip().splitlines()  # the embedding progress bar, then one line
+    where, *progress, line = [p for p in update.stderr.strip().splitlines() if p]  # where, the bar (\r-drawn), one line
     assert line.startswith("Error: ") and FULL.fullmatch(line.removeprefix("Error: ")), update.stderr
+    assert where == f"Indexing {tiny_corpus} into {index} …"
     assert all(p.startswith("Embedding") for p in progress), update.stderr
     assert ask.returncode == 0, ask.stderr
     assert "2018" in ask.stdout
