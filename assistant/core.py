@@ -89,6 +89,7 @@ class Assistant:
         self._lock = threading.RLock()
         self.last_sync: SyncReport | None = None
         self._stale: str | None = None  # why the index answered from may be out of step with the corpus
+        self._metadata: tuple[HybridRetriever | None, dict[str, dict[str, str | None]]] = (None, {})
 
     @property
     def embedder(self) -> Embedder:
@@ -195,8 +196,14 @@ class Assistant:
 
     @property
     def sources(self) -> dict[str, dict[str, str | None]]:
-        """Every indexed article's metadata, by source file name."""
-        return {s: a.metadata() for s, a in self._ready().data.articles.items()}
+        """Every indexed article's metadata, by source file name (read once per index opened: a server asks
+        for it with every answer, and a database store reads every article to give it)."""
+        retriever = self._ready()
+        opened, metadata = self._metadata
+        if opened is not retriever:
+            metadata = {s: a.metadata() for s, a in retriever.data.articles.items()}
+            self._metadata = (retriever, metadata)
+        return dict(metadata)
 
     @opening.on_current_generation
     def search(

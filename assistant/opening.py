@@ -13,9 +13,15 @@ from .errors import CorpusError, GenerationGone, IndexStateError, IndexWriteErro
 from .ingest.corpus import missing_corpus
 from .settings import Settings
 from .store import location
+from .store.folder import MANIFEST
 from .store.protocol import IndexStore
 
 logger = logging.getLogger(__name__)
+
+
+def no_index_yet(settings: Settings) -> bool:
+    """An index folder with no index in it yet (a database store says so when it is opened)."""
+    return settings.store is None and not (settings.index_dir / MANIFEST).exists()
 
 
 def open_checked(settings: Settings, failed: str | None, rebuild: Callable[[], object]) -> IndexStore:
@@ -24,13 +30,13 @@ def open_checked(settings: Settings, failed: str | None, rebuild: Callable[[], o
     `failed` is why it could not be brought up to date (None when it was). An unreadable index is rebuilt
     (`rebuild`) when its corpus folder is there."""
     corpus, folder = settings.corpus_dir, settings.index_dir
-    if not corpus.is_dir() and settings.store is None and not (folder / "manifest.json").exists():
+    if not corpus.is_dir() and no_index_yet(settings):
         raise CorpusError(f"{missing_corpus(corpus)} (and no index at {folder})")
     try:
         data = location.open_index(settings.store, folder)
     except IndexStateError as exc:
         if failed:  # no index to fall back on: say why none could be written
-            none = settings.store is None and not (folder / "manifest.json").exists()
+            none = no_index_yet(settings)
             raise IndexWriteError(f"there is no index to answer from yet: {failed}" if none else failed) from exc
         if not corpus.is_dir():
             raise

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import AssistantError
+from ..opening import no_index_yet
 
 corpus_option = click.option(
     "--corpus",
@@ -171,8 +172,7 @@ def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = 
             report = bot.index(rebuild=rebuild, progress=progress, reading=reading)
         else:
             report = bot.update(progress=progress, reading=reading)
-    s = bot.settings
-    if report.failed and (s.store is not None or (s.index_dir / "manifest.json").exists()):  # else: none to use
+    if report.failed and not no_index_yet(bot.settings):  # else: there is none to use as it is
         say(f"warning: {report.failed}; using the index as it is", err=True)
     for source, reason in report.skipped.items():
         say(f"warning: skipped {source}: {reason}", err=True)

@@ -70,6 +70,9 @@ def _editions(articles: Sequence[Article]) -> dict[str, str]:
         return {}
     sizes = sorted(len(a.text) for a in articles)
     median = sizes[len(sizes) // 2]
+    wholes = [a for a in articles if len(a.text) >= EDITION_SIZE * median]
+    if not wholes:  # no file long enough to hold others: nothing to sample (most folders)
+        return {}
     by_source = {a.source: a for a in articles}
     samples = {a.source: _sample(a.text) for a in articles}
     sampled_in: dict[tuple[str, str, str], list[str]] = {}
@@ -77,9 +80,7 @@ def _editions(articles: Sequence[Article]) -> dict[str, str]:
         for triple in sample:
             sampled_in.setdefault(triple, []).append(source)
     found: dict[str, str] = {}
-    for whole in articles:
-        if len(whole.text) < EDITION_SIZE * median:
-            continue
+    for whole in wholes:
         hits: Counter[str] = Counter()
         for triple in _triples(whole.text):
             hits.update(sampled_in.get(triple, ()))

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from ..ingest.corpus import scan
+from .folder import MANIFEST
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -58,7 +59,7 @@ def _stamp(index_dir: Path, folder_digest: str, settings: str) -> str | None:
     if not folder_digest:  # too fresh to tell by
         return None
     try:
-        generation = (index_dir / "manifest.json").read_bytes()
+        generation = (index_dir / MANIFEST).read_bytes()
     except OSError:
         return None
     parts = (generation, settings.encode(), _code(), folder_digest.encode())
