@@ -242,7 +242,8 @@ class RemoteVectors:
         return self._count
 
     def __getitem__(self, rows: list[int]) -> np.ndarray:
-        found = dict(self._db.query("SELECT pos, embedding FROM {s}.sentences WHERE pos = ANY(%s)", [list(rows)]))
+        sql = "SELECT pos, embedding FROM {s}.sentences WHERE pos = ANY(%s)"  # binary: no parsing of the text form
+        found = dict(self._db.query(sql, [list(rows)], binary=True))
         return np.stack([found[r].to_numpy() for r in rows]).astype(np.float32, copy=False)
 
 
