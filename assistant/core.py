@@ -120,7 +120,7 @@ class Assistant:
         report = load_corpus(s.corpus_dir, s.follow_links, reading).with_articles()
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
                                rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
-        result.skipped = report.skipped
+        result.skipped, result.passed_over = report.skipped, report.passed_over
         if folder is not None:  # the next question need not read the folder while it stays as it is
             stamps.record(s.index_dir, folder, self._built_with())
         with self._lock:

@@ -136,6 +136,43 @@ def test_text_files_without_a_known_suffix_are_read_and_other_documents_named(tm
     assert set(report.skipped) == {"tool", "notes.odt"}
     assert "binary" in report.skipped["tool"]
     assert report.skipped["notes.odt"] == ".odt files are not read: save it as .docx, .pdf, .html or .txt to index it"
+    assert report.passed_over == {".py": 1, ".png": 1}  # counted, not listed
+
+
+@pytest.mark.slow
+def test_files_that_are_not_articles_are_counted_by_type_and_said_once(tmp_path: Path) -> None:
+    """Debian's Node.js docs hold each page as .md, .html and .json.gz, with the site's .css, .js and .svg:
+    `assistant index` said "Read 26 files" and nothing of the 18 it passed over (found by a new user).
+    They are counted by type (metadata.json and hidden files are not), and said in one line; a folder of
+    nothing else is told what it holds."""
+    import gzip
+
+    from .test_cli import run
+
+    (tmp_path / "c" / "assets").mkdir(parents=True)
+    corpus = tmp_path / "c"
+    (corpus / "timers.md").write_text("# Timers\n\nThe timer module exposes a global API for scheduling functions.\n")
+    for page in ("timers", "events", "fs"):
+        (corpus / f"{page}.json.gz").write_bytes(gzip.compress(b'{"source": "doc/api/x.md"}'))
+    (corpus / "assets" / "style.css").write_text("body { margin: 0 }")
+    (corpus / "assets" / "logo.svg").write_text("<svg/>")
+    (corpus / "metadata.json").write_text('{"timers.md": {"publisher": "Node.js"}}')
+    (corpus / ".hidden.json").write_text("{}")
+    report = load_corpus(corpus)
+    assert [a.source for a in report.articles] == ["timers.md"]
+    assert report.passed_over == {".json.gz": 3, ".css": 1, ".svg": 1}
+    assert not report.skipped
+    proc = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "i"))
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if "passed over" in line]
+    assert notes == ["note: passed over 5 files that are not articles: 3 .json.gz, 1 .css, 1 .svg"]
+    (corpus / "timers.md").unlink()
+    proc = run("index", "--corpus", str(corpus), "--index", str(tmp_path / "i2"))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1] == (
+        "Error: the corpus holds no readable articles; add .txt, .md, .html, .pdf or .docx files "
+        "(passed over 5 files that are not articles: 3 .json.gz, 1 .css, 1 .svg)"
+    )
 
 
 def test_metadata_file_overrides_inferred_fields(tiny_corpus: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import AssistantError
+from ..ingest.corpus import passed_over
 from ..opening import no_index_yet
 
 corpus_option = click.option(
@@ -176,6 +177,8 @@ def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = 
         say(f"warning: {report.failed}; using the index as it is", err=True)
     for source, reason in report.skipped.items():
         say(f"warning: skipped {source}: {reason}", err=True)
+    if report.passed_over and (write or report.written):
+        say(f"note: {passed_over(report.passed_over)}", err=True)
     if report.written and not quiet:
         click.echo(f"index: {report.summary()}", err=True)
     if getattr(bot.embedder, "fast_queries_pending", False):

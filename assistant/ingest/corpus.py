@@ -7,10 +7,11 @@ import json
 import logging
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import CorpusError
 from ..records import Article
@@ -18,7 +19,7 @@ from . import sections
 from .cleaning import clean_pages, clean_text
 from .copies import without_copies
 from .documents import read_docx, read_pdf
-from .filetypes import SUFFIXES, kind_of, unread
+from .filetypes import SUFFIXES, kind_of, type_of, unread
 from .markup import META_FIELDS, html_to_text, markdown_to_text
 from .roff import is_man_page, man_to_text
 from .sections import Heading
@@ -42,15 +43,29 @@ class LoadReport:
 
     articles: list[Article] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    passed_over: dict[str, int] = field(default_factory=dict)  # files known not to be articles, by type
 
     def with_articles(self, shown: int = 10) -> LoadReport:
         """This report, if it has articles to index; else CorpusError naming each file left out and why
-        (a folder of nothing but unreadable files is told what was wrong with them)."""
-        if self.articles or not self.skipped:
+        (a folder of nothing but unreadable files is told what was wrong with them, a folder of data
+        files what it holds)."""
+        if self.articles or not (self.skipped or self.passed_over):
             return self  # an empty folder: the index's own check says so
         why = "; ".join(f"{source}: {reason}" for source, reason in list(self.skipped.items())[:shown])
         more = f" (and {len(self.skipped) - shown} more)" if len(self.skipped) > shown else ""
-        raise CorpusError(f"{NO_ARTICLES} (skipped {why}{more})")
+        told = [f"skipped {why}{more}"] if self.skipped else []
+        if self.passed_over:
+            told.append(passed_over(self.passed_over))
+        raise CorpusError(f"{NO_ARTICLES} ({'; '.join(told)})")
+
+
+def passed_over(counts: dict[str, int]) -> str:
+    """ "passed over 13 files that are not articles: 12 .json.gz, 1 .css" (most common type first)."""
+    total = sum(counts.values())
+    if len(counts) == 1:
+        return f"passed over {total} {next(iter(counts))} file{'s' if total != 1 else ''}, which are not articles"
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"passed over {total} files that are not articles: {kinds}"
 
 
 def decode(data: bytes) -> str:
@@ -107,17 +122,26 @@ def _shown(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str, str]]:
-    """Every article file under `folder` in a stable order, and what was passed over and why.
+class Scan(NamedTuple):
+    files: list[Path]  # every article file, in a stable order
+    skipped: dict[str, str]  # what was left out, and why
+    passed_over: dict[str, int]  # how many files known not to be articles, by type (".png", ".json.gz")
 
-    Hidden files and files known not to be articles (`filetypes.OTHER_TYPES`) are passed over silently;
-    documents in formats not read (`filetypes.UNREAD_DOCUMENTS`) are reported. Links that lead out of the
+
+def scan(folder: Path, follow_links: bool = False) -> Scan:
+    """Every article file under `folder` in a stable order, what was left out and why, and how many files
+    of each type known not to be articles were passed over.
+
+    Hidden files and metadata.json are passed over uncounted; files known not to be articles
+    (`filetypes.OTHER_TYPES`) are counted, not listed; documents in formats not read
+    (`filetypes.UNREAD_DOCUMENTS`) are reported. Links that lead out of the
     folder are not followed unless `follow_links`; links to folders, dangling links, special files
     (pipes, sockets, devices) and sub-folders that cannot be read are reported.
     """
     root = folder.resolve()
     files: list[Path] = []
     skipped: dict[str, str] = {}
+    passed: Counter[str] = Counter()
 
     def unreadable(exc: OSError) -> None:
         where = Path(exc.filename or folder)
@@ -181,7 +205,9 @@ def scan(folder: Path, follow_links: bool = False) -> tuple[list[Path], dict[str
                 files.append(path)
             elif (why := unread(name)) is not None:
                 skipped[rel] = why
-    return sorted(files), skipped
+            elif rel != METADATA_FILE:
+                passed[type_of(name)] += 1
+    return Scan(sorted(files), skipped, dict(passed))
 
 
 def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -> Article:
@@ -274,7 +300,7 @@ def load_corpus(
         raise CorpusError(missing_corpus(folder))
     manifest = _read_manifest(folder)
     report = LoadReport()
-    paths, report.skipped = scan(folder, follow_links)
+    paths, report.skipped, report.passed_over = scan(folder, follow_links)
     for source, reason in report.skipped.items():
         skipped_logger.warning("skipped %s: %s", source, reason)
     for number, path in enumerate(paths, start=1):

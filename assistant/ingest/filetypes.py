@@ -57,3 +57,12 @@ def unread(name: str) -> str | None:
     if suffix in UNREAD_DOCUMENTS:
         return f"{suffix} files are not read: save it as .docx, .pdf, .html or .txt to index it"
     return None
+
+
+def type_of(name: str) -> str:
+    """A file's type as a person names it: its suffix, lowercased, with what a .gz holds (".json.gz");
+    "no suffix" for none."""
+    path = Path(name.lower())
+    if path.suffix == ".gz" and Path(path.stem).suffix:
+        return Path(path.stem).suffix + ".gz"
+    return path.suffix or "no suffix"

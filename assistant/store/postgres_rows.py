@@ -25,7 +25,7 @@ PAGE = 5_000  # rows per query when a whole table is read
 class Queries(Protocol):
     """What the rows are read through: a generation's `query` (`{s}` is its schema)."""
 
-    def query(self, sql: str, params: Any = None) -> list[Any]: ...
+    def query(self, sql: str, params: Any = None, binary: bool = False) -> list[Any]: ...
 
 
 class Cache(Generic[K, V]):

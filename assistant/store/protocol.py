@@ -207,6 +207,7 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    passed_over: dict[str, int] = field(default_factory=dict)  # files known not to be articles, by type
     embedded_chunks: int = 0
     embedded_sentences: int = 0
     rebuilt: str | None = None  # why everything was re-embedded, if it was

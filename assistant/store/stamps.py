@@ -40,7 +40,7 @@ def files(corpus_dir: Path, follow_links: bool) -> str:
     passed over, metadata.json), taken before the folder is read so that a change during the read shows.
     Empty when a file changed in the last RACY_NS (as git treats a file as racily clean): a second edit of
     the same size within a coarse clock's tick would leave the same stat data behind."""
-    paths, skipped = scan(corpus_dir, follow_links)
+    paths, skipped, _ = scan(corpus_dir, follow_links)
     digest = hashlib.sha256()
     newest = 0
     for path in [*paths, corpus_dir / "metadata.json"]:
