@@ -26,7 +26,9 @@ GATES = {
         "refusal_rate": 0.6,
         "false_refusal_rate": 0.11,
         "timeline_event_recall": 0.8,
-        "summary_coverage": 0.5,
+        # 0.5 over its first two test summaries (stop 26), which still score it; with the five written blind
+        # on 2026-12-01 (four of them test), the set's test figure is 0.44
+        "summary_coverage": 0.44,
         "timeline_in_order": 1.0,
         "timeline_not_events": 0,
         "mentions_recall": 1.0,
@@ -42,8 +44,20 @@ GATES = {
         "timeline_not_events": 0,
         "mentions_recall": 1.0,
     },
-    "sqlite": {"answer_accuracy": 0.4, "citation_precision": 0.34, "refusal_rate": 0.07, "false_refusal_rate": 0.1},
-    "postgres": {"answer_accuracy": 0.45, "citation_precision": 0.4, "refusal_rate": 0.09, "false_refusal_rate": 0.06},
+    "sqlite": {
+        "answer_accuracy": 0.4,
+        "citation_precision": 0.34,
+        "refusal_rate": 0.07,
+        "false_refusal_rate": 0.1,
+        "summary_coverage": 0.38,  # summaries written blind on 2026-12-01 (eval/sqlite/README.md)
+    },
+    "postgres": {
+        "answer_accuracy": 0.45,
+        "citation_precision": 0.4,
+        "refusal_rate": 0.09,
+        "false_refusal_rate": 0.06,
+        "summary_coverage": 0.16,
+    },
     "people": {
         "answer_accuracy": 0.62,
         "citation_precision": 0.76,
