@@ -49,14 +49,14 @@ GATES = {
         "citation_precision": 0.34,
         "refusal_rate": 0.07,
         "false_refusal_rate": 0.1,
-        "summary_coverage": 0.38,  # summaries written blind on 2026-12-01 (eval/sqlite/README.md)
+        "summary_coverage": 0.44,  # summaries written blind on 2026-12-01 (eval/sqlite/README.md)
     },
     "postgres": {
         "answer_accuracy": 0.45,
         "citation_precision": 0.4,
         "refusal_rate": 0.09,
         "false_refusal_rate": 0.06,
-        "summary_coverage": 0.16,
+        "summary_coverage": 0.22,
     },
     "people": {
         "answer_accuracy": 0.62,
