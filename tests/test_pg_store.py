@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from assistant.errors import IndexStateError
 from assistant.ingest.corpus import load_corpus
 from assistant.store.files import open_index
 from assistant.store.files_sync import sync
+from assistant.store.postgres_rows import RemoteSentences
 
 from .conftest import CORPUS, ROOT, TINY_ARTICLES
 
@@ -80,6 +82,33 @@ def test_same_rows_and_searches_as_the_index_folder_and_incremental(
     assert newer.generation > db.generation
     assert {c.source for c in newer.chunks} == {"solar.txt", "bees.md", "glaciers.txt"}
     assert db.lexical_search("solar", 3)  # readers on the previous generation keep working
+
+
+def test_a_whole_collection_question_reads_the_sentences_table_once(tiny_corpus: Path, pg_url: str) -> None:
+    """An overview, a summary or "which articles mention" reads every sentence: on PostgreSQL that was a
+    table scan per question (an overview of 40 Valgrind pages: 2.5 s against the folder's 0.13 s). A
+    generation's rows never change, so once all are held, they are read from memory."""
+    pg_sync.sync(load_corpus(tiny_corpus).articles, pg_url, HashingEmbedder())
+    db = pg_store.open_index(pg_url)
+    counted = Counted(db)
+    sentences = RemoteSentences(counted, len(db.sentences))
+    first = list(sentences)
+    assert counted.asked and first == list(db.sentences)
+    counted.asked.clear()
+    assert list(sentences) == first and sentences[1] == first[1]
+    assert counted.asked == []
+
+
+class Counted:
+    """A generation's queries, counted."""
+
+    def __init__(self, db: Any) -> None:
+        self.db = db
+        self.asked: list[str] = []
+
+    def query(self, sql: str, params: Any = None, binary: bool = False) -> list[Any]:
+        self.asked.append(sql)
+        return self.db.query(sql, params, binary)
 
 
 def test_settings_change_rebuilds_and_another_model_is_refused(tiny_corpus: Path, pg_url: str) -> None:

@@ -53,6 +53,11 @@ class Cache(Generic[K, V]):
 
     def through(self, keys: Sequence[K], load: Callable[[list[K]], Mapping[K, V]]) -> dict[K, V]:
         """The values of `keys`: cached ones, and the rest loaded in one call (missing keys stay out)."""
+        if len(keys) == 1:  # the common case of a row or an article at a time, without building a request
+            with self._lock:
+                if keys[0] in self._items:
+                    self._items.move_to_end(keys[0])
+                    return {keys[0]: self._items[keys[0]]}
         found = self.get_many(keys)
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         if missing:
@@ -100,7 +105,13 @@ class RemoteSentences(Sequence[Sentence]):
 
     def __iter__(self) -> Iterator[Sentence]:
         """Every sentence, a page at a time; they are cached as they pass (a question about the whole
-        collection reads them again by row)."""
+        collection reads them again by row), and read from the cache when it holds them all (a
+        generation's rows never change)."""
+        if self._count <= self.cache.limit:
+            held = self.cache.get_many(range(self._count))
+            if len(held) == self._count:
+                yield from (held[row] for row in range(self._count))
+                return
         for pos, record in pages(self._db, "record", "sentences"):
             sentence = Sentence(**record)
             self.cache.put_many({pos: sentence})
