@@ -115,6 +115,16 @@ def test_timeline_command_prints_json(bot: Assistant) -> None:
     assert [e["date"] for e in payload["events"]] == sorted(e["date"] for e in payload["events"])
 
 
+@pytest.mark.slow
+def test_timeline_command_writes_a_decade_as_a_reader_does(bot: Assistant) -> None:
+    """The table's date column showed "199" for "in the 1990s" (ISO 8601's decade)."""
+    result = CliRunner().invoke(cli.cli, ["timeline"])
+    assert result.exit_code == 0, result.output
+    dated = [line.split()[0] for line in result.stdout.splitlines() if line[:1].isdigit()]
+    assert "1990s" in dated and "199" not in dated
+    assert dated.index("1990s") < dated.index("1994")
+
+
 XSS = "<script>window.__pwned=1</script>"
 
 

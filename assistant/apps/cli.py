@@ -156,8 +156,9 @@ def timeline(
         for e in found.events:
             cited_in = ", ".join(c.source for c in (e.citation, *e.also))
             guessed = " (year from the text around it)" if e.inferred_year else ""
-            said = "" if e.date_text == e.date else e.date_text  # a date the text writes as 2019-12-07: once
-            say(f"{e.date:<10}  {said:<{width}}  {cited_in}{guessed}", bold=True)
+            when = f"{e.date}0s" if e.precision == "decade" else e.date  # ISO's "199" is the 1990s
+            said = "" if e.date_text in (e.date, when) else e.date_text  # a date written as 2019-12-07: once
+            say(f"{when:<10}  {said:<{width}}  {cited_in}{guessed}", bold=True)
             say(f"            {e.text}")
         for a, b in found.disagreements:
             dates = f"{a.date_text} ({a.citation.source}) and {b.date_text} ({b.citation.source})"
