@@ -351,6 +351,19 @@ def test_a_markdown_file_is_titled_by_its_first_heading_and_its_tables_are_read(
     assert "|" not in article.text and "Master Gitlab passing" in article.text
 
 
+def test_a_markdown_list_of_links_is_titled_by_its_file_not_its_first_link(tmp_path: Path) -> None:
+    """Node.js's index.md (a comment, then a list of links to the pages) was titled "About this
+    documentation", its first link: the title of another page. A file that opens with a list and has no
+    top heading is titled by its name; one that opens with a paragraph is titled as before."""
+    (tmp_path / "index.md").write_text(
+        "<!--\n  NB: if you move this file, update tools/doc/html.mjs.\n-->\n\n<!--introduced_in=v0.10.0-->\n\n"
+        "* [About this documentation](documentation.md)\n* [Usage and example](synopsis.md)\n"
+    )
+    (tmp_path / "notes.md").write_text("Release checklist\n\n* tag the release\n* publish the notes\n")
+    titles = {a.source: a.title for a in load_corpus(tmp_path).articles}
+    assert titles == {"index.md": "index", "notes.md": "Release checklist"}
+
+
 def test_a_list_of_names_is_kept_though_a_signature_goes(tmp_path: Path) -> None:
     """An AUTHORS file kept only "Original authors:" and a THANKS file only its first line (found by a new
     user): the rule that drops a signature after an article's last paragraph took every name as one. A

@@ -248,7 +248,8 @@ def read_article(path: Path, source: str, extra: dict[str, Any] | None = None) -
     meta.update({k: str(v) for k, v in (extra or {}).items() if k in META_FIELDS and v})
     return Article(
         source=source,
-        title=meta.get("title") or untitled(path, text, _name(path)),
+        # a title the reader found empty ("": a list of links) is the file's name, not its first line
+        title=meta.get("title") or untitled(path, "" if meta.get("title") == "" else text, _name(path)),
         text=text,
         publisher=meta.get("publisher"),
         author=meta.get("author"),

@@ -200,6 +200,9 @@ def _text_after(heading: Any) -> str:
     return " ".join(taken)[:60]
 
 
+_LEADING_COMMENTS = re.compile(r"^(?:\s*<!--.*?-->)*\s*", re.DOTALL)
+
+
 def markdown_to_text(text: str) -> tuple[str, dict[str, str], list[Heading]]:
     """Front matter as metadata; the body rendered through a Markdown parser, then read as HTML."""
     meta: dict[str, str] = {}
@@ -216,7 +219,10 @@ def markdown_to_text(text: str) -> tuple[str, dict[str, str], list[Heading]]:
     from markdown_it import MarkdownIt
 
     # Tables as GitHub writes them are read as tables (CommonMark alone leaves "|Branch|CI|…|" as text).
-    body, _, headings = html_to_text(MarkdownIt("commonmark").enable("table").render(text))
+    rendered = MarkdownIt("commonmark").enable("table").render(text)
+    body, _, headings = html_to_text(rendered)
     if "title" not in meta and (first := next((h for h in headings if h[0] == 1), None)) is not None:
         meta["title"] = first[1]  # its first top heading, wherever it is ("# GnuTLS -- Information for developers")
+    elif "title" not in meta and _LEADING_COMMENTS.sub("", rendered).startswith(("<ul", "<ol")):
+        meta["title"] = ""  # a list of links (Node.js's index.md) is titled by its first item by no one
     return body, meta, headings

@@ -64,7 +64,7 @@ def untitled(path: Path, text: str, name: str) -> str:
     words = line.split()
     one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
     runs_on = bool(words) and (words[-1].lower() in _RUNS_ON or line.endswith((",", "-", "–", ":")))  # "Authors:"
-    if one_word or runs_on or len(words) > TITLE_WORDS or _recurs(line, text):
+    if not words or one_word or runs_on or len(words) > TITLE_WORDS or _recurs(line, text):
         return name.replace("_", " ").replace("-", " ")
     return line
 
