@@ -140,7 +140,7 @@ def run(quick: bool, work: Path, log: Callable[[str], None] = print) -> dict[str
     log(f"indexing: {case['files']} documentation files, {case['mb']:.1f} MB — LangChain tutorial pipeline …")
     peer = _run_child("peer", str(corpus))
     log("indexing: the assistant …")
-    ours = _run_child("assistant", str(corpus), str(work / "index"))
+    ours = _run_child("assistant", str(corpus), str(work / "docs-index"))  # from nothing, as its peer
     params = matmul_parameters()
     for side in (peer, ours):
         side["tokens_per_s"] = side["tokens_embedded"] / side["build_s"]
