@@ -12,6 +12,7 @@ from .core import Assistant  # noqa: E402
 from .errors import (  # noqa: E402
     AssistantError,
     CorpusError,
+    IndexReplaceError,
     IndexStateError,
     IndexWriteError,
     InputError,
@@ -44,6 +45,7 @@ __all__ = [
     "CorpusError",
     "Event",
     "ExtractiveWriter",
+    "IndexReplaceError",
     "IndexStateError",
     "IndexWriteError",
     "InputError",

@@ -40,5 +40,12 @@ class IndexWriteError(AssistantError):
     """A new index could not be written (a read-only folder, a full disk); the previous one is untouched."""
 
 
+class IndexReplaceError(IndexWriteError):
+    """Indexing this corpus would remove most of what an existing index holds (a mistyped corpus folder?), and
+    replacing it was not asked for (`replace=True`, `assistant index --replace`); nothing was changed. A command
+    that only reads (ask, search, chat) answers from the index as it was, with a warning, as for any index
+    that could not be written."""
+
+
 class StoreUnavailable(AssistantError):
     """The database holding the index cannot be reached just now; asking again later may work."""

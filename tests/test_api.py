@@ -25,6 +25,7 @@ def test_public_surface_is_pinned() -> None:
         "CorpusError",
         "Event",
         "ExtractiveWriter",
+        "IndexReplaceError",
         "IndexStateError",
         "IndexWriteError",
         "InputError",
