@@ -103,14 +103,18 @@ class Assistant:
         progress: Callable[[int, int], None] | None = None,
         reading: Callable[[int, int], None] | None = None,
         *,
+        replace: bool = False,
         _folder: str | None = None,  # the folder's stamp digest, when `update()` has just taken it
     ) -> SyncReport:
         """Build or update the index from the corpus folder; embeds only what changed. `reading` gets
         (files read, files) while the folder is read, `progress` (word pieces embedded, to embed).
 
         Raises UnsafeFolderError, before anything is read or written, when the index folder holds
-        files the assistant did not write or overlaps the corpus folder; IndexWriteError, leaving the
-        previous index as it was, when the index needs writing but cannot be (read-only, disk full).
+        files the assistant did not write or overlaps the corpus folder; IndexReplaceError, before
+        anything is written, when the corpus folder would remove most of the articles an existing index
+        holds (more than half, and at least 5: a mistyped folder?) unless `replace`; `rebuild` only
+        re-embeds, it is no consent. IndexWriteError, leaving the previous index as it was, when the
+        index needs writing but cannot be (read-only, disk full).
         """
         s = self.settings
         folder = None
@@ -119,7 +123,8 @@ class Assistant:
             folder = stamps.files(s.corpus_dir, s.follow_links) if _folder is None else _folder
         report = load_corpus(s.corpus_dir, s.follow_links, reading).with_articles()
         result = location.sync(s.store, s.index_dir, report.articles, self.embedder, s.chunking, s.index_type,
-                               rebuild=rebuild, progress=progress, corpus_dir=s.corpus_dir)  # fmt: skip
+                               rebuild=rebuild, replace=replace, progress=progress,
+                               corpus_dir=s.corpus_dir)  # fmt: skip
         result.skipped, result.passed_over = report.skipped, report.passed_over
         if folder is not None:  # the next question need not read the folder while it stays as it is
             stamps.record(s.index_dir, folder, self._built_with())

@@ -43,16 +43,24 @@ def cli(verbose: bool) -> None:
 @index_option
 @store_option
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged articles.")
+@click.option("--replace", is_flag=True,
+              help="Replace an existing index even if the folder lacks most of its articles (more than half, "
+                   "and at least 5); without it, that is refused and nothing changes.")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Batches embedded at once, each on its share of the cores.  [default: one per core]")  # fmt: skip
 def index(
-    corpus_dir: Path | None, index_dir: Path | None, store: str | None, rebuild: bool, workers: int | None
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    store: str | None,
+    rebuild: bool,
+    replace: bool,
+    workers: int | None,
 ) -> None:
     """Build or update the index (only new or changed articles are embedded)."""
     with friendly_errors():
         bot = open_assistant(corpus_dir, index_dir, store, workers or 0)
         say(f"Indexing {bot.settings.corpus_dir} into {where(bot)} …", err=True)  # before a long build, not after
-        report = prepare(bot, rebuild=rebuild, quiet=True, write=True)
+        report = prepare(bot, rebuild=rebuild, replace=replace, quiet=True, write=True)
         click.echo(f"{where(bot)}: {report.summary()}")
 
 

@@ -162,15 +162,16 @@ def reading_bar(least: int = 20, delay: float = 0.0) -> Iterator[Callable[[int, 
             bar.close()
 
 
-def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = False) -> Any:
+def prepare(bot: Any, rebuild: bool = False, quiet: bool = False, write: bool = False, replace: bool = False) -> Any:
     """Build or update the index with a progress bar, saying what changed.
 
     `write`: the user asked for the index to be written, so failing to is an error; otherwise
-    (ask, search, chat) an index that cannot be updated is read as it is, with a warning.
+    (ask, search, chat) an index that cannot be updated is read as it is, with a warning. The same
+    holds for one the corpus folder would remove most of, unless `replace` (`store.replacement`).
     """
     with progress_bar() as progress, reading_bar(delay=0.0 if write else READING_QUIET_S) as reading:
         if write:
-            report = bot.index(rebuild=rebuild, progress=progress, reading=reading)
+            report = bot.index(rebuild=rebuild, replace=replace, progress=progress, reading=reading)
         else:
             report = bot.update(progress=progress, reading=reading)
     if report.failed and not no_index_yet(bot.settings):  # else: there is none to use as it is

@@ -22,7 +22,7 @@ from ..ingest.chunking import ChunkSettings
 from ..ingest.corpus import NO_ARTICLES
 from ..paths import can_create
 from ..records import Article, Chunk, Sentence
-from . import dense
+from . import dense, replacement
 from .files import Progress, build_lock, file_hash, read_jsonl, read_manifest, verify
 from .folder import (
     ARTICLES,
@@ -132,6 +132,15 @@ def _reusable(folder: Path, embedder: Embedder, chunking: ChunkSettings) -> tupl
     return (None, reason) if reason else (manifest, None)
 
 
+def _held(folder: Path) -> list[str]:
+    """The articles the index at `folder` holds, by its manifest, whether or not its vectors can be reused
+    (none when it has no readable manifest: nothing is known to be lost then)."""
+    try:
+        return list(read_manifest(folder)["articles"])
+    except IndexStateError:
+        return []
+
+
 def sync(
     corpus: list[Article],
     folder: Path,
@@ -142,11 +151,14 @@ def sync(
     progress: Progress | None = None,
     fault: Callable[[str], None] | None = None,
     corpus_dir: Path | None = None,
+    replace: bool = False,
 ) -> SyncReport:
     """Bring the index at `folder` in step with `corpus`, embedding only new or changed articles.
 
     `corpus_dir`: the folder the articles came from; the index may not be it, inside it or around it.
     Raises UnsafeFolderError, before anything is written, if `folder` holds files that are not ours;
+    IndexReplaceError, before anything is written, if it would remove most of the articles the index
+    holds (`store.replacement`) and `replace` is not set (`rebuild` re-embeds: it is no consent);
     IndexWriteError when the index needs writing but cannot be (read-only folder, full disk). Where
     nothing can be written, an index that is up to date is only read: no lock, no file.
     """
@@ -163,6 +175,8 @@ def sync(
         if writable:
             recover(folder, building=True)
             check_writable(folder, corpus_dir)  # again, now that no other build can be changing it
+        replacement.check(_held(folder), [a.source for a in corpus], index=f"the index at {folder}",
+                          another="--index", corpus_dir=corpus_dir, replace=replace)  # fmt: skip
         old, reason = (None, "rebuild requested") if rebuild else _reusable(folder, embedder, chunking)
         if old is None:
             report.rebuilt = reason

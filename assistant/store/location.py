@@ -24,15 +24,17 @@ def sync(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     corpus_dir: Path | None = None,
+    replace: bool = False,
 ) -> SyncReport:
-    """Bring the index in `database` (when given) or in `folder` up to date with `corpus`."""
+    """Bring the index in `database` (when given) or in `folder` up to date with `corpus`; `replace`: even
+    when that removes most of what it holds (`store.replacement`)."""
     if database is not None:
         from . import postgres_sync
 
-        return postgres_sync.sync(corpus, database, embedder, chunking, index_type, rebuild=rebuild, progress=progress)
-    return files_sync.sync(
-        corpus, folder, embedder, chunking, index_type, rebuild=rebuild, progress=progress, corpus_dir=corpus_dir
-    )
+        return postgres_sync.sync(corpus, database, embedder, chunking, index_type, rebuild=rebuild,
+                                  progress=progress, corpus_dir=corpus_dir, replace=replace)  # fmt: skip
+    return files_sync.sync(corpus, folder, embedder, chunking, index_type, rebuild=rebuild, progress=progress,
+                           corpus_dir=corpus_dir, replace=replace)  # fmt: skip
 
 
 def open_index(database: str | None, folder: Path) -> IndexStore:

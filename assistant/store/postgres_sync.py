@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from ..ingest.chunking import ChunkSettings, split_article
 from ..ingest.corpus import NO_ARTICLES
 from ..ingest.sentences import sentence_spans
 from ..records import Article, Sentence
+from . import replacement
 from .postgres import CONTROL, LAYOUT, connect, current, parse_location, reason, redact, register_types, schema_name
 from .postgres_generation import Rows, write_generation
 from .protocol import NEWER_FIELDS, SyncReport, settings_fingerprint, stale_reason, text_hash
@@ -65,8 +67,14 @@ def sync(
     rebuild: bool = False,
     progress: Callable[[int, int], None] | None = None,
     fault: Callable[[str], None] | None = None,
+    corpus_dir: Path | None = None,
+    replace: bool = False,
 ) -> SyncReport:
-    """Bring the index at `location` (postgresql://…) in step with `corpus`, embedding only what changed."""
+    """Bring the index at `location` (postgresql://…) in step with `corpus`, embedding only what changed.
+
+    Raises IndexReplaceError, inside the transaction and so changing nothing, if that would remove most of
+    the articles the index holds (`store.replacement`; `corpus_dir` is named) and `replace` is not set.
+    """
     import psycopg
 
     chunking = chunking or ChunkSettings()
@@ -84,6 +92,9 @@ def sync(
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (_lock_key(name),))
                 fault("locked")
+                replacement.check(_held(conn, name), [a.source for a in corpus], corpus_dir=corpus_dir,
+                                  index=f"the index {name!r} in {redact(conninfo)}", another="?index=NAME",
+                                  replace=replace)  # fmt: skip
                 if _write(conn, name, corpus, embedder, chunking, index_type, rebuild, progress, fault, report):
                     report.written = True
     except psycopg.Error as exc:
@@ -156,6 +167,21 @@ def _write(
         old_schema, found[0] if found else None, fault,
     )  # fmt: skip
     return True
+
+
+def _held(conn: Any, name: str) -> list[str]:
+    """The articles the current generation of index `name` holds, whether or not its rows can be reused (none
+    when there is no index, or its tables cannot be read: nothing is known to be lost then)."""
+    import psycopg
+
+    found = current(conn, name)
+    if found is None:
+        return []
+    try:
+        with conn.transaction():  # a savepoint: a generation of another layout leaves the sync's transaction usable
+            return [source for (source,) in conn.execute(f"SELECT source FROM {schema_name(name, found[0])}.articles")]
+    except psycopg.Error:
+        return []
 
 
 def _old_articles(conn: Any, schema: str) -> dict[str, tuple[str, dict[str, Any], int, int, int, int]]:
