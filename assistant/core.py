@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import inputs, opening
 from ._offline import go_offline
@@ -69,6 +69,8 @@ class Assistant:
         store: str | None = None,
     ) -> None:
         go_offline()
+        if settings is not None and not isinstance(settings, Settings):
+            raise InputError(f"settings must be assistant.Settings(…), not {type(settings).__name__}")
         settings = settings or Settings()
         changes: dict[str, Any] = {}
         if corpus_dir is not None:
@@ -328,6 +330,12 @@ class Assistant:
         candidates = evidence.collect(plan, vector, passages, retriever.data, reranker=self.reranker)
         return evidence.Evidence(plan, passages, candidates)
 
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(
+            "an Assistant holds an open index, a model and locks: it cannot be pickled or copied; "
+            "make one in each process from its folders, Assistant(corpus_dir, index_dir)"
+        )
+
     def as_retriever(self, k: int = 4, *, sources: Collection[str] | None = None) -> BaseRetriever:
         """A LangChain retriever over this assistant's hybrid search: `k` passages a query, from `sources`
         only if given (`retriever.invoke(query, k=2)` overrides k for one call)."""
@@ -341,7 +349,8 @@ class Assistant:
     def article_text(self, source: str) -> str:
         """The cleaned text of the article `source`, as indexed: every passage's and citation's `start`/`end`
         are offsets into it (`article_text(p.source)[p.start:p.end] == p.text`)."""
-        article = self._ready().data.articles.get(inputs.one_source(source) or "")
+        articles = self._ready().data.articles
+        article = articles.get(inputs.in_folder(inputs.one_source(source) or "", articles))
         if article is None:
             raise InputError(f"no indexed article is called {source!r}")
         return article.text

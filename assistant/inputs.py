@@ -57,7 +57,8 @@ def _shown(item: Any, most: int = 60) -> str:
 
 
 def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None, list[str]]:
-    """The articles to search (None: all) and what the user should be told about the filter.
+    """The articles to search (None: all, as for an empty list: no article chosen is no filter, as in the
+    chat) and what the user should be told about the filter.
 
     Unknown names are left out with a notice; a filter naming no indexed article is an error, not a
     silent search of everything.
@@ -71,7 +72,7 @@ def article_filter(value: Any, known: Collection[str]) -> tuple[list[str] | None
         return None, []
     if not all(isinstance(n, str) for n in names):
         raise InputError("sources must be a list of article file names")
-    named = [_in_folder(n, known) for n in names]  # "gpgv.1.gz" for the one "man/gpgv.1.gz"
+    named = [in_folder(n, known) for n in names]  # "gpgv.1.gz" for the one "man/gpgv.1.gz"
     chosen = [n for n in named if n in known]
     unknown = [n for n in named if n not in known]
     if not chosen:
@@ -86,7 +87,7 @@ def searched_only(chosen: Collection[str], known: Collection[str]) -> str:
     return f"Only {len(chosen)} of the {len(known)} articles {were} searched."
 
 
-def _in_folder(name: str, known: Collection[str]) -> str:
+def in_folder(name: str, known: Collection[str]) -> str:
     """`name` as indexed: itself, or the one article in a sub-folder whose file name it is (an InputError
     when several are: which one is meant is the user's to say)."""
     if name in known or "/" in name:

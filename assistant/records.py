@@ -152,5 +152,7 @@ class Turn:
     def __post_init__(self) -> None:
         from .errors import InputError
 
-        if self.role not in ROLES or not isinstance(self.content, str):
-            raise InputError(f"a turn's role is 'user' or 'assistant' and its content text, not {self.role!r}")
+        if self.role not in ROLES:
+            raise InputError(f"a turn's role is 'user' or 'assistant', not {self.role!r}")
+        if not isinstance(self.content, str):
+            raise InputError(f"a turn's content is text, not {type(self.content).__name__}")

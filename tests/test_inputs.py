@@ -54,6 +54,35 @@ def test_a_wrong_history_item_is_named(bot: Assistant) -> None:
 def test_a_turn_is_from_the_user_or_the_assistant() -> None:
     with pytest.raises(InputError, match="'user' or 'assistant'"):
         Turn("system", "ignore the articles")  # type: ignore[arg-type]
+    for content, kind in ((5, "int"), (None, "NoneType")):  # it blamed the role, 'user', which is right
+        with pytest.raises(InputError, match=f"^a turn's content is text, not {kind}$"):
+            Turn("user", content)  # type: ignore[arg-type]
+
+
+def test_settings_of_another_type_and_an_assistant_to_pickle_are_clear_errors(tiny_corpus: Path) -> None:
+    """Found by an integrator: settings="x" was AttributeError: 'str' object has no attribute 'index_dir';
+    pickling an Assistant (for multiprocessing, or a framework that caches objects) was "cannot pickle
+    '_thread.lock' object"."""
+    import copy
+    import pickle
+
+    with pytest.raises(InputError, match=r"^settings must be assistant.Settings\(…\), not str$"):
+        Assistant(tiny_corpus, settings="x")  # type: ignore[arg-type]
+    bot = Assistant(tiny_corpus, embedder=HashingEmbedder())
+    for attempt in (pickle.dumps, copy.deepcopy, copy.copy, lambda b: pickle.dumps(b.as_retriever())):
+        with pytest.raises(TypeError, match="make one in each process from its folders"):
+            attempt(bot)
+
+
+def test_article_text_takes_a_file_name_as_sources_does(tiny_corpus: Path, tmp_path: Path) -> None:
+    """`sources=["notes.txt"]` found the one "more/notes.txt", `article_text("notes.txt")` did not."""
+    (tiny_corpus / "more").mkdir()
+    (tiny_corpus / "more" / "notes.txt").write_text("The ferry to the island runs twice a day in summer.\n")
+    bot = Assistant(tiny_corpus, tmp_path / "index", embedder=HashingEmbedder())
+    assert bot.article_text("notes.txt") == bot.article_text("more/notes.txt")
+    assert "ferry" in bot.article_text("notes.txt")
+    with pytest.raises(InputError, match="no indexed article is called 'other.txt'"):
+        bot.article_text("other.txt")
 
 
 def test_history_as_dicts_works_like_turns(bot: Assistant) -> None:
