@@ -81,7 +81,7 @@ def test_article_text_takes_a_file_name_as_sources_does(tiny_corpus: Path, tmp_p
     bot = Assistant(tiny_corpus, tmp_path / "index", embedder=HashingEmbedder())
     assert bot.article_text("notes.txt") == bot.article_text("more/notes.txt")
     assert "ferry" in bot.article_text("notes.txt")
-    with pytest.raises(InputError, match="no indexed article is called 'other.txt'"):
+    with pytest.raises(InputError, match=r"no indexed article is called 'other\.txt'"):
         bot.article_text("other.txt")
 
 

@@ -71,6 +71,26 @@ def test_a_wrapped_text_file_gives_whole_sentences(tmp_path: Path) -> None:
     )
 
 
+def test_a_short_file_is_joined_only_where_each_line_plainly_runs_on(tmp_path: Path) -> None:
+    """util-linux's hwclock.txt is one sentence wrapped over three lines; a file of under 8 lines was never
+    joined, so it held no whole sentence, and "What do the articles say about hwclock?" had "no sentences
+    to summarise" (found by an integrator). A few lines are joined when each but the last ends inside a
+    sentence (on "the", "or", a comma, or before a lowercase word); names or short verse are not."""
+    (tmp_path / "hwclock.txt").write_text(
+        "Hwclock is a program that runs under Linux and sets and queries the\n"
+        "Hardware Clock, which is often called the Real Time Clock, RTC, or\nCMOS clock.\n"
+    )
+    (article,) = load_corpus(tmp_path).articles
+    assert [article.text[a:b] for a, b in sentence_spans(article.text)] == [
+        "Hwclock is a program that runs under Linux and sets and queries the Hardware Clock, which is often "
+        "called the Real Time Clock, RTC, or CMOS clock."
+    ]
+    names = "Alain Guibert and the other maintainers of the program\nJohn Smith <john@example.org>\n"
+    assert unwrap(names) == names
+    verse = "Roses are red and violets are blue and the sky is grey\nSugar is sweet and so are you, my friend\n"
+    assert unwrap(verse) == verse
+
+
 def test_the_rows_of_a_table_stay_lines_of_their_own() -> None:
     """A THANKS file's list of names and addresses, set in columns, was joined into one run-on "sentence" of
     1,737 characters (found by a new user); its prose paragraph above is still joined."""

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .cleaning import first_line
+from .wrapping import RUNS_ON
 
 # Where a site name is joined to a page's own title: a spaced dash, bar, middle dot or colon, or an
 # opening parenthesis ("Closure Example (libffi: the portable foreign function interface library)").
@@ -43,9 +44,6 @@ def without_shared_affix(titles: Sequence[str]) -> list[str]:
 
 TITLE_WORDS = 20  # a longer first line is the text's first paragraph, not its title
 # A first line that stops on one of these (or on a comma) runs on into the next: a wrapped sentence.
-_RUNS_ON = frozenset(
-    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with"]
-)
 
 
 _DEP5 = re.compile(r"Format:\s*https?://\S*copyright-format", re.IGNORECASE)
@@ -63,7 +61,7 @@ def untitled(path: Path, text: str, name: str) -> str:
         return f"{upstream.group(1).strip()} copyright" if upstream else name
     words = line.split()
     one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
-    runs_on = bool(words) and (words[-1].lower() in _RUNS_ON or line.endswith((",", "-", "–", ":")))  # "Authors:"
+    runs_on = bool(words) and (words[-1].lower() in RUNS_ON or line.endswith((",", "-", "–", ":")))  # "Authors:"
     if not words or one_word or runs_on or len(words) > TITLE_WORDS or _recurs(line, text):
         return name.replace("_", " ").replace("-", " ")
     return line
