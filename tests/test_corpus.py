@@ -53,6 +53,20 @@ def test_repeated_title_and_trailing_signature_are_dropped() -> None:
     assert clean_text(raw) == "Big Title Here\nFirst real sentence of the story is here."
 
 
+def test_a_closing_command_is_kept_where_a_signature_goes() -> None:
+    """util-linux's README.Debian ends "…just do the following as root:" then "systemctl enable fstrim.timer",
+    its one instruction, which went as a signature would (found by an integrator); so did a closing line of
+    code and what a paragraph ending in a colon introduces."""
+    told = "To enable it weekly, just do the following as root:\n\n    systemctl enable fstrim.timer\n"
+    assert clean_text(told).endswith("as root:\nsystemctl enable fstrim.timer")
+    code = "It also frees the devices and tags it holds once you call it.\nblkid_put_cache(cache);\n"
+    assert clean_text(code).endswith("\nblkid_put_cache(cache);")
+    listed = "PAM configuration files used by the programs are these:\nchfn(1):\n/etc/pam.d/chfn\n"
+    assert clean_text(listed).endswith("these:\nchfn(1):\n/etc/pam.d/chfn")
+    signed = "The harbour reopened in May after two years of repairs.\nJane Reporter\nShare this\n"
+    assert clean_text(signed) == "The harbour reopened in May after two years of repairs."
+
+
 def test_html_markdown_and_text_with_metadata(tiny_corpus: Path) -> None:
     report = load_corpus(tiny_corpus)
     assert not report.skipped

@@ -126,6 +126,10 @@ def is_boilerplate(line: str, script: str = "LATIN") -> bool:
     return _is_foreign_chrome(line, script)
 
 
+# A command or a line of code: a path, a call, an assignment, a statement's end, a file name ("fstrim.timer")
+_CODE = re.compile(r"[/_();=]|\b[a-z]\w*\.[a-z]\w*\b")
+
+
 def _is_fragment(line: str) -> bool:
     return len(line.split()) <= FRAGMENT_WORDS and not line.endswith((".", "!", "?", '"', "”"))
 
@@ -149,12 +153,16 @@ def _kept(lines: list[str], repeats: bool = False) -> list[int]:
             seen_short.add(key)
         kept.append(i)
     # Signatures, site names and widget labels trail the last paragraph as a few short fragments; a longer
-    # run of them, or a text of nothing else, is a list (an AUTHORS or THANKS file's names), which stays.
+    # run of them, or a text of nothing else, is a list (an AUTHORS or THANKS file's names), which stays; so
+    # do lines that a paragraph ending in ":" introduces, and commands ("just do the following as root:").
     run = 0
     while run < len(kept) - 1 and _is_fragment(lines[kept[-1 - run]]):
         run += 1
-    if kept and run <= TRAILING_FRAGMENTS and not _is_fragment(lines[kept[-1 - run]]):
-        del kept[len(kept) - run :]
+    last = lines[kept[-1 - run]] if kept else ""
+    if kept and run <= TRAILING_FRAGMENTS and not _is_fragment(last) and not last.endswith(":"):
+        trailing = [lines[i] for i in kept[len(kept) - run :]]
+        if not all(_CODE.search(line) for line in trailing):  # "systemctl enable fstrim.timer" is no signature
+            del kept[len(kept) - run :]
     return kept
 
 
