@@ -14,7 +14,7 @@ from assistant import Assistant
 from assistant.answer.dates import mentions
 from assistant.answer.timeline import Event, Timeline, _dated
 from assistant.apps import cli, ui_render, ui_timeline
-from assistant.embed.embedding import HashingEmbedder
+from assistant.embed.embedding import HashingEmbedder, SentenceTransformerEmbedder
 from assistant.records import Answer, Citation
 
 from .conftest import write_articles
@@ -196,6 +196,25 @@ def test_a_changelog_dates_its_releases_by_their_headings(tmp_path: Path, fake_e
         ("2001-10-10", "1.0.5: Oct 10 2001"),
         ("2022-02-16", "v1.1.35: Feb 16 2022"),
     ]  # a heading with a year alone ("Release 2019 notes") dates nothing; a signature with its date neither
+
+
+@pytest.mark.slow
+def test_two_releases_are_no_disagreement_and_an_impossible_day_no_date(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Found by an integrator on util-linux's release notes: "The articles date one event differently: Jul 07
+    2017 and Jul 16 2018" for the lines of two releases, 2.30.1 and 2.32.1 (nearly the same words, other
+    versions); and a date parser's manual's example of a date it refuses, 2003-06-31, was an event."""
+    line = "util-linux {} was released on {} with fixes in fdisk, lsblk, mount, losetup and the build system."
+    folder = write_articles(tmp_path / "corpus", {
+        "v2.30.1.txt": "Release Notes\n\n" + line.format("2.30.1", "Jul 07 2017"),
+        "v2.32.1.txt": "Release Notes\n\n" + line.format("2.32.1", "Jul 16 2018"),
+        "parse.txt": "Examples\n\nThe parser refuses 2003-06-31 as no such day exists, and takes 2004-02-29.",
+    })  # fmt: skip
+    timeline = Assistant(folder, tmp_path / "index", embedder=embedder).timeline()  # the two lines: cosine 0.9+
+    assert [e.date for e in timeline.events] == ["2004-02-29", "2017-07-07", "2018-07-16"]
+    assert timeline.disagreements == []
+    assert [m.text for m in mentions("on June 31, 2003 or on February 29, 1900 or 30 February")] == []
 
 
 def test_a_date_written_as_its_iso_form_is_shown_once() -> None:

@@ -11,6 +11,7 @@ text, not a date of anything the sentence tells, and is left out.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 
@@ -120,6 +121,8 @@ def mentions(text: str) -> list[DateMention]:
             mention = DateMention(m.start(), m.end(), m.group(0), int(g["y6"]))
         if mention.month is not None and not 1 <= mention.month <= 12:
             continue
+        if mention.day and mention.month and mention.day > calendar.monthrange(mention.year or 2000, mention.month)[1]:
+            continue  # "2003-06-31", a parser's example of a date it refuses, is no day (2000: a leap year)
         out.append(mention)
     return out
 

@@ -104,6 +104,14 @@ class Timeline:
         return Answer("\n".join(lines), False, citations, question=self.query or "", kind="timeline", dates=dates)
 
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)+")  # a version or a decimal: "2.30.1", "3.744"
+
+
+def _figures(text: str) -> set[str]:
+    """The versions and decimals a sentence names: two that name different ones tell different things."""
+    return set(_FIGURE.findall(text))
+
+
 def _compatible(a: Event, b: Event) -> bool:
     """One date contains the other: 2024 and 2024-07, or the same day."""
     return a.date.startswith(b.date) or b.date.startswith(a.date)
@@ -225,6 +233,7 @@ def _merged(found: list[tuple[Event, int]], vectors: np.ndarray | None, query: s
             other is not None
             and other.citation.source != event.citation.source
             and not (event.inferred_year or other.inferred_year)
+            and _figures(other.text) == _figures(event.text)  # "2.30.1 … Jul 07 2017", "2.32.1 … Jul 16 2018"
         ):
             disagreements.append((other, event))
     events = [
