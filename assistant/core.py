@@ -212,6 +212,19 @@ class Assistant:
             self._metadata = (retriever, metadata)
         return dict(metadata)
 
+    def ping(self) -> int:
+        """How many articles the index holds, once its store has answered: what a server's health check
+        asks, without running a question (an index folder is in memory; a database gets one `SELECT 1`).
+
+        Raises:
+            StoreUnavailable: the database cannot be reached now (said at once for a few seconds after
+                it was found down).
+            IndexStateError: the index cannot be opened.
+        """
+        data = self._ready().data
+        data.ping()
+        return len(data.articles)
+
     @opening.on_current_generation
     def search(
         self, query: str, k: int = 10, *, sources: Collection[str] | None = None, mode: str = "hybrid"

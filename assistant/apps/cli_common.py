@@ -100,11 +100,9 @@ def open_assistant(
 
 def where(bot: Any) -> str:
     """Where the index is kept, for messages: the folder, or the database without its password."""
-    if bot.settings.store is None:
-        return str(bot.settings.index_dir)
-    from ..store.postgres import redact
+    from ..store.location import shown
 
-    return redact(bot.settings.store)
+    return shown(bot.settings.store, bot.settings.index_dir)
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """The chat server: the Gradio chat and a JSON API in one process, behind the guards.
 
-- `GET /` is the chat (Gradio); `POST /api/ask` answers programs with plain JSON.
+- `GET /` is the chat (Gradio); `POST /api/ask` answers programs with plain JSON; `GET /api/health`
+  says whether the index can answer (`health.py`).
 - Answers run in a bounded pool: `RUNNING` at once and `WAITING` more in line. A request beyond
   that is told at once "busy, try again in a moment" (503, `Retry-After`), never left to time out.
   The chat's own queue is bounded the same way (Gradio answers 503 when it is full).
@@ -237,12 +238,16 @@ def launch(
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
+    from .health import health_endpoint
     from .ui import CSS, HEAD, build_app
 
     demo = build_app(bot, validate=validator(lambda: bot.sources))
     demo.queue(default_concurrency_limit=CHAT_RUNNING, max_size=CHAT_WAITING)
     names = guards.machine_names(host, allowed_hosts)
-    routes = [Route("/api/ask", ask_endpoint(bot, admission or Admission()), methods=["POST"])]
+    routes = [
+        Route("/api/ask", ask_endpoint(bot, admission or Admission()), methods=["POST"]),
+        Route("/api/health", health_endpoint(bot, logged_in), methods=["GET"]),
+    ]
     middleware = [Middleware(guards.Guard, names=names, share=share, throttle=throttle)]  # type: ignore[arg-type]
     demo.launch(
         server_name=host,

@@ -85,6 +85,9 @@ class IndexData(ArticleFeatures):
         now = identity(self.folder)
         return now is not None and now != self.opened_as
 
+    def ping(self) -> None:
+        """Nothing to reach: an opened index folder is in memory (and memory-mapped files)."""
+
     def similarities(self, query: np.ndarray, rows: list[int]) -> dict[int, float]:
         """Cosine similarity of the query to these rows (those the dense search did not return)."""
         try:

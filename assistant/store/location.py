@@ -46,6 +46,15 @@ def open_index(database: str | None, folder: Path) -> IndexStore:
     return files.open_index(folder)
 
 
+def shown(database: str | None, folder: Path) -> str:
+    """Where the index is kept, for messages: the folder, or the database without its password."""
+    if database is None:
+        return str(folder)
+    from .postgres import redact
+
+    return redact(database)
+
+
 def built_in_database(database: str | None) -> bool:
     """Whether `database` is given and already holds an index (which only `assistant index` changes)."""
     if database is None:

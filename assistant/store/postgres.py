@@ -223,6 +223,11 @@ class PgIndex:
         self._superseded = found is not None and found[0] != self.generation
         return self._superseded
 
+    def ping(self) -> None:
+        """One round trip through the breaker: StoreUnavailable at once while the database is known to be
+        down (DOWN_S), else after trying it."""
+        self.query("SELECT 1")
+
     def query(self, sql: str, params: Any = None, binary: bool = False) -> list[Any]:
         """Rows of `sql` run on this generation's schema (`{s}` in the text); `binary` fetches them in
         PostgreSQL's binary format (bytea as bytes without decoding)."""

@@ -115,6 +115,11 @@ class IndexStore(Protocol):
         by another process), so the reader should open it again."""
         ...
 
+    def ping(self) -> None:
+        """Raise StoreUnavailable when the store cannot answer a question now (a database that is down);
+        cheap: a server's health check calls it."""
+        ...
+
 
 def sentence_text(data: IndexStore, row: int) -> str:
     """The words of sentence `row`, from its article (no chunk lookup needed)."""
