@@ -3,8 +3,13 @@ how it stops."""
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -18,6 +23,10 @@ from assistant.embed.embedding import HashingEmbedder
 from assistant.measure.loadtest import free_port
 
 USER, PASSWORD = "reader", "s3cret"
+QUESTION = "When were diplomatic relations established?"
+# A word no article holds, so that finding it in a log can only mean the question was written there.
+MARKER = "Quetzalcoatlus"
+LOGGER = "assistant.apps.access_log"
 
 
 def _serve(bot: Assistant, **kwargs: object) -> Generator[str, None, None]:
@@ -102,3 +111,98 @@ def test_health_is_503_while_the_database_is_down_and_says_so_at_once(
         if pool is not None:
             pool.close()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- the request log ---
+
+
+def _lines(caplog: pytest.LogCaptureFixture, count: int) -> list[str]:
+    """The request log's lines, once there are `count` (a line is written just after its reply is sent)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sum(r.name == LOGGER for r in caplog.records) < count:
+        time.sleep(0.02)
+    return [r.getMessage() for r in caplog.records if r.name == LOGGER]
+
+
+@pytest.mark.slow
+def test_each_api_request_is_one_log_line_without_its_question_or_answer(
+    served: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="httpx")  # this test's client logs the URLs it asks for
+    caplog.set_level(logging.INFO)  # (after: set_level sets the capturing handler's level too)
+    answer = httpx.post(served + "api/ask", json={"question": QUESTION}, timeout=30).json()
+    refused = httpx.post(served + "api/ask", json={"question": f"What do the articles say about {MARKER} eggs?"})
+    assert not answer["abstained"] and refused.json()["abstained"]
+    assert httpx.post(served + "api/ask", json={"question": 1}).status_code == 400
+    assert httpx.get(served + "api/health").status_code == 200
+    assert httpx.get(served + f"api/{MARKER}").status_code == 404  # a path is the client's text too
+    assert httpx.get(served).status_code == 200  # the chat page is not an API request
+    lines = _lines(caplog, 5)
+    assert len(lines) == 5, lines
+    cited = len(answer["citations"])
+    assert cited > 0
+    patterns = [
+        rf"POST /api/ask 200 \d+ ms refused=false citations={cited}",
+        rf"POST /api/ask 200 \d+ ms refused=true citations={len(refused.json()['citations'])}",  # closest matches
+        r"POST /api/ask 400 \d+ ms",
+        r"GET /api/health 200 \d+ ms",
+        r"GET /api/… 404 \d+ ms",
+    ]
+    for line, pattern in zip(lines, patterns, strict=True):
+        assert re.fullmatch(pattern, line), (line, pattern)
+    written = "\n".join(r.getMessage() for r in caplog.records)
+    assert QUESTION not in written and MARKER not in written and answer["text"][:40] not in written
+
+
+class Chat:
+    """`assistant chat` in a process of its own, its stderr read as it comes (a full pipe would stall it)."""
+
+    def __init__(self, index: Path, *options: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        command = [sys.executable, "-m", "assistant", *options, "chat", "--index", str(index), "--port", str(self.port)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self.up = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        if not self.up.wait(240):
+            self.proc.kill()
+            raise AssertionError(f"the chat did not start: {self.lines}")
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+            if line.startswith("Chat on "):
+                self.up.set()
+        self.up.set()
+
+    def stop(self) -> int:
+        """Its exit code once it has stopped (terminated if need be)."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+
+@pytest.mark.slow
+def test_assistant_v_chat_writes_the_request_log_to_stderr(shipped_index: Path) -> None:
+    chat = Chat(shipped_index, "-v")
+    try:
+        answer = httpx.post(chat.url + "api/ask", json={"question": QUESTION}, timeout=30).json()
+        assert httpx.get(chat.url + "api/health").status_code == 200
+        deadline = time.monotonic() + 5  # a line is written just after its reply is sent
+        while time.monotonic() < deadline and sum(" /api/" in line for line in chat.lines) < 2:
+            time.sleep(0.02)
+    finally:
+        chat.stop()
+    logged = [line for line in chat.lines if " /api/" in line]
+    assert len(logged) == 2, chat.lines
+    cited = len(answer["citations"])
+    assert re.fullmatch(rf"INFO: POST /api/ask 200 \d+ ms refused=false citations={cited}", logged[0])
+    assert re.fullmatch(r"INFO: GET /api/health 200 \d+ ms", logged[1])
+    written = "\n".join(chat.lines)
+    assert QUESTION not in written and answer["text"][:40] not in written

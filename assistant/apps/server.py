@@ -5,7 +5,8 @@
 - Answers run in a bounded pool: `RUNNING` at once and `WAITING` more in line. A request beyond
   that is told at once "busy, try again in a moment" (503, `Retry-After`), never left to time out.
   The chat's own queue is bounded the same way (Gradio answers 503 when it is full).
-- Every request passes `guards.Guard` first: Host check, no uploads, login throttling.
+- Every request passes `guards.Guard` first: Host check, no uploads, login throttling; each one under
+  `/api/` is logged in one line (`access_log.py`), never with its question or answer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .. import inputs
 from ..errors import AssistantError, InputError, QuestionError, StoreUnavailable
-from . import guards
+from . import access_log, guards
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -120,6 +121,7 @@ def ask_endpoint(bot: Assistant, admission: Admission) -> Callable[[Request], An
             return _error(503, str(exc), {"Retry-After": "5"})
         except AssistantError as exc:
             return _error(400 if isinstance(exc, InputError | QuestionError) else 500, str(exc))
+        access_log.note(request.scope, refused=answer.abstained, citations=len(answer.citations))
         return JSONResponse(answer_dict(answer, bot.sources))  # as indexed now: a re-index may change them
 
     return api_ask
@@ -238,6 +240,7 @@ def launch(
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
+    from .access_log import AccessLog
     from .health import health_endpoint
     from .ui import CSS, HEAD, build_app
 
@@ -248,7 +251,10 @@ def launch(
         Route("/api/ask", ask_endpoint(bot, admission or Admission()), methods=["POST"]),
         Route("/api/health", health_endpoint(bot, logged_in), methods=["GET"]),
     ]
-    middleware = [Middleware(guards.Guard, names=names, share=share, throttle=throttle)]  # type: ignore[arg-type]
+    middleware = [
+        Middleware(AccessLog),
+        Middleware(guards.Guard, names=names, share=share, throttle=throttle),  # type: ignore[arg-type]
+    ]  # the log outside the guard: its refusals of /api/ requests are logged too
     demo.launch(
         server_name=host,
         server_port=port,
