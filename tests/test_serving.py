@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -161,7 +163,13 @@ class Chat:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         command = [sys.executable, "-m", "assistant", *options, "chat", "--index", str(index), "--port", str(self.port)]
-        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as from a terminal, even under `&`
+        )
         self.lines: list[str] = []
         self.up = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -206,3 +214,80 @@ def test_assistant_v_chat_writes_the_request_log_to_stderr(shipped_index: Path) 
     assert re.fullmatch(r"INFO: GET /api/health 200 \d+ ms", logged[1])
     written = "\n".join(chat.lines)
     assert QUESTION not in written and answer["text"][:40] not in written
+
+
+# --- stopping ---
+
+
+def _refused(url: str) -> bool:
+    try:
+        httpx.get(url + "api/health", timeout=2)
+    except httpx.ConnectError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_lets_the_requests_in_flight_finish_then_exits_0(shipped_index: Path, stop: int) -> None:
+    """Found by a team: requests in flight or waiting their turn when the server got SIGTERM were dropped.
+    Now it stops taking connections, answers them, and exits 0; an open chat tab's heartbeat stream does
+    not hold it up (Ctrl-C waited 5 s for it, then cut off whatever was still being answered)."""
+    many = 150  # answered one per core at a time, the rest waiting their turn
+    chat = Chat(shipped_index)
+    finished: dict[int, tuple[object, float]] = {}
+    sent = threading.Semaphore(0)
+    connected = threading.Barrier(many + 1)
+
+    def trace(event: str, info: object) -> None:
+        if event == "http11.send_request_body.complete":
+            sent.release()
+
+    def ask(client: httpx.Client, n: int) -> None:
+        try:
+            client.get("api/health")  # its connection made first: the questions then go out at once
+            connected.wait()
+            question = f"Give me a timeline of trade and energy, part {n}"  # each its own work, ~50 ms
+            r = client.post("api/ask", json={"question": question}, extensions={"trace": trace})
+            reply: object = r.status_code
+        except httpx.HTTPError as exc:
+            reply = type(exc).__name__
+        finished[n] = (reply, time.monotonic())
+
+    def heartbeat() -> None:
+        try:
+            with httpx.stream("GET", chat.url + "gradio_api/heartbeat/tab", timeout=None) as r:
+                for _ in r.iter_lines():
+                    pass
+        except httpx.HTTPError:
+            pass
+
+    limits = httpx.Limits(max_connections=many, max_keepalive_connections=many)
+    try:
+        threading.Thread(target=heartbeat, daemon=True).start()
+        with httpx.Client(base_url=chat.url, limits=limits, timeout=60) as client, ThreadPoolExecutor(many) as pool:
+            for n in range(many):
+                pool.submit(ask, client, n)
+            connected.wait(timeout=60)
+            for _ in range(many):
+                assert sent.acquire(timeout=60)
+            time.sleep(1.0)  # and read by the server: a connection with no request yet is closed at once
+            assert len(finished) < many
+            chat.proc.send_signal(stop)
+            refused_at = None
+            while refused_at is None and chat.proc.poll() is None:
+                if _refused(chat.url):
+                    refused_at = time.monotonic()
+                time.sleep(0.02)
+        code = chat.proc.wait(timeout=30)
+        exited_at = time.monotonic()
+    finally:
+        chat.stop()
+    replies = [reply for reply, _ in finished.values()]
+    last = max(at for _, at in finished.values())
+    assert replies == [200] * many, replies
+    assert refused_at is not None and refused_at < last  # no new connection while it still answered
+    assert code == 0
+    ours = ("Chat on ", "Preparing fast question embedding", "index: ")
+    assert all(line.startswith(ours) for line in chat.lines), chat.lines  # no Gradio words, no traceback
+    assert exited_at - last < 6.0  # not held by the heartbeat stream until DRAIN_S (Python's exit takes ~2 s)

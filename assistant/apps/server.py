@@ -230,7 +230,8 @@ def launch(
     say: Callable[[str], None] | None = None,
     ready: Callable[[], None] | None = None,
 ) -> gr.Blocks:
-    """Serve the chat and the JSON API; `block=False` returns once the server is up (tests).
+    """Serve the chat and the JSON API; `block=False` returns once the server is up (tests). Blocking,
+    it returns on SIGTERM or Ctrl-C once the requests in flight are answered (`shutdown.py`).
 
     Gradio prints nothing (its hints name launch() arguments a CLI user cannot set); `ready` is called
     once the server takes connections (the CLI prints the address then, not before); with `share`,
@@ -240,11 +241,13 @@ def launch(
     from starlette.middleware import Middleware
     from starlette.routing import Route
 
+    from . import shutdown
     from .access_log import AccessLog
     from .health import health_endpoint
     from .ui import CSS, HEAD, build_app
 
-    demo = build_app(bot, validate=validator(lambda: bot.sources))
+    requests = shutdown.InFlight()
+    demo = build_app(bot, validate=validator(lambda: bot.sources), busy=requests.answering)
     demo.queue(default_concurrency_limit=CHAT_RUNNING, max_size=CHAT_WAITING)
     names = guards.machine_names(host, allowed_hosts)
     routes = [
@@ -252,9 +255,10 @@ def launch(
         Route("/api/health", health_endpoint(bot, logged_in), methods=["GET"]),
     ]
     middleware = [
+        Middleware(shutdown.Counted, requests=requests),
         Middleware(AccessLog),
         Middleware(guards.Guard, names=names, share=share, throttle=throttle),  # type: ignore[arg-type]
-    ]  # the log outside the guard: its refusals of /api/ requests are logged too
+    ]  # outermost first: a request counts until its line is logged; the guard's refusals are logged too
     demo.launch(
         server_name=host,
         server_port=port,
@@ -278,7 +282,7 @@ def launch(
     if share and say is not None:
         say(share_message(demo.share_url))
     if block:
-        demo.block_thread()
+        shutdown.serve_until_stopped(demo, requests)
     return demo
 
 

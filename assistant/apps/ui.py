@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -68,11 +69,15 @@ def turns_from(history: Any) -> list[Turn]:
 
 
 def build_app(
-    bot: Assistant, examples: Sequence[str] | None = None, validate: Callable[..., Any] | None = None
+    bot: Assistant,
+    examples: Sequence[str] | None = None,
+    validate: Callable[..., Any] | None = None,
+    busy: Callable[[], AbstractContextManager[object]] = nullcontext,
 ) -> gr.Blocks:
     """The chat app over `bot`: streaming cited answers, article filter, and an `/ask` API endpoint.
 
-    `validate` checks `/ask`'s inputs before the call is queued (Gradio answers 422 when it fails).
+    `validate` checks `/ask`'s inputs before the call is queued (Gradio answers 422 when it fails);
+    `busy` is entered while an answer is computed (a stopping server waits for them).
     """
     import gradio as gr
 
@@ -99,7 +104,8 @@ def build_app(
         chat.append({"role": "user", "content": render_user(message)})
         yield [*chat, {"role": "assistant", "content": f'<p class="pending">{PENDING}</p>'}], turns
         try:
-            answer = bot.ask(message, history=turns, sources=pick(selected))
+            with busy():
+                answer = bot.ask(message, history=turns, sources=pick(selected))
         except AssistantError as exc:
             yield [*chat, {"role": "assistant", "content": f'<p class="error">{esc(str(exc))}</p>'}], turns
             return
@@ -122,7 +128,8 @@ def build_app(
         `history` is the conversation so far, oldest first: [{"role": "user" | "assistant", "content": ...}].
         """
         try:
-            answer = bot.ask(question, history=turns_from(history), sources=sources_filter or None)
+            with busy():
+                answer = bot.ask(question, history=turns_from(history), sources=sources_filter or None)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from None
         return answer_dict(answer, bot.sources)  # as indexed now: a re-index may change them
