@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,6 +95,19 @@ def _the_real_model_only_in_slow_tests(request: pytest.FixtureRequest, monkeypat
         raise AssertionError(f"{request.node.nodeid} loads the real embedding model: mark it @pytest.mark.slow")
 
     monkeypatch.setattr(SentenceTransformerEmbedder, "__init__", refuse)
+
+
+def serve_chat(bot: Assistant, **kwargs: object) -> Generator[str, None, None]:
+    """The chat server over `bot` on a free loopback port, its URL, until the generator is closed."""
+    from assistant.apps import server
+    from assistant.measure.loadtest import free_port
+
+    port = free_port()
+    demo = server.launch(bot, port=port, block=False, **kwargs)  # type: ignore[arg-type]
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
 
 
 @pytest.fixture(scope="session")

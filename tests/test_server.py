@@ -7,7 +7,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,28 +24,21 @@ from assistant.apps.guards import LoginThrottle, host_of
 from assistant.errors import InputError
 from assistant.measure.loadtest import free_port
 
+from .conftest import serve_chat
+
 USER, PASSWORD = "reader", "s3cret"
 QUESTION = "When were diplomatic relations established?"
 
 
-def _serve(bot: Assistant, **kwargs: object) -> Generator[str, None, None]:
-    port = free_port()
-    demo = chat_server.launch(bot, port=port, block=False, **kwargs)  # type: ignore[arg-type]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 @pytest.fixture(scope="module")
 def open_server(bot: Assistant) -> Iterator[str]:
-    yield from _serve(bot, allowed_hosts=["chat.example.internal"])
+    yield from serve_chat(bot, allowed_hosts=["chat.example.internal"])
 
 
 @pytest.fixture(scope="module")
 def locked_server(bot: Assistant) -> Iterator[str]:
     throttle = LoginThrottle(free=2, delay_s=0.1, max_delay_s=0.4, lock_after=10, lock_s=60)
-    yield from _serve(bot, auth=[(USER, PASSWORD)], throttle=throttle)
+    yield from serve_chat(bot, auth=[(USER, PASSWORD)], throttle=throttle)
 
 
 # --- what is refused ---
@@ -281,7 +274,7 @@ def test_admission_says_busy_when_every_place_is_taken() -> None:
 
 @pytest.mark.slow
 def test_a_full_server_says_busy_and_answers_the_rest(bot: Assistant) -> None:
-    served = _serve(bot, admission=chat_server.Admission(running=1, waiting=0))
+    served = serve_chat(bot, admission=chat_server.Admission(running=1, waiting=0))
     endpoint = next(served) + "api/ask"
     try:
         with ThreadPoolExecutor(24) as pool:

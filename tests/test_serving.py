@@ -12,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,9 +20,10 @@ import httpx
 import pytest
 
 from assistant import Assistant
-from assistant.apps import server as chat_server
 from assistant.embed.embedding import HashingEmbedder
 from assistant.measure.loadtest import free_port
+
+from .conftest import serve_chat
 
 USER, PASSWORD = "reader", "s3cret"
 QUESTION = "When were diplomatic relations established?"
@@ -31,18 +32,9 @@ MARKER = "Quetzalcoatlus"
 LOGGER = "assistant.apps.access_log"
 
 
-def _serve(bot: Assistant, **kwargs: object) -> Generator[str, None, None]:
-    port = free_port()
-    demo = chat_server.launch(bot, port=port, block=False, **kwargs)  # type: ignore[arg-type]
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
-
-
 @pytest.fixture(scope="module")
 def served(bot: Assistant) -> Iterator[str]:
-    yield from _serve(bot)
+    yield from serve_chat(bot)
 
 
 # --- health ---
@@ -65,7 +57,7 @@ def test_health_says_what_is_served_without_running_a_question(
 @pytest.mark.slow
 def test_health_tells_the_details_only_to_a_logged_in_client(bot: Assistant, shipped_index: Path) -> None:
     """A probe needs no login; the index's location (a folder, a database host) is for logged-in clients."""
-    served = _serve(bot, auth=[(USER, PASSWORD)])
+    served = serve_chat(bot, auth=[(USER, PASSWORD)])
     url = next(served)
     try:
         with httpx.Client(base_url=url) as client:
@@ -92,7 +84,7 @@ def test_health_is_503_while_the_database_is_down_and_says_so_at_once(
     try:
         bot = Assistant(corpus_dir=tiny_corpus, store=url, embedder=HashingEmbedder())
         bot.index()
-        served = _serve(bot)
+        served = serve_chat(bot)
         endpoint = next(served) + "api/health"
         try:
             r = httpx.get(endpoint)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import Collection, MutableMapping
 from typing import Any
 
 from .guards import ASGIApp, Message, Receive, Scope, Send
@@ -21,7 +21,6 @@ from .guards import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 PREFIX = "/api/"
-ROUTES = frozenset({"/api/ask", "/api/health"})  # written as they are; any other path under PREFIX is not
 NOTE = "assistant.access_note"  # the request scope's key for what the endpoint adds to the line
 
 
@@ -31,10 +30,12 @@ def note(scope: MutableMapping[str, Any], *, refused: bool, citations: int) -> N
 
 
 class AccessLog:
-    """ASGI middleware: one INFO line when a request under `/api/` has been answered."""
+    """ASGI middleware: one INFO line when a request under `/api/` has been answered; `routes` are the
+    paths the server serves there, written as they are."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routes: Collection[str]) -> None:
         self.app = app
+        self.routes = frozenset(routes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(PREFIX):
@@ -55,7 +56,7 @@ class AccessLog:
             status = status or 500  # what the server's error handler answers
             raise
         finally:
-            path = scope["path"] if scope["path"] in ROUTES else PREFIX + "…"
+            path = scope["path"] if scope["path"] in self.routes else PREFIX + "…"
             added = f" {scope[NOTE]}" if NOTE in scope else ""
             ms = (time.perf_counter() - began) * 1000
             logger.info("%s %s %s %.0f ms%s", scope.get("method", "?"), path, status or "-", ms, added)

@@ -256,7 +256,7 @@ def launch(
     ]
     middleware = [
         Middleware(shutdown.Counted, requests=requests),
-        Middleware(AccessLog),
+        Middleware(AccessLog, routes=[route.path for route in routes]),
         Middleware(guards.Guard, names=names, share=share, throttle=throttle),  # type: ignore[arg-type]
     ]  # outermost first: a request counts until its line is logged; the guard's refusals are logged too
     demo.launch(
