@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import CorpusError
 from assistant.ingest.cleaning import clean_text
-from assistant.ingest.corpus import load_corpus
+from assistant.ingest.corpus import load_corpus, passed_over
 from assistant.ingest.titles import without_shared_affix
 
 from .conftest import CORPUS, write_articles
@@ -90,9 +90,11 @@ def test_a_text_files_first_line_is_its_title_only_when_it_reads_as_one(tmp_path
     (tmp_path / "release-notes.txt").write_text("Release notes for 2.1\n" + body)
     (tmp_path / "debian-copyright.txt").write_text("This package was debianized by A. Packer on\nMay 1, 2020.\n" + body)
     (tmp_path / "long_note.txt").write_text(" ".join(["word"] * 30) + ".\n" + body)
+    (tmp_path / "cal.txt").write_text("NAME\ncal - display a calendar\n")  # a label, as util-linux's cal.txt
+    (tmp_path / "FAQ.txt").write_text("Questions\n" + body)
     titles = {a.source: a.title for a in load_corpus(tmp_path).articles}
     assert titles == {"release-notes.txt": "Release notes for 2.1", "debian-copyright.txt": "debian copyright",
-                      "long_note.txt": "long note"}  # fmt: skip
+                      "long_note.txt": "long note", "cal.txt": "cal", "FAQ.txt": "Questions"}  # fmt: skip
 
 
 def test_a_markdown_file_keeps_the_lines_it_repeats(tmp_path: Path) -> None:
@@ -151,6 +153,8 @@ def test_text_files_without_a_known_suffix_are_read_and_other_documents_named(tm
     assert "binary" in report.skipped["tool"]
     assert report.skipped["notes.odt"] == ".odt files are not read: save it as .docx, .pdf, .html or .txt to index it"
     assert report.passed_over == {".py": 1, ".png": 1}  # counted, not listed
+    assert passed_over({".png": 1}) == "passed over 1 .png file, which is not an article"
+    assert passed_over({".png": 2}) == "passed over 2 .png files, which are not articles"
 
 
 @pytest.mark.slow

@@ -62,8 +62,10 @@ class LoadReport:
 def passed_over(counts: dict[str, int]) -> str:
     """ "passed over 13 files that are not articles: 12 .json.gz, 1 .css" (most common type first)."""
     total = sum(counts.values())
+    if len(counts) == 1 and total == 1:
+        return f"passed over 1 {next(iter(counts))} file, which is not an article"
     if len(counts) == 1:
-        return f"passed over {total} {next(iter(counts))} file{'s' if total != 1 else ''}, which are not articles"
+        return f"passed over {total} {next(iter(counts))} files, which are not articles"
     kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     return f"passed over {total} files that are not articles: {kinds}"
 

@@ -60,7 +60,8 @@ def untitled(path: Path, text: str, name: str) -> str:
         upstream = re.search(r"^Upstream-Name:[ \t]*(\S.*)$", text[:2000], re.MULTILINE)
         return f"{upstream.group(1).strip()} copyright" if upstream else name
     words = line.split()
-    one_word = path.suffix.lower() in (".pdf", ".docx") and len(words) < 2
+    # a PDF or Word file's first heading, or a label in capitals ("NAME", "CONTENTS") heading a text file
+    one_word = len(words) < 2 and (path.suffix.lower() in (".pdf", ".docx") or line.isupper())
     runs_on = bool(words) and (words[-1].lower() in RUNS_ON or line.endswith((",", "-", "–", ":")))  # "Authors:"
     if not words or one_word or runs_on or len(words) > TITLE_WORDS or _recurs(line, text):
         return name.replace("_", " ").replace("-", " ")
