@@ -212,9 +212,11 @@ def test_assistant_v_chat_writes_the_request_log_to_stderr(shipped_index: Path) 
 
 
 def _refused(url: str) -> bool:
+    """Whether a new connection is not served: refused, or reset (one the kernel had queued as the server
+    closed its listening socket)."""
     try:
         httpx.get(url + "api/health", timeout=2)
-    except httpx.ConnectError:
+    except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError):
         return True
     return False
 
